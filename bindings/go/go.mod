@@ -1,0 +1,3 @@
+module github.com/plasmite/plasmite/bindings/go
+
+go 1.22

@@ -1,0 +1,171 @@
+//! The one executor of effects: live mode applies them, dry-run prints them.
+//!
+//! Commands plan their effects as data ([`FileEdit`]s and the like) and hand
+//! them here; no other module writes a file of the repository.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+
+use crate::diff;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    DryRun,
+    Live,
+}
+
+/// Replace the contents of one file: `before` is what the plan was made from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileEdit {
+    /// Relative to the repository root, with `/` separators.
+    pub path: String,
+    pub before: String,
+    pub after: String,
+}
+
+pub struct Executor<'a> {
+    root: &'a Path,
+    pub mode: Mode,
+}
+
+impl<'a> Executor<'a> {
+    pub fn new(root: &'a Path, mode: Mode) -> Executor<'a> {
+        Executor { root, mode }
+    }
+
+    /// Applies every edit or none: in dry-run, prints a unified diff of each.
+    pub fn write_files(&self, edits: &[FileEdit]) -> Result<()> {
+        match self.mode {
+            Mode::DryRun => {
+                for edit in edits {
+                    print!("{}", diff::unified(&edit.path, &edit.before, &edit.after));
+                }
+                Ok(())
+            }
+            Mode::Live => write_all_or_nothing(self.root, edits),
+        }
+    }
+}
+
+/// Writes each edit to a temporary file beside its target, then renames them
+/// all into place; on any failure, the files already replaced are restored.
+fn write_all_or_nothing(root: &Path, edits: &[FileEdit]) -> Result<()> {
+    let targets: Vec<PathBuf> = edits.iter().map(|e| root.join(&e.path)).collect();
+    for (edit, target) in edits.iter().zip(&targets) {
+        let now = std::fs::read_to_string(target)
+            .with_context(|| format!("cannot read {}", edit.path))?;
+        if now != edit.before {
+            bail!(
+                "{} changed while the xtask ran; nothing was written, run the command again",
+                edit.path
+            );
+        }
+    }
+    let temps: Vec<PathBuf> = targets
+        .iter()
+        .map(|t| {
+            let mut name = t.file_name().unwrap_or_default().to_os_string();
+            name.push(".xtask-tmp");
+            t.with_file_name(name)
+        })
+        .collect();
+    let staged = edits
+        .iter()
+        .zip(&targets)
+        .zip(&temps)
+        .try_for_each(|((edit, target), temp)| {
+            std::fs::write(temp, &edit.after)
+                .with_context(|| format!("cannot write {}", temp.display()))?;
+            let permissions = std::fs::metadata(target)?.permissions();
+            std::fs::set_permissions(temp, permissions)
+                .with_context(|| format!("cannot set permissions on {}", temp.display()))
+        });
+    if let Err(err) = staged {
+        temps.iter().for_each(|t| drop(std::fs::remove_file(t)));
+        return Err(err.context("nothing was written"));
+    }
+    for (i, (temp, target)) in temps.iter().zip(&targets).enumerate() {
+        if let Err(err) = std::fs::rename(temp, target) {
+            for (edit, done) in edits.iter().zip(&targets).take(i) {
+                let _ = std::fs::write(done, &edit.before);
+            }
+            temps.iter().for_each(|t| drop(std::fs::remove_file(t)));
+            return Err(anyhow::Error::new(err).context(format!(
+                "cannot replace {}; the files written before it were restored",
+                edits[i].path
+            )));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn temp_dir(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("xtask-effects-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    fn edit(path: &str, before: &str, after: &str) -> FileEdit {
+        FileEdit {
+            path: path.into(),
+            before: before.into(),
+            after: after.into(),
+        }
+    }
+
+    #[test]
+    fn live_writes_every_file() {
+        let dir = temp_dir("live");
+        std::fs::write(dir.join("a"), "1").unwrap();
+        std::fs::write(dir.join("b"), "1").unwrap();
+        Executor::new(&dir, Mode::Live)
+            .write_files(&[edit("a", "1", "2"), edit("b", "1", "3")])
+            .unwrap();
+        assert_eq!(std::fs::read_to_string(dir.join("a")).unwrap(), "2");
+        assert_eq!(std::fs::read_to_string(dir.join("b")).unwrap(), "3");
+    }
+
+    #[test]
+    fn a_stale_plan_writes_nothing() {
+        let dir = temp_dir("stale");
+        std::fs::write(dir.join("a"), "1").unwrap();
+        std::fs::write(dir.join("b"), "changed").unwrap();
+        let err = Executor::new(&dir, Mode::Live)
+            .write_files(&[edit("a", "1", "2"), edit("b", "1", "3")])
+            .unwrap_err();
+        assert!(err.to_string().contains("b changed"), "{err}");
+        assert_eq!(std::fs::read_to_string(dir.join("a")).unwrap(), "1");
+    }
+
+    #[test]
+    fn a_failed_rename_restores_the_files_already_written() {
+        let dir = temp_dir("rename");
+        std::fs::write(dir.join("a"), "1").unwrap();
+        std::fs::create_dir(dir.join("d")).unwrap();
+        std::fs::write(dir.join("d/b"), "1").unwrap();
+        // A directory where the temporary file would go makes the second rename fail.
+        std::fs::create_dir_all(dir.join("d/b.xtask-tmp/x")).unwrap();
+        std::fs::write(dir.join("Cargo.toml"), "1").unwrap();
+        let result = Executor::new(&dir, Mode::Live)
+            .write_files(&[edit("a", "1", "2"), edit("d/b", "1", "3")]);
+        assert!(result.is_err());
+        assert_eq!(std::fs::read_to_string(dir.join("a")).unwrap(), "1");
+        assert_eq!(std::fs::read_to_string(dir.join("d/b")).unwrap(), "1");
+    }
+
+    #[test]
+    fn dry_run_writes_nothing() {
+        let dir = temp_dir("dry");
+        std::fs::write(dir.join("a"), "1").unwrap();
+        Executor::new(&dir, Mode::DryRun)
+            .write_files(&[edit("a", "1", "2")])
+            .unwrap();
+        assert_eq!(std::fs::read_to_string(dir.join("a")).unwrap(), "1");
+    }
+}

@@ -1,0 +1,162 @@
+//! The repository and what each version site holds: `cargo xtask versions`.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Result, bail};
+use semver::Version;
+use serde_json::json;
+
+use crate::config::Config;
+use crate::versions::{self, Reading, Site};
+
+/// A checkout the xtask acts on: its root and its release config.
+pub struct Repo {
+    pub root: PathBuf,
+    pub config: Config,
+}
+
+impl Repo {
+    /// The repository containing `dir` (the root is the nearest folder with `.git`).
+    pub fn find_root(dir: &Path) -> Result<PathBuf> {
+        let dir = dir
+            .canonicalize()
+            .map_err(|err| anyhow::anyhow!("cannot open {}: {err}", dir.display()))?;
+        match dir.ancestors().find(|d| d.join(".git").exists()) {
+            Some(root) => Ok(root.to_path_buf()),
+            None if dir.join(crate::config::PATH).is_file() => Ok(dir),
+            None => bail!(
+                "{} is not inside a git repository: run the xtask from a checkout, or pass -C <dir>",
+                dir.display()
+            ),
+        }
+    }
+
+    pub fn open(root: PathBuf) -> Result<Repo> {
+        let config = Config::load(&root)?;
+        Ok(Repo { root, config })
+    }
+
+    /// Reads every site. Files that cannot be read or parsed are reported in
+    /// their [`SiteState`], not as an error, so callers can list them all.
+    pub fn survey(&self) -> Vec<SiteState> {
+        self.config
+            .sites
+            .iter()
+            .map(|site| {
+                let text = std::fs::read_to_string(self.root.join(&site.path));
+                let reading = match &text {
+                    Ok(text) => versions::read(site, text, &self.config.tag_format)
+                        .map_err(|e| format!("{e:#}")),
+                    Err(err) => Err(format!("cannot read: {err}")),
+                };
+                SiteState {
+                    site: site.clone(),
+                    text: text.unwrap_or_default(),
+                    reading,
+                }
+            })
+            .collect()
+    }
+}
+
+/// One site as found on disk.
+pub struct SiteState {
+    pub site: Site,
+    pub text: String,
+    pub reading: Result<Reading, String>,
+}
+
+impl SiteState {
+    /// The single version the site holds.
+    pub fn version(&self) -> Result<&Version, String> {
+        let reading = self.reading.as_ref().map_err(Clone::clone)?;
+        reading.version(&self.site).map_err(|e| e.to_string())
+    }
+
+    /// The raw text of the first slot, as written in the file.
+    pub fn raw(&self) -> Option<&str> {
+        self.reading.as_ref().ok().map(|r| r.raw[0].as_str())
+    }
+}
+
+/// The primary version (the first site's) when every site agrees, or the
+/// sites that disagree with it or cannot be read.
+pub fn agreement(states: &[SiteState]) -> Result<Version, Vec<String>> {
+    let mut problems = Vec::new();
+    let primary = states.first().and_then(|s| s.version().ok().cloned());
+    for state in states {
+        match (state.version(), &primary) {
+            (Err(err), _) => problems.push(format!("{}: {err}", state.site.path)),
+            (Ok(v), Some(p)) if v != p => problems.push(format!(
+                "{} ({}) has {} but {} has {p}",
+                state.site.path,
+                state.site.kind.name(),
+                state.raw().unwrap_or_default(),
+                states[0].site.path
+            )),
+            _ => {}
+        }
+    }
+    match primary {
+        Some(version) if problems.is_empty() => Ok(version),
+        _ => Err(problems),
+    }
+}
+
+/// `cargo xtask versions`: one row per site.
+pub fn run(repo: &Repo, as_json: bool) -> Result<bool> {
+    let states = repo.survey();
+    let consistent = agreement(&states);
+    if as_json {
+        let sites: Vec<_> = states
+            .iter()
+            .map(|s| {
+                let slots: Vec<_> = match &s.reading {
+                    Ok(r) => r
+                        .slots
+                        .iter()
+                        .zip(&r.raw)
+                        .map(|(slot, raw)| json!({"label": slot.label, "value": raw}))
+                        .collect(),
+                    Err(_) => Vec::new(),
+                };
+                json!({
+                    "path": s.site.path,
+                    "kind": s.site.kind.name(),
+                    "form": s.site.form.name(),
+                    "version": s.version().ok().map(|v| v.to_string()),
+                    "raw": s.raw(),
+                    "slots": slots,
+                    "error": s.version().err(),
+                })
+            })
+            .collect();
+        let doc = json!({
+            "version": consistent.as_ref().ok().map(|v| v.to_string()),
+            "consistent": consistent.is_ok(),
+            "sites": sites,
+        });
+        println!("{}", serde_json::to_string_pretty(&doc)?);
+    } else {
+        let width = states
+            .iter()
+            .map(|s| s.site.path.len())
+            .max()
+            .unwrap_or(4)
+            .max(4);
+        println!("{:width$}  {:14}  VERSION", "PATH", "KIND");
+        for s in &states {
+            let found = match (s.version(), s.raw()) {
+                (Ok(v), Some(raw)) if raw != v.to_string() => format!("{v} (written {raw})"),
+                (Ok(v), _) => v.to_string(),
+                (Err(err), _) => format!("error: {err}"),
+            };
+            println!("{:width$}  {:14}  {found}", s.site.path, s.site.kind.name());
+        }
+        match &consistent {
+            Ok(v) => println!("\nall {} sites hold {v}", states.len()),
+            Err(problems) => println!("\nthe sites disagree:\n  - {}", problems.join("\n  - ")),
+        }
+    }
+    Ok(consistent.is_ok())
+}

@@ -1,0 +1,162 @@
+//! Adapters for external programs: the only place the xtask spawns processes.
+//!
+//! Every command is built with xshell's `cmd!` and run here with a timeout,
+//! so nothing the release tool calls can hang it.
+
+pub mod git;
+pub mod suite;
+
+use std::io::{Read, Write};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use xshell::Cmd;
+
+/// What a finished (or stopped) process left behind.
+#[derive(Debug, Clone)]
+pub struct Output {
+    /// The command line as shown to users (secrets hidden by `Cmd::secret`).
+    pub display: String,
+    /// The exit code; `None` when the process was killed by a signal or timed out.
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+    pub timed_out: bool,
+    pub duration: Duration,
+}
+
+impl Output {
+    pub fn success(&self) -> bool {
+        self.code == Some(0) && !self.timed_out
+    }
+
+    /// stdout and stderr together, for reports and evidence.
+    pub fn combined(&self) -> String {
+        match (
+            self.stdout.trim_end().is_empty(),
+            self.stderr.trim_end().is_empty(),
+        ) {
+            (_, true) => self.stdout.clone(),
+            (true, false) => self.stderr.clone(),
+            (false, false) => format!("{}\n{}", self.stdout.trim_end(), self.stderr),
+        }
+    }
+
+    /// stdout of a command that must succeed, or an error naming it and its output.
+    pub fn ok(self) -> Result<String> {
+        if self.timed_out {
+            anyhow::bail!("`{}` timed out after {:.0?}", self.display, self.duration);
+        }
+        if self.code != Some(0) {
+            let code = self
+                .code
+                .map_or("a signal".to_string(), |c| format!("exit code {c}"));
+            anyhow::bail!(
+                "`{}` failed with {code}: {}",
+                self.display,
+                self.combined().trim()
+            );
+        }
+        Ok(self.stdout)
+    }
+}
+
+/// Runs `cmd` to completion or until `timeout`, feeding it `stdin` if given.
+///
+/// An error means the process could not be started (for example, the
+/// program is not installed); a non-zero exit or a timeout is reported in
+/// the [`Output`], for the caller to judge.
+pub fn exec(cmd: Cmd<'_>, stdin: Option<&[u8]>, timeout: Duration) -> Result<Output> {
+    let display = cmd.to_string();
+    let mut command: Command = cmd.into();
+    command
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::CommandExt;
+        // A group of its own, so a timeout stops the children it started too.
+        command.process_group(0);
+    }
+    let start = Instant::now();
+    let mut child = command
+        .spawn()
+        .with_context(|| format!("could not start `{display}`"))?;
+    if let Some(input) = stdin {
+        let mut pipe = child.stdin.take().expect("stdin is piped");
+        let input = input.to_vec();
+        std::thread::spawn(move || {
+            let _ = pipe.write_all(&input);
+        });
+    }
+    let stdout = drain(child.stdout.take().expect("stdout is piped"));
+    let stderr = drain(child.stderr.take().expect("stderr is piped"));
+    let mut timed_out = false;
+    let status = loop {
+        if let Some(status) = child.try_wait()? {
+            break Some(status);
+        }
+        if start.elapsed() >= timeout {
+            timed_out = true;
+            kill_group(&mut child);
+            break child.wait().ok();
+        }
+        std::thread::sleep(
+            Duration::from_millis(2)
+                .max(start.elapsed() / 50)
+                .min(Duration::from_millis(50)),
+        );
+    };
+    let duration = start.elapsed();
+    Ok(Output {
+        display,
+        code: if timed_out {
+            None
+        } else {
+            status.and_then(|s| s.code())
+        },
+        stdout: stdout.join().unwrap_or_default(),
+        stderr: stderr.join().unwrap_or_default(),
+        timed_out,
+        duration,
+    })
+}
+
+fn drain(mut pipe: impl Read + Send + 'static) -> std::thread::JoinHandle<String> {
+    std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        let _ = pipe.read_to_end(&mut bytes);
+        String::from_utf8_lossy(&bytes).into_owned()
+    })
+}
+
+fn kill_group(child: &mut std::process::Child) {
+    #[cfg(unix)]
+    {
+        // `kill` the whole group; `Child::kill` alone would leave grandchildren
+        // holding the output pipes open.
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{}", child.id())])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+    }
+    let _ = child.kill();
+}
+
+/// Whether `program` can be found on `PATH`.
+pub fn on_path(program: &str) -> bool {
+    let Some(path) = std::env::var_os("PATH") else {
+        return false;
+    };
+    std::env::split_paths(&path).any(|dir| {
+        let candidate = dir.join(program);
+        candidate.is_file() || (cfg!(windows) && candidate.with_extension("exe").is_file())
+    })
+}

@@ -1,0 +1,291 @@
+//! `cargo xtask verify`: offline consistency checks, every problem listed at once.
+
+use std::path::Path;
+
+use anyhow::Result;
+use serde_json::json;
+use toml_edit::ImDocument;
+
+use crate::survey::{Repo, SiteState, agreement};
+use crate::versions::{Kind, cargo_lock, changelog};
+
+/// One thing wrong, with where it is and how to fix it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// Which check found it: `config`, `sites`, `lockfile`, `changelog`, ….
+    pub check: &'static str,
+    pub file: String,
+    pub line: Option<usize>,
+    pub message: String,
+    pub expected: Option<String>,
+    pub found: Option<String>,
+    /// The next action, usually a command to run.
+    pub fix: String,
+}
+
+impl Problem {
+    pub fn new(
+        check: &'static str,
+        file: impl Into<String>,
+        message: impl Into<String>,
+        fix: impl Into<String>,
+    ) -> Problem {
+        Problem {
+            check,
+            file: file.into(),
+            line: None,
+            message: message.into(),
+            expected: None,
+            found: None,
+            fix: fix.into(),
+        }
+    }
+
+    pub fn to_json(&self) -> serde_json::Value {
+        json!({
+            "check": self.check,
+            "file": self.file,
+            "line": self.line,
+            "message": self.message,
+            "expected": self.expected,
+            "found": self.found,
+            "fix": self.fix,
+        })
+    }
+
+    /// `file:line: message (fix: …)`.
+    pub fn render(&self) -> String {
+        let place = match self.line {
+            Some(line) => format!("{}:{line}", self.file),
+            None => self.file.clone(),
+        };
+        format!("{place}: {}\n    fix: {}", self.message, self.fix)
+    }
+}
+
+/// Every problem with the version sites, the lockfile and the changelog.
+pub fn site_problems(repo: &Repo, states: &[SiteState]) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    let primary = states.first();
+    let expected = agreement(states)
+        .ok()
+        .or_else(|| primary.and_then(|p| p.version().ok().cloned()));
+    for state in states {
+        let path = &state.site.path;
+        match (state.version(), &expected) {
+            (Err(err), _) => problems.push(Problem::new(
+                "sites",
+                path,
+                format!("{} site: {err}", state.site.kind.name()),
+                format!(
+                    "fix {path}, or its [[site]] entry in {}",
+                    crate::config::PATH
+                ),
+            )),
+            (Ok(found), Some(expected)) if found != expected => {
+                let primary_path = primary.map_or("", |p| p.site.path.as_str());
+                let mut problem = Problem::new(
+                    "sites",
+                    path,
+                    format!(
+                        "{path} has version {} but {primary_path} has {expected}",
+                        state.raw().unwrap_or_default()
+                    ),
+                    format!(
+                        "run `cargo xtask sync` to write {expected} to every site, then commit"
+                    ),
+                );
+                problem.line = state
+                    .reading
+                    .as_ref()
+                    .ok()
+                    .map(|r| crate::versions::line_of(&state.text, r.slots[0].range.start));
+                problem.expected = Some(
+                    state
+                        .site
+                        .form
+                        .render(expected)
+                        .unwrap_or_else(|_| expected.to_string()),
+                );
+                problem.found = state.raw().map(String::from);
+                problems.push(problem);
+            }
+            _ => {}
+        }
+        if state.site.kind == Kind::Changelog
+            && state.reading.is_ok()
+            && !changelog::has_unreleased(&state.text)
+        {
+            problems.push(Problem::new(
+                "changelog",
+                path,
+                format!("{path} has no `{}` heading", changelog::UNRELEASED),
+                format!(
+                    "add `{}` above the newest release section of {path}",
+                    changelog::UNRELEASED
+                ),
+            ));
+        }
+    }
+    problems.extend(lockfile_problems(&repo.root, states));
+    problems
+}
+
+/// Cargo.lock must hold each workspace package at its manifest's version.
+fn lockfile_problems(root: &Path, states: &[SiteState]) -> Vec<Problem> {
+    let fix = "run `cargo update --workspace --offline` (or any cargo build) to refresh Cargo.lock, then commit";
+    let Ok(lock) = std::fs::read_to_string(root.join("Cargo.lock")) else {
+        if root.join("Cargo.toml").is_file() {
+            return vec![Problem::new(
+                "lockfile",
+                "Cargo.lock",
+                "Cargo.lock is missing",
+                fix,
+            )];
+        }
+        return Vec::new();
+    };
+    // Packages a cargo-lock site covers are already checked against the lock-step version.
+    let covered: Vec<&String> = states
+        .iter()
+        .filter_map(|s| match &s.site.kind {
+            Kind::CargoLock { packages } => Some(packages),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    let entries = match cargo_lock::entries(&lock) {
+        Ok(entries) => entries,
+        Err(err) => {
+            return vec![Problem::new(
+                "lockfile",
+                "Cargo.lock",
+                format!("Cargo.lock: {err:#}"),
+                fix,
+            )];
+        }
+    };
+    let mut problems = Vec::new();
+    for (manifest, name, version) in workspace_packages(root) {
+        if covered.contains(&&name) {
+            continue;
+        }
+        let locked: Vec<&cargo_lock::Entry> = entries.iter().filter(|e| e.name == name).collect();
+        if !locked.iter().any(|e| e.version == version) {
+            let found = locked.first().map(|e| e.version.clone());
+            let mut problem = Problem::new(
+                "lockfile",
+                "Cargo.lock",
+                format!(
+                    "Cargo.lock has {name} {} but {manifest} has {version}",
+                    found.as_deref().unwrap_or("no entry")
+                ),
+                fix,
+            );
+            problem.expected = Some(version);
+            problem.found = found;
+            problems.push(problem);
+        }
+    }
+    problems
+}
+
+/// `(manifest path, name, version)` of the root package and each workspace member.
+fn workspace_packages(root: &Path) -> Vec<(String, String, String)> {
+    let read = |rel: &str| std::fs::read_to_string(root.join(rel)).ok();
+    let Some(root_text) = read("Cargo.toml") else {
+        return Vec::new();
+    };
+    let Ok(root_doc) = ImDocument::parse(root_text.as_str()) else {
+        return Vec::new();
+    };
+    let workspace_version = root_doc
+        .get("workspace")
+        .and_then(|w| w.get("package"))
+        .and_then(|p| p.get("version"))
+        .and_then(|v| v.as_str())
+        .map(String::from);
+    let package_of = |rel: &str, text: &str| -> Option<(String, String, String)> {
+        let doc = ImDocument::parse(text).ok()?;
+        let package = doc.get("package")?;
+        let name = package.get("name")?.as_str()?.to_string();
+        let version = match package.get("version") {
+            Some(v) if v.is_str() => v.as_str()?.to_string(),
+            Some(_) => workspace_version.clone()?,
+            None => "0.0.0".to_string(),
+        };
+        Some((rel.to_string(), name, version))
+    };
+    let mut packages: Vec<_> = package_of("Cargo.toml", &root_text).into_iter().collect();
+    let members = root_doc
+        .get("workspace")
+        .and_then(|w| w.get("members"))
+        .and_then(|m| m.as_array())
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(String::from))
+                .collect::<Vec<_>>()
+        })
+        .unwrap_or_default();
+    for member in members {
+        let dirs: Vec<String> = match member.strip_suffix("/*") {
+            Some(parent) => std::fs::read_dir(root.join(parent))
+                .into_iter()
+                .flatten()
+                .flatten()
+                .map(|e| format!("{parent}/{}", e.file_name().to_string_lossy()))
+                .collect(),
+            None => vec![member],
+        };
+        for dir in dirs {
+            let rel = format!("{dir}/Cargo.toml");
+            if let Some(package) = read(&rel).and_then(|text| package_of(&rel, &text)) {
+                packages.push(package);
+            }
+        }
+    }
+    packages
+}
+
+/// Prints problems (or a success line) in text or JSON; true when there are none.
+pub fn report(problems: &[Problem], version: Option<String>, as_json: bool) -> Result<bool> {
+    if as_json {
+        let doc = json!({
+            "ok": problems.is_empty(),
+            "version": version,
+            "problems": problems.iter().map(Problem::to_json).collect::<Vec<_>>(),
+        });
+        println!("{}", serde_json::to_string_pretty(&doc)?);
+    } else if problems.is_empty() {
+        println!(
+            "verify: ok, every version site holds {}",
+            version.unwrap_or_default()
+        );
+    } else {
+        eprintln!("verify: {} problem(s)", problems.len());
+        for problem in problems {
+            eprintln!("- {}", problem.render());
+        }
+    }
+    Ok(problems.is_empty())
+}
+
+/// `cargo xtask verify`.
+pub fn run(root: &Path, as_json: bool) -> Result<bool> {
+    let repo = match Repo::open(root.to_path_buf()) {
+        Ok(repo) => repo,
+        Err(err) => {
+            let problem = Problem::new(
+                "config",
+                crate::config::PATH,
+                format!("{err:#}"),
+                "fix the release config; every key is described in docs/config.md",
+            );
+            return report(&[problem], None, as_json);
+        }
+    };
+    let states = repo.survey();
+    let problems = site_problems(&repo, &states);
+    let version = agreement(&states).ok().map(|v| v.to_string());
+    report(&problems, version, as_json)
+}

@@ -1,0 +1,57 @@
+//! Cargo.lock: the `version` of the workspace's own `[[package]]` entries.
+
+use anyhow::{Result, bail};
+use toml_edit::ImDocument;
+
+use super::{Slot, toml::string_slot};
+
+/// One slot per named package; each must appear exactly once.
+pub fn locate(text: &str, packages: &[String]) -> Result<Vec<Slot>> {
+    let entries = entries(text)?;
+    let mut slots = Vec::new();
+    for name in packages {
+        let found: Vec<_> = entries.iter().filter(|e| &e.name == name).collect();
+        match found.as_slice() {
+            [entry] => slots.push(entry.slot.clone()),
+            [] => bail!(
+                "no [[package]] named `{name}`: run `cargo metadata --offline` to refresh the lockfile"
+            ),
+            _ => bail!(
+                "{} [[package]] entries are named `{name}`: name only workspace packages",
+                found.len()
+            ),
+        }
+    }
+    Ok(slots)
+}
+
+pub struct Entry {
+    pub name: String,
+    pub version: String,
+    pub slot: Slot,
+}
+
+/// Every `[[package]]` entry with its name and version.
+pub fn entries(text: &str) -> Result<Vec<Entry>> {
+    let doc = ImDocument::parse(text).map_err(|err| anyhow::anyhow!("malformed TOML: {err}"))?;
+    let Some(packages) = doc.get("package").and_then(|p| p.as_array_of_tables()) else {
+        bail!("no [[package]] entries");
+    };
+    let mut entries = Vec::new();
+    for table in packages.iter() {
+        let (Some(name), Some(version)) = (
+            table.get("name").and_then(|v| v.as_str()),
+            table.get("version").and_then(|v| v.as_value()),
+        ) else {
+            bail!("a [[package]] entry lacks a name or a version");
+        };
+        let label = format!("[[package]] {name} version");
+        let slot = string_slot(text, version.span(), &label)?.remove(0);
+        entries.push(Entry {
+            name: name.to_string(),
+            version: text[slot.range.clone()].to_string(),
+            slot,
+        });
+    }
+    Ok(entries)
+}

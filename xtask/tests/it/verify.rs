@@ -1,0 +1,189 @@
+//! `cargo xtask verify` and `versions`.
+
+use crate::support::{TempRepo, workspace_root, xtask_in};
+
+#[test]
+fn a_consistent_fixture_passes() {
+    let repo = TempRepo::new("lockstep/in");
+    let run = repo.xtask(&["verify"]);
+    run.success();
+    assert!(run.stdout.contains("every version site holds 1.4.2"));
+    let json = repo.xtask(&["verify", "--json"]).success().json();
+    assert_eq!(json["ok"], true);
+    assert_eq!(json["problems"].as_array().unwrap().len(), 0);
+}
+
+#[test]
+fn this_repository_passes_verify() {
+    let run = xtask_in(&workspace_root(), &["verify"]);
+    run.success();
+}
+
+#[test]
+fn dash_c_acts_on_another_checkout() {
+    let repo = TempRepo::new("lockstep/in");
+    let elsewhere = std::env::temp_dir();
+    let run = xtask_in(
+        &elsewhere,
+        &[
+            "-C",
+            repo.dir.join("bindings").to_str().unwrap(),
+            "versions",
+            "--json",
+        ],
+    );
+    assert_eq!(run.success().json()["version"], "1.4.2");
+}
+
+#[test]
+fn every_problem_is_listed_at_once_with_its_fix() {
+    let repo = TempRepo::new("lockstep/in");
+    let edit =
+        |rel: &str, from: &str, to: &str| repo.write(rel, &repo.read(rel).replacen(from, to, 1));
+    edit(
+        "bindings/node/package.json",
+        "\"version\": \"1.4.2\"",
+        "\"version\": \"1.4.1\"",
+    );
+    edit(
+        "bindings/python/pyproject.toml",
+        "version = \"1.4.2\"",
+        "version = \"1.5.0rc1\"",
+    );
+    edit("CHANGELOG.md", "## [Unreleased]\n", "");
+    edit("homebrew/fixture.rb", "  version \"1.4.2\"\n", "");
+    let run = repo.xtask(&["verify"]);
+    run.failure(1);
+    let err = &run.stderr;
+    assert!(err.contains("verify: 4 problem(s)"), "{err}");
+    assert!(err.contains("bindings/node/package.json:3: bindings/node/package.json has version 1.4.1 but Cargo.toml has 1.4.2"), "{err}");
+    assert!(
+        err.contains(
+            "bindings/python/pyproject.toml has version 1.5.0rc1 but Cargo.toml has 1.4.2"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("fix: run `cargo xtask sync`"), "{err}");
+    assert!(
+        err.contains("CHANGELOG.md has no `## [Unreleased]` heading"),
+        "{err}"
+    );
+    assert!(
+        err.contains("homebrew/fixture.rb: homebrew site: missing `version \"X.Y.Z\"` line"),
+        "{err}"
+    );
+
+    let json = repo.xtask(&["verify", "--json"]).json();
+    assert_eq!(json["ok"], false);
+    let problems = json["problems"].as_array().unwrap();
+    assert_eq!(problems.len(), 4);
+    let node = problems
+        .iter()
+        .find(|p| p["file"] == "bindings/node/package.json")
+        .unwrap();
+    assert_eq!(node["expected"], "1.4.2");
+    assert_eq!(node["found"], "1.4.1");
+    assert_eq!(node["line"], 3);
+    let python = problems
+        .iter()
+        .find(|p| p["file"] == "bindings/python/pyproject.toml")
+        .unwrap();
+    assert_eq!(
+        python["expected"], "1.4.2",
+        "pyproject expects the PEP 440 form"
+    );
+}
+
+#[test]
+fn a_stale_cargo_lock_is_caught() {
+    let repo = TempRepo::new("lockstep/in");
+    // The lock entry of a package no site covers: the member's manifest moves alone.
+    repo.write(
+        "release/config.toml",
+        &repo
+            .read("release/config.toml")
+            .replace(
+                "[[site]]\npath = \"crates/extra/Cargo.toml\"\nkind = \"cargo-manifest\"\n\n",
+                "",
+            )
+            .replace(
+                "packages = [\"fixture\", \"fixture-extra\"]",
+                "packages = [\"fixture\"]",
+            ),
+    );
+    repo.write(
+        "crates/extra/Cargo.toml",
+        &repo
+            .read("crates/extra/Cargo.toml")
+            .replace("1.4.2", "1.4.3"),
+    );
+    let run = repo.xtask(&["verify"]);
+    run.failure(1);
+    assert!(
+        run.stderr
+            .contains("Cargo.lock has fixture-extra 1.4.2 but crates/extra/Cargo.toml has 1.4.3"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("cargo update --workspace --offline"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn an_invalid_config_is_a_problem_that_names_the_key() {
+    let repo = TempRepo::new("lockstep/in");
+    repo.write(
+        "release/config.toml",
+        &repo
+            .read("release/config.toml")
+            .replace("kind = \"homebrew\"", "kind = \"brew\""),
+    );
+    let run = repo.xtask(&["verify"]);
+    run.failure(1);
+    assert!(
+        run.stderr.contains("site[7].kind = \"brew\" is unknown"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn versions_lists_each_site() {
+    let repo = TempRepo::new("lockstep/in");
+    let run = repo.xtask(&["versions"]);
+    run.success();
+    for path in [
+        "Cargo.toml",
+        "crates/extra/Cargo.toml",
+        "Cargo.lock",
+        "bindings/python/pyproject.toml",
+        "CHANGELOG.md",
+    ] {
+        assert!(
+            run.stdout
+                .lines()
+                .any(|l| l.starts_with(path) && l.ends_with("1.4.2")),
+            "{path}: {}",
+            run.stdout
+        );
+    }
+    let json = repo.xtask(&["versions", "--json"]).json();
+    assert_eq!(json["sites"].as_array().unwrap().len(), 9);
+    assert_eq!(json["consistent"], true);
+}
+
+#[test]
+fn usage_errors_exit_2_and_help_documents_exit_codes() {
+    let repo = TempRepo::new("lockstep/in");
+    repo.xtask(&["frobnicate"]).failure(2);
+    repo.xtask(&["bump"]).failure(2);
+    let help = repo.xtask(&["--help"]);
+    assert!(
+        help.stdout.contains("Exit codes:") && help.stdout.contains("2  usage error"),
+        "{}",
+        help.stdout
+    );
+}
