@@ -3,6 +3,8 @@
 //! The plan (every file's new text) is made first, with no I/O; the executor
 //! then applies it, or prints its diffs in dry-run.
 
+use std::collections::HashMap;
+
 use anyhow::{Result, bail};
 use semver::Version;
 
@@ -29,6 +31,7 @@ pub fn plan(
     today: &str,
 ) -> Result<Plan> {
     let mut edits: Vec<FileEdit> = Vec::new();
+    let mut by_path: HashMap<&str, usize> = HashMap::new();
     let goal = Target {
         version: &target,
         tag_format,
@@ -38,17 +41,14 @@ pub fn plan(
         if state.version().ok() == Some(&target) {
             continue; // Already there (sync): leave the file as it is.
         }
-        let index = match edits.iter().position(|e| e.path == state.site.path) {
-            Some(i) => i,
-            None => {
-                edits.push(FileEdit {
-                    path: state.site.path.clone(),
-                    before: state.text.clone(),
-                    after: state.text.clone(),
-                });
-                edits.len() - 1
-            }
-        };
+        let index = *by_path.entry(&state.site.path).or_insert_with(|| {
+            edits.push(FileEdit {
+                path: state.site.path.clone(),
+                before: state.text.clone(),
+                after: state.text.clone(),
+            });
+            edits.len() - 1
+        });
         let edit = &mut edits[index];
         edit.after = versions::rewrite(&state.site, &edit.after, &goal).map_err(|err| {
             anyhow::anyhow!(
