@@ -27,7 +27,10 @@ pub fn check(doc: &str, name: &str, pep440: &str) -> Result<String, String> {
     let doc: serde_json::Value = serde_json::from_str(doc)
         .map_err(|e| format!("PyPI's answer for {name} is not JSON: {e}"))?;
     let latest = doc["info"]["version"].as_str().unwrap_or("none");
-    match doc["releases"].get(pep440).and_then(|files| files.as_array()) {
+    match doc["releases"]
+        .get(pep440)
+        .and_then(|files| files.as_array())
+    {
         Some(files) if !files.is_empty() => Ok(format!("{name} {pep440} is on PyPI")),
         Some(_) => Err(format!("PyPI lists {name} {pep440} but with no files")),
         None => Err(format!(
@@ -42,7 +45,11 @@ mod tests {
     fn needs_the_release_with_files() {
         let doc = r#"{"info":{"version":"1.0.0rc1"},"releases":{"0.9.0":[{}],"1.0.0rc1":[]}}"#;
         assert!(super::check(doc, "p", "0.9.0").is_ok());
-        assert!(super::check(doc, "p", "1.0.0rc1").unwrap_err().contains("no files"));
+        assert!(
+            super::check(doc, "p", "1.0.0rc1")
+                .unwrap_err()
+                .contains("no files")
+        );
         let missing = super::check(doc, "p", "1.0.0").unwrap_err();
         assert!(missing.contains("its newest is 1.0.0rc1"), "{missing}");
     }

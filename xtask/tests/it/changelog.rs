@@ -16,11 +16,26 @@ fn a_missing_or_empty_section_is_an_error() {
     let repo = TempRepo::new("lockstep/in");
     let run = repo.xtask(&["changelog", "9.9.9"]);
     run.failure(1);
-    assert!(run.stderr.contains("CHANGELOG.md has no section `## [9.9.9]`"), "{}", run.stderr);
-    repo.write("CHANGELOG.md", &repo.read("CHANGELOG.md").replace("### Added\n\n- Everything.\n", ""));
+    assert!(
+        run.stderr
+            .contains("CHANGELOG.md has no section `## [9.9.9]`"),
+        "{}",
+        run.stderr
+    );
+    repo.write(
+        "CHANGELOG.md",
+        &repo
+            .read("CHANGELOG.md")
+            .replace("### Added\n\n- Everything.\n", ""),
+    );
     let run = repo.xtask(&["changelog", "1.4.2"]);
     run.failure(1);
-    assert!(run.stderr.contains("the section `## [1.4.2]` of CHANGELOG.md is empty"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("the section `## [1.4.2]` of CHANGELOG.md is empty"),
+        "{}",
+        run.stderr
+    );
     assert!(run.stdout.is_empty());
     repo.xtask(&["changelog", "one"]).failure(2);
     repo.write("CHANGELOG.md.bak", "");

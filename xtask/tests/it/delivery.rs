@@ -84,15 +84,38 @@ fn every_channel_passes() {
     for channel in ["crates", "npm", "pypi", "homebrew", "github"] {
         assert!(line(&run, channel).contains(" pass "), "{}", run.all());
     }
-    assert!(line(&run, "npm").contains("dist-tag latest"), "{}", run.all());
+    assert!(
+        line(&run, "npm").contains("dist-tag latest"),
+        "{}",
+        run.all()
+    );
     assert!(run.stdout.contains("delivery: ok"), "{}", run.all());
     let log = gh.log();
-    assert!(log.contains("api repos/example/homebrew-tap/contents/Formula/fixture.rb"), "{log}");
-    assert!(log.contains("release view v1.4.2 --repo example/fixture --json assets"), "{log}");
-    assert!(log.contains("release download v1.4.2 --repo example/fixture --pattern sha256sums.txt --output -"), "{log}");
-    let json = gh.run(&repo, &["delivery", "v1.4.2", "--json"]).success().json();
+    assert!(
+        log.contains("api repos/example/homebrew-tap/contents/Formula/fixture.rb"),
+        "{log}"
+    );
+    assert!(
+        log.contains("release view v1.4.2 --repo example/fixture --json assets"),
+        "{log}"
+    );
+    assert!(
+        log.contains(
+            "release download v1.4.2 --repo example/fixture --pattern sha256sums.txt --output -"
+        ),
+        "{log}"
+    );
+    let json = gh
+        .run(&repo, &["delivery", "v1.4.2", "--json"])
+        .success()
+        .json();
     assert_eq!(json["ok"], true);
-    let statuses: Vec<&str> = json["channels"].as_array().unwrap().iter().map(|c| c["status"].as_str().unwrap()).collect();
+    let statuses: Vec<&str> = json["channels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["status"].as_str().unwrap())
+        .collect();
     assert_eq!(statuses, ["pass"; 5]);
 }
 
@@ -104,17 +127,45 @@ fn a_missing_version_fails_its_channel_and_skips_the_others() {
     ]);
     let repo = repo(&server);
     let gh = FakeGh::new(&repo, &[]);
-    let run = gh.run(&repo, &["delivery", "v1.4.2", "--channels", "crates,pypi,npm", "--max-wait", "100ms"]);
+    let run = gh.run(
+        &repo,
+        &[
+            "delivery",
+            "v1.4.2",
+            "--channels",
+            "crates,pypi,npm",
+            "--max-wait",
+            "100ms",
+        ],
+    );
     run.failure(1);
     let crates = line(&run, "crates");
     assert!(crates.contains(" fail "), "{crates}");
-    assert!(crates.contains("fixture 1.4.2 is not in the sparse index yet (it lists up to 1.4.1)"), "{crates}");
+    assert!(
+        crates.contains("fixture 1.4.2 is not in the sparse index yet (it lists up to 1.4.1)"),
+        "{crates}"
+    );
     let pypi = line(&run, "pypi");
-    assert!(pypi.contains("PyPI has no project fixture") && pypi.contains("answered 404"), "{pypi}");
+    assert!(
+        pypi.contains("PyPI has no project fixture") && pypi.contains("answered 404"),
+        "{pypi}"
+    );
     assert!(line(&run, "npm").contains(" pass "), "{}", run.all());
-    assert!(line(&run, "github").contains(" skip  not requested"), "{}", run.all());
-    assert!(run.stdout.contains("delivery: FAILED: crates, pypi"), "{}", run.all());
-    assert!(gh.log().is_empty(), "gh was called for skipped channels: {}", gh.log());
+    assert!(
+        line(&run, "github").contains(" skip  not requested"),
+        "{}",
+        run.all()
+    );
+    assert!(
+        run.stdout.contains("delivery: FAILED: crates, pypi"),
+        "{}",
+        run.all()
+    );
+    assert!(
+        gh.log().is_empty(),
+        "gh was called for skipped channels: {}",
+        gh.log()
+    );
 }
 
 #[test]
@@ -128,7 +179,11 @@ fn a_version_that_appears_late_passes_on_a_retry() {
     let repo = repo(&server);
     let run = FakeGh::new(&repo, &[]).run(&repo, &["delivery", "v1.4.2", "--channels", "crates"]);
     run.success();
-    assert!(line(&run, "crates").contains("(3 attempts,"), "{}", run.all());
+    assert!(
+        line(&run, "crates").contains("(3 attempts,"),
+        "{}",
+        run.all()
+    );
     assert_eq!(server.hits(CRATES), 3);
 }
 
@@ -137,7 +192,17 @@ fn a_wrong_sha256_in_the_tap_formula_fails_homebrew() {
     let server = Server::start(all_good());
     let repo = repo(&server);
     let gh = FakeGh::new(&repo, &[("contents.json", "contents-wrong-sha.json")]);
-    let run = gh.run(&repo, &["delivery", "v1.4.2", "--channels", "homebrew,github", "--max-wait", "0s"]);
+    let run = gh.run(
+        &repo,
+        &[
+            "delivery",
+            "v1.4.2",
+            "--channels",
+            "homebrew,github",
+            "--max-wait",
+            "0s",
+        ],
+    );
     run.failure(1);
     let homebrew = line(&run, "homebrew");
     assert!(
@@ -155,15 +220,32 @@ fn a_wrong_sha256_in_the_tap_formula_fails_homebrew() {
 fn a_missing_release_asset_fails_github() {
     let server = Server::start(all_good());
     let repo = repo(&server);
-    let gh = FakeGh::new(&repo, &[("release-view.json", "release-view-missing-asset.json")]);
-    let run = gh.run(&repo, &["delivery", "v1.4.2", "--channels", "github", "--max-wait", "0s", "--json"]);
+    let gh = FakeGh::new(
+        &repo,
+        &[("release-view.json", "release-view-missing-asset.json")],
+    );
+    let run = gh.run(
+        &repo,
+        &[
+            "delivery",
+            "v1.4.2",
+            "--channels",
+            "github",
+            "--max-wait",
+            "0s",
+            "--json",
+        ],
+    );
     run.failure(1);
     let json = run.json();
     let github = &json["channels"].as_array().unwrap()[4];
     assert_eq!(github["channel"], "github");
     assert_eq!(github["status"], "fail");
     let reason = github["reason"].as_str().unwrap();
-    assert!(reason.contains("release v1.4.2 of example/fixture lacks fixture_1.4.2_windows-x86_64.zip"), "{reason}");
+    assert!(
+        reason.contains("release v1.4.2 of example/fixture lacks fixture_1.4.2_windows-x86_64.zip"),
+        "{reason}"
+    );
 }
 
 #[test]
@@ -173,14 +255,31 @@ fn a_hanging_server_times_out_with_a_clear_message() {
     let server = Server::start(routes);
     let repo = repo(&server);
     let start = Instant::now();
-    let run = FakeGh::new(&repo, &[]).run(&repo, &["delivery", "v1.4.2", "--channels", "pypi,crates", "--max-wait", "500ms"]);
+    let run = FakeGh::new(&repo, &[]).run(
+        &repo,
+        &[
+            "delivery",
+            "v1.4.2",
+            "--channels",
+            "pypi,crates",
+            "--max-wait",
+            "500ms",
+        ],
+    );
     run.failure(1);
     let pypi = line(&run, "pypi");
     assert!(pypi.contains(" fail "), "{pypi}");
-    assert!(pypi.contains(&format!("GET {}{PYPI} timed out after 300ms", server.url)), "{pypi}");
+    assert!(
+        pypi.contains(&format!("GET {}{PYPI} timed out after 300ms", server.url)),
+        "{pypi}"
+    );
     assert!(pypi.contains("gave up (max wait 500ms)"), "{pypi}");
     assert!(line(&run, "crates").contains(" pass "), "{}", run.all());
-    assert!(start.elapsed() < Duration::from_secs(10), "took {:?}", start.elapsed());
+    assert!(
+        start.elapsed() < Duration::from_secs(10),
+        "took {:?}",
+        start.elapsed()
+    );
 }
 
 #[test]
@@ -189,11 +288,19 @@ fn unknown_channels_and_missing_sections_are_errors() {
     let repo = repo(&server);
     let run = repo.xtask(&["delivery", "v1.4.2", "--channels", "crates,ftp"]);
     run.failure(2);
-    assert!(run.stderr.contains("unknown channel `ftp`"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("unknown channel `ftp`"),
+        "{}",
+        run.stderr
+    );
     let plain = TempRepo::new("lockstep/in");
     let run = plain.xtask(&["delivery", "v1.4.2"]);
     run.failure(1);
-    assert!(run.stderr.contains("has no [delivery] section"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("has no [delivery] section"),
+        "{}",
+        run.stderr
+    );
 }
 
 /// Opt-in, needs the network: `cargo test -p xtask -- --ignored real_registries`.
@@ -207,6 +314,14 @@ fn real_registries() {
     // serde 1.0.0 and requests 1.0.0 both exist.
     let run = repo.xtask(&["delivery", "v1.0.0"]);
     run.success();
-    assert!(line(&run, "crates").contains("serde 1.0.0 is in the crates.io index"), "{}", run.all());
-    assert!(line(&run, "pypi").contains("requests 1.0.0 is on PyPI"), "{}", run.all());
+    assert!(
+        line(&run, "crates").contains("serde 1.0.0 is in the crates.io index"),
+        "{}",
+        run.all()
+    );
+    assert!(
+        line(&run, "pypi").contains("requests 1.0.0 is on PyPI"),
+        "{}",
+        run.all()
+    );
 }

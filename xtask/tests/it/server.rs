@@ -38,8 +38,12 @@ impl Server {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
         listener.set_nonblocking(true).unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
-        let routes: Arc<HashMap<String, Answer>> =
-            Arc::new(routes.into_iter().map(|(p, a)| (p.to_string(), a)).collect());
+        let routes: Arc<HashMap<String, Answer>> = Arc::new(
+            routes
+                .into_iter()
+                .map(|(p, a)| (p.to_string(), a))
+                .collect(),
+        );
         let stop = Arc::new(AtomicBool::new(false));
         let hits = Arc::new(Mutex::new(HashMap::new()));
         let accept = {
@@ -58,7 +62,12 @@ impl Server {
                 }
             })
         };
-        Server { url, stop, hits, accept: Some(accept) }
+        Server {
+            url,
+            stop,
+            hits,
+            accept: Some(accept),
+        }
     }
 
     /// How many requests `path` received.
@@ -83,7 +92,9 @@ fn serve(
     hits: &Mutex<HashMap<String, usize>>,
 ) {
     stream.set_nonblocking(false).unwrap();
-    stream.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
     let mut request = Vec::new();
     let mut buf = [0u8; 1024];
     while !request.windows(4).any(|w| w == b"\r\n\r\n") {
@@ -114,9 +125,15 @@ fn respond(stream: &mut TcpStream, answer: Answer, stop: &AtomicBool) {
     let (status, body) = match answer {
         Answer::File(rel) => {
             let path: PathBuf = crate::support::fixtures().join(rel);
-            (200, std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display())))
+            (
+                200,
+                std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display())),
+            )
         }
-        Answer::Status(status) => (status, b"{\"errors\":[{\"detail\":\"Not Found\"}]}".to_vec()),
+        Answer::Status(status) => (
+            status,
+            b"{\"errors\":[{\"detail\":\"Not Found\"}]}".to_vec(),
+        ),
         Answer::Hang => {
             let started = Instant::now();
             while !stop.load(Ordering::SeqCst) && started.elapsed() < Duration::from_secs(30) {
