@@ -37,6 +37,9 @@ pub enum Command {
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
+        /// Also check that <TAG> is the tag of the lock-step version (`v` + version).
+        #[arg(long, value_name = "TAG")]
+        tag: Option<String>,
     },
     /// Move every version site to a new version, all or nothing.
     #[command(after_help = EXIT_CODES)]
@@ -58,4 +61,48 @@ pub enum Command {
     /// Run every test of the repository: Rust, Python and Node.
     #[command(after_help = EXIT_CODES)]
     Test,
+    /// Print the release build matrix, from the config's [[target]]s.
+    #[command(after_help = EXIT_CODES)]
+    Matrix {
+        /// Print `{"include": [...]}` on one line, for a workflow's `fromJSON`.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print the release notes of one version from the changelog.
+    #[command(after_help = EXIT_CODES)]
+    Changelog {
+        /// X.Y.Z or vX.Y.Z.
+        version: String,
+    },
+    /// Point the Homebrew formula at a release: version, URLs and sha256s, all or nothing.
+    #[command(after_help = EXIT_CODES)]
+    Homebrew {
+        /// The release tag, vX.Y.Z.
+        tag: String,
+        /// The release's sha256sums.txt.
+        #[arg(long, value_name = "FILE")]
+        sha256sums: PathBuf,
+        /// The formula to rewrite (default: [homebrew].formula of the config).
+        #[arg(long, value_name = "PATH")]
+        formula: Option<PathBuf>,
+        /// Print a diff instead of writing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Check that every channel (crates.io, npm, PyPI, Homebrew, GitHub) serves a release.
+    #[command(after_help = EXIT_CODES)]
+    Delivery {
+        /// The release tag, vX.Y.Z.
+        tag: String,
+        /// The channels to check, each required: crates,npm,pypi,homebrew,github
+        /// (default: [delivery].channels of the config).
+        #[arg(long, value_delimiter = ',', value_name = "LIST")]
+        channels: Option<Vec<String>>,
+        /// How long each channel keeps retrying: 90s, 15m (default: [delivery].max_wait).
+        #[arg(long, value_name = "DURATION")]
+        max_wait: Option<String>,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
 }

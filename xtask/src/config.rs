@@ -18,6 +18,8 @@ pub struct Config {
     pub tag_format: String,
     /// Every place the lock-step version lives; the first is the primary one.
     pub sites: Vec<Site>,
+    /// `[assets]`, `[[target]]`, `[homebrew]`, `[delivery]`: see `distribution.rs`.
+    pub distribution: crate::distribution::Distribution,
 }
 
 impl Config {
@@ -45,6 +47,7 @@ impl Config {
             .string("tag_format")
             .unwrap_or_else(|| "v{version}".to_string());
         let site_tables = top.array_of_tables("site");
+        let distribution = crate::distribution::parse(&mut top);
         top.finish();
         if !tag_format.contains("{version}") {
             errors.push(format!(
@@ -63,7 +66,11 @@ impl Config {
         if !errors.is_empty() {
             bail!("{PATH} is invalid:\n  - {}", errors.join("\n  - "));
         }
-        Ok(Config { tag_format, sites })
+        Ok(Config {
+            tag_format,
+            sites,
+            distribution,
+        })
     }
 
     /// The tag for `version`: `v0.3.0`.

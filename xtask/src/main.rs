@@ -2,11 +2,16 @@
 //! contents: parse the command line, find the repository, dispatch.
 
 mod bump;
+mod changelog;
 mod cli;
 mod clock;
 mod config;
+mod delivery;
 mod diff;
+mod distribution;
 mod effects;
+mod homebrew;
+mod matrix;
 mod survey;
 mod test;
 #[allow(dead_code)] // The release commands use the rest of the adapters.
@@ -48,7 +53,7 @@ fn run(cli: Cli) -> Result<bool> {
     sh.change_dir(&root);
     let mode = |dry_run: bool| if dry_run { Mode::DryRun } else { Mode::Live };
     match cli.command {
-        Command::Verify { json } => verify::run(&root, json),
+        Command::Verify { json, tag } => verify::run(&root, json, tag.as_deref()),
         Command::Versions { json } => survey::run(&Repo::open(root)?, json),
         Command::Bump { words, dry_run } => {
             let request = version::Request::parse(&words)?;
@@ -56,5 +61,46 @@ fn run(cli: Cli) -> Result<bool> {
         }
         Command::Sync { dry_run } => bump::sync(&Repo::open(root)?, mode(dry_run)).map(|()| true),
         Command::Test => test::run(&sh),
+        Command::Matrix { json } => matrix::run(&Repo::open(root)?, json),
+        Command::Changelog { version } => changelog::run(&Repo::open(root)?, &version),
+        Command::Homebrew {
+            tag,
+            sha256sums,
+            formula,
+            dry_run,
+        } => homebrew::run(
+            &Repo::open(root)?,
+            &tag,
+            &sha256sums,
+            formula.as_deref(),
+            mode(dry_run),
+        ),
+        Command::Delivery {
+            tag,
+            channels,
+            max_wait,
+            json,
+        } => {
+            let opts = delivery::Options {
+                channels: channels.map(|c| parse_channels(&c)).transpose()?,
+                max_wait: max_wait.map(|m| config::parse_duration(&m)).transpose()?,
+            };
+            delivery::run(&sh, &Repo::open(root)?, &tag, &opts, json)
+        }
     }
+}
+
+/// `--channels crates,npm`: each name must be a channel.
+fn parse_channels(names: &[String]) -> Result<Vec<distribution::Channel>> {
+    names
+        .iter()
+        .map(|name| {
+            distribution::Channel::parse(name).ok_or_else(|| {
+                version::UsageError(format!(
+                    "unknown channel `{name}`: the channels are crates, npm, pypi, homebrew, github"
+                ))
+                .into()
+            })
+        })
+        .collect()
 }

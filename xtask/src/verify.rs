@@ -270,8 +270,8 @@ pub fn report(problems: &[Problem], version: Option<String>, as_json: bool) -> R
     Ok(problems.is_empty())
 }
 
-/// `cargo xtask verify`.
-pub fn run(root: &Path, as_json: bool) -> Result<bool> {
+/// `cargo xtask verify [--tag vX.Y.Z]`.
+pub fn run(root: &Path, as_json: bool, tag: Option<&str>) -> Result<bool> {
     let repo = match Repo::open(root.to_path_buf()) {
         Ok(repo) => repo,
         Err(err) => {
@@ -285,7 +285,31 @@ pub fn run(root: &Path, as_json: bool) -> Result<bool> {
         }
     };
     let states = repo.survey();
-    let problems = site_problems(&repo, &states);
-    let version = agreement(&states).ok().map(|v| v.to_string());
-    report(&problems, version, as_json)
+    let mut problems = site_problems(&repo, &states);
+    let agreed = agreement(&states).ok();
+    if let (Some(tag), Some(version)) = (tag, &agreed) {
+        problems.extend(tag_problem(&repo, tag, version));
+    }
+    report(&problems, agreed.map(|v| v.to_string()), as_json)
+}
+
+/// The tag must be the lock-step version's tag: `v` + version.
+fn tag_problem(repo: &Repo, tag: &str, version: &semver::Version) -> Option<Problem> {
+    let expected = repo.config.tag(version);
+    if tag == expected {
+        return None;
+    }
+    let mut problem = Problem::new(
+        "tag",
+        crate::config::PATH,
+        format!(
+            "the tag {tag} is not the tag of the lock-step version {version}, which is {expected}"
+        ),
+        format!(
+            "release from a commit whose version matches the tag (`cargo xtask bump` it first), or push {expected} instead"
+        ),
+    );
+    problem.expected = Some(expected);
+    problem.found = Some(tag.to_string());
+    Some(problem)
 }

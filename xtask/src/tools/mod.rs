@@ -3,6 +3,8 @@
 //! Every command is built with xshell's `cmd!` and run here with a timeout,
 //! so nothing the release tool calls can hang it.
 
+pub mod curl;
+pub mod gh;
 pub mod git;
 pub mod suite;
 

@@ -2,7 +2,13 @@
 //!
 //! One test crate, so the binary and the helpers are built once.
 
+mod server;
 mod support;
 
 mod bump;
+mod changelog;
+mod delivery;
+mod homebrew;
+mod matrix;
 mod verify;
+mod workflows;

@@ -134,10 +134,16 @@ impl Run {
 }
 
 pub fn xtask_in(dir: &Path, args: &[&str]) -> Run {
+    xtask_env(dir, args, &[])
+}
+
+/// Runs `xtask <args>` in `dir` with extra environment variables.
+pub fn xtask_env(dir: &Path, args: &[&str], envs: &[(&str, &std::ffi::OsStr)]) -> Run {
     let out: Output = Command::new(env!("CARGO_BIN_EXE_xtask"))
         .args(args)
         .current_dir(dir)
         .env("XTASK_TODAY", TODAY)
+        .envs(envs.iter().copied())
         .output()
         .expect("the xtask binary runs");
     Run {

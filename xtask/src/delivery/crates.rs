@@ -1,0 +1,82 @@
+//! crates.io: the crate's sparse index entry lists the version (and it is not yanked).
+
+use std::time::Duration;
+
+use semver::Version;
+use xshell::Shell;
+
+/// The sparse index path of a crate: `1/a`, `2/ab`, `3/a/abc`, `se/rd/serde`.
+pub fn index_path(name: &str) -> String {
+    let name = name.to_ascii_lowercase();
+    match name.len() {
+        1 => format!("1/{name}"),
+        2 => format!("2/{name}"),
+        3 => format!("3/{}/{name}", &name[..1]),
+        _ => format!("{}/{}/{name}", &name[..2], &name[2..4]),
+    }
+}
+
+/// Whether the index entry (one JSON object per line) holds `version`, unyanked.
+pub fn find(entry: &str, name: &str, version: &Version) -> Result<String, String> {
+    let wanted = version.to_string();
+    let mut listed = Vec::new();
+    for line in entry.lines().filter(|l| !l.trim().is_empty()) {
+        let Ok(doc) = serde_json::from_str::<serde_json::Value>(line) else {
+            return Err(format!(
+                "the index entry of {name} has a line that is not JSON"
+            ));
+        };
+        let vers = doc["vers"].as_str().unwrap_or_default();
+        if vers == wanted {
+            if doc["yanked"].as_bool() == Some(true) {
+                return Err(format!("{name} {wanted} is in the sparse index but yanked"));
+            }
+            return Ok(format!("{name} {wanted} is in the crates.io index"));
+        }
+        listed.push(vers.to_string());
+    }
+    let newest = listed
+        .last()
+        .map_or("nothing".to_string(), |v| format!("up to {v}"));
+    Err(format!(
+        "{name} {wanted} is not in the sparse index yet (it lists {newest})"
+    ))
+}
+
+pub fn probe(
+    sh: &Shell,
+    index: &str,
+    name: &str,
+    version: &Version,
+    timeout: Duration,
+) -> Result<String, String> {
+    let url = format!("{index}/{}", index_path(name));
+    let body = super::get_ok(sh, &url, None, timeout, || {
+        format!("crate {name} is not in the sparse index")
+    })?;
+    find(&body, name, version)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths() {
+        assert_eq!(index_path("a"), "1/a");
+        assert_eq!(index_path("ab"), "2/ab");
+        assert_eq!(index_path("abc"), "3/a/abc");
+        assert_eq!(index_path("Serde"), "se/rd/serde");
+    }
+
+    #[test]
+    fn finds_and_refuses_yanked() {
+        let v = Version::parse("1.0.1").unwrap();
+        let entry = "{\"name\":\"x\",\"vers\":\"1.0.0\"}\n{\"name\":\"x\",\"vers\":\"1.0.1\",\"yanked\":false}\n";
+        assert!(find(entry, "x", &v).is_ok());
+        let yanked = entry.replace("\"yanked\":false", "\"yanked\":true");
+        assert!(find(&yanked, "x", &v).unwrap_err().contains("yanked"));
+        let old = find("{\"vers\":\"1.0.0\"}\n", "x", &v).unwrap_err();
+        assert!(old.contains("lists up to 1.0.0"), "{old}");
+    }
+}

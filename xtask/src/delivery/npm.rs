@@ -1,0 +1,75 @@
+//! npm: the registry document has the version, and its dist-tag points to it.
+
+use std::time::Duration;
+
+use semver::Version;
+use xshell::Shell;
+
+/// The dist-tag a release is published under: `latest`, or the pre-release
+/// label (`rc` for `1.0.0-rc.1`), as the publish workflow passes to `npm publish --tag`.
+pub fn dist_tag(version: &Version) -> String {
+    if version.pre.is_empty() {
+        return "latest".to_string();
+    }
+    let first = version.pre.as_str().split('.').next().unwrap_or_default();
+    first
+        .trim_end_matches(|c: char| c.is_ascii_digit())
+        .to_string()
+}
+
+/// Checks a registry document (full or abbreviated) for `version` and its dist-tag.
+pub fn check(doc: &str, name: &str, version: &Version) -> Result<String, String> {
+    let doc: serde_json::Value = serde_json::from_str(doc)
+        .map_err(|e| format!("the npm registry document of {name} is not JSON: {e}"))?;
+    let wanted = version.to_string();
+    if doc["versions"].get(&wanted).is_none() {
+        let latest = doc["dist-tags"]["latest"].as_str().unwrap_or("none");
+        return Err(format!(
+            "{name}@{wanted} is not in the npm registry yet (latest is {latest})"
+        ));
+    }
+    let tag = dist_tag(version);
+    match doc["dist-tags"][&tag].as_str() {
+        Some(v) if v == wanted => Ok(format!("{name}@{wanted} is on npm, dist-tag {tag}")),
+        other => Err(format!(
+            "{name}@{wanted} is on npm but dist-tag {tag} points to {}: run `npm dist-tag add {name}@{wanted} {tag}`",
+            other.unwrap_or("nothing")
+        )),
+    }
+}
+
+pub fn probe(
+    sh: &Shell,
+    registry: &str,
+    name: &str,
+    version: &Version,
+    timeout: Duration,
+) -> Result<String, String> {
+    // A scoped name keeps its `@` and escapes its `/`.
+    let url = format!("{registry}/{}", name.replace('/', "%2f"));
+    let accept = "application/vnd.npm.install-v1+json";
+    let body = super::get_ok(sh, &url, Some(accept), timeout, || {
+        format!("package {name} is not in the npm registry")
+    })?;
+    check(&body, name, version)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dist_tags() {
+        assert_eq!(dist_tag(&Version::parse("1.0.0").unwrap()), "latest");
+        assert_eq!(dist_tag(&Version::parse("1.0.0-rc.1").unwrap()), "rc");
+    }
+
+    #[test]
+    fn latest_must_point_to_the_version() {
+        let v = Version::parse("1.0.0").unwrap();
+        let doc = r#"{"versions":{"1.0.0":{}},"dist-tags":{"latest":"0.9.0"}}"#;
+        assert!(check(doc, "p", &v).unwrap_err().contains("points to 0.9.0"));
+        let doc = r#"{"versions":{"1.0.0":{}},"dist-tags":{"latest":"1.0.0"}}"#;
+        assert!(check(doc, "p", &v).is_ok());
+    }
+}

