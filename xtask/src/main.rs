@@ -9,6 +9,7 @@ mod config;
 mod delivery;
 mod diff;
 mod distribution;
+mod drift;
 mod effects;
 mod homebrew;
 mod matrix;

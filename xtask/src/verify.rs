@@ -290,7 +290,21 @@ pub fn run(root: &Path, as_json: bool, tag: Option<&str>) -> Result<bool> {
     if let (Some(tag), Some(version)) = (tag, &agreed) {
         problems.extend(tag_problem(&repo, tag, version));
     }
+    problems.extend(crate::drift::problems(&repo.root, &drift_facts(&repo)));
     report(&problems, agreed.map(|v| v.to_string()), as_json)
+}
+
+/// What the tool says, for the drift checks to hold the documents to.
+fn drift_facts(repo: &Repo) -> crate::drift::Facts<'_> {
+    crate::drift::Facts {
+        sites: &repo.config.sites,
+        channels: crate::distribution::Channel::ALL
+            .iter()
+            .map(|c| c.name())
+            .collect(),
+        workflows: Vec::new(),
+        dispatched: Vec::new(),
+    }
 }
 
 /// The tag must be the lock-step version's tag: `v` + version.
