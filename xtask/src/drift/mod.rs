@@ -208,7 +208,9 @@ fn shell_words(line: &str) -> Option<Vec<String>> {
 /// Each repository path a document names must exist.
 fn path_problems(root: &Path, doc: &Doc) -> Vec<Problem> {
     let doc_dir = Path::new(&doc.path).parent().unwrap_or(Path::new(""));
-    markdown::paths(&doc.text)
+    let mut mentions = markdown::paths(&doc.text);
+    mentions.dedup();
+    mentions
         .into_iter()
         .filter(|m| !root.join(&m.text).exists() && !root.join(doc_dir).join(&m.text).exists())
         .map(|m| {

@@ -31,12 +31,48 @@ pub struct TempRepo {
 impl TempRepo {
     /// Copies `fixtures/<tree>` into a fresh temporary directory and commits it.
     pub fn new(tree: &str) -> TempRepo {
+        TempRepo::make(|dir| copy_tree(&fixtures().join(tree), dir))
+    }
+
+    /// A copy of this repository's own files (tracked, or untracked and not
+    /// ignored, as they are in the working tree), committed in a fresh repository.
+    pub fn of_workspace() -> TempRepo {
+        let root = workspace_root();
+        let out = Command::new("git")
+            .args([
+                "ls-files",
+                "-z",
+                "--cached",
+                "--others",
+                "--exclude-standard",
+            ])
+            .current_dir(&root)
+            .output()
+            .expect("git ls-files runs");
+        assert!(out.status.success());
+        TempRepo::make(|dir| {
+            for rel in String::from_utf8_lossy(&out.stdout)
+                .split('\0')
+                .filter(|r| !r.is_empty())
+            {
+                let from = root.join(rel);
+                if from.is_file() {
+                    let to = dir.join(rel);
+                    std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+                    std::fs::copy(&from, &to).unwrap();
+                }
+            }
+        })
+    }
+
+    fn make(fill: impl FnOnce(&Path)) -> TempRepo {
         static COUNTER: AtomicUsize = AtomicUsize::new(0);
         let n = COUNTER.fetch_add(1, Ordering::SeqCst);
         let base = std::env::temp_dir().join(format!("xtask-it-{}-{n}", std::process::id()));
         let _ = std::fs::remove_dir_all(&base);
         let dir = base.join("repo");
-        copy_tree(&fixtures().join(tree), &dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        fill(&dir);
         let repo = TempRepo { dir };
         repo.git(&["init", "--quiet", "--initial-branch=main"]);
         repo.git(&["add", "--all"]);
