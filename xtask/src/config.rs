@@ -18,6 +18,8 @@ pub struct Config {
     pub tag_format: String,
     /// Every place the lock-step version lives; the first is the primary one.
     pub sites: Vec<Site>,
+    /// `[git]`, `[release]` and `[[gate]]`: how a release is checked and made.
+    pub release: crate::release::settings::Settings,
 }
 
 impl Config {
@@ -45,7 +47,9 @@ impl Config {
             .string("tag_format")
             .unwrap_or_else(|| "v{version}".to_string());
         let site_tables = top.array_of_tables("site");
+        let release_tables = crate::release::settings::Tables::take(&mut top);
         top.finish();
+        let release = crate::release::settings::parse(&release_tables, &mut errors);
         if !tag_format.contains("{version}") {
             errors.push(format!(
                 "tag_format = {tag_format:?} must contain {{version}}"
@@ -63,7 +67,11 @@ impl Config {
         if !errors.is_empty() {
             bail!("{PATH} is invalid:\n  - {}", errors.join("\n  - "));
         }
-        Ok(Config { tag_format, sites })
+        Ok(Config {
+            tag_format,
+            sites,
+            release,
+        })
     }
 
     /// The tag for `version`: `v0.3.0`.
@@ -217,7 +225,7 @@ impl<'a, 'e> Fields<'a, 'e> {
         value
     }
 
-    #[allow(dead_code)] // For the release sections of the config.
+    #[allow(dead_code)] // For sections that need a flag.
     pub fn bool(&mut self, key: &'static str) -> Option<bool> {
         let item = self.get(key)?;
         let value = item.as_bool();
@@ -241,7 +249,6 @@ impl<'a, 'e> Fields<'a, 'e> {
     }
 
     /// A sub-table such as `[git]`; absent is `None`.
-    #[allow(dead_code)] // For the release sections of the config.
     pub fn table(&mut self, key: &'static str) -> Option<&'a Table> {
         let item = self.get(key)?;
         let table = item.as_table();
@@ -283,7 +290,6 @@ impl<'a, 'e> Fields<'a, 'e> {
 }
 
 /// A duration in config or on the command line: `90s`, `5m`, `1h`, `250ms`.
-#[allow(dead_code)] // For gate and poll timeouts.
 pub fn parse_duration(text: &str) -> Result<std::time::Duration> {
     let text = text.trim();
     let split = text

@@ -7,10 +7,14 @@ mod clock;
 mod config;
 mod diff;
 mod effects;
+mod gates;
+mod publish;
+mod release;
+mod secrets;
 mod survey;
 mod test;
-#[allow(dead_code)] // The release commands use the rest of the adapters.
 mod tools;
+mod ui;
 mod verify;
 mod version;
 mod versions;
@@ -30,7 +34,7 @@ fn main() -> ExitCode {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::from(1),
         Err(err) => {
-            eprintln!("error: {err:#}");
+            eprintln!("error: {}", secrets::redact(&format!("{err:#}")));
             let usage = err.downcast_ref::<version::UsageError>().is_some();
             ExitCode::from(if usage { 2 } else { 1 })
         }
@@ -56,5 +60,33 @@ fn run(cli: Cli) -> Result<bool> {
         }
         Command::Sync { dry_run } => bump::sync(&Repo::open(root)?, mode(dry_run)).map(|()| true),
         Command::Test => test::run(&sh),
+        Command::Release {
+            version,
+            live,
+            base_tag,
+            agent,
+            json,
+        } => {
+            let args = release::Args {
+                target: version,
+                live,
+                base_tag,
+                agent,
+                json,
+            };
+            release::run(&sh, root, args)
+        }
+        Command::Publish {
+            build_run_id,
+            allow_partial_release,
+            json,
+        } => {
+            let args = publish::Args {
+                build_run_id,
+                allow_partial_release,
+                json,
+            };
+            publish::run(&sh, root, args)
+        }
     }
 }

@@ -18,12 +18,20 @@ pub fn run_all(sh: &Shell) -> Result<Vec<SuiteResult>> {
         println!("==> {name}: {cmd}  (in {dir})");
         let start = std::time::Instant::now();
         let passed = cmd.run().is_ok();
-        results.push(SuiteResult { name, passed, seconds: start.elapsed().as_secs_f64() });
+        results.push(SuiteResult {
+            name,
+            passed,
+            seconds: start.elapsed().as_secs_f64(),
+        });
     };
     suite("rust", ".", cmd!(sh, "cargo test --workspace --locked"));
     {
         let _dir = sh.push_dir("bindings/python");
-        suite("python", "bindings/python", cmd!(sh, "python3 -m unittest discover -s tests -v"));
+        suite(
+            "python",
+            "bindings/python",
+            cmd!(sh, "python3 -m unittest discover -s tests -v"),
+        );
     }
     {
         let _dir = sh.push_dir("bindings/node");
