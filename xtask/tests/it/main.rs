@@ -5,4 +5,6 @@
 mod support;
 
 mod bump;
+mod publish;
+mod release;
 mod verify;
