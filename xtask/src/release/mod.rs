@@ -362,16 +362,14 @@ impl Mechanics<'_> {
     /// Applies (or prints) the plan until done; `false` when a run failed.
     fn run(&self, evidence: &mut Evidence) -> Result<bool> {
         let live = self.exec.mode == Mode::Live;
-        let mut reported_reuse = Vec::new();
-        for _round in 0..12 {
+        for round in 0..12 {
             let facts = self.gather(evidence)?;
             let plan = plan::mechanics(&facts);
-            for r in &plan.reused {
-                if !reported_reuse.contains(r) {
-                    self.ui.line(&format!("    reusing {r}"));
-                    evidence.step(json!({"step": "reuse", "what": r}));
-                    reported_reuse.push(r.clone());
-                }
+            // What the first look finds was left by an earlier run; later
+            // rounds only see this run's own work.
+            for r in plan.reused.iter().filter(|_| round == 0) {
+                self.ui.line(&format!("    reusing {r}"));
+                evidence.step(json!({"step": "reuse", "what": r}));
             }
             match &plan.outcome {
                 Outcome::Continue => {}
@@ -474,7 +472,7 @@ impl Mechanics<'_> {
                 }
             }
             Step::Dispatch { build_run } => {
-                let id = build_run.map_or("<the build run's ID>".to_string(), |id| id.to_string());
+                let id = build_run.map_or("<ID of the build run>".to_string(), |id| id.to_string());
                 let inputs = [
                     ("build_run_id", id),
                     ("allow_partial_release", "false".to_string()),

@@ -48,7 +48,11 @@ pub fn local_tag(sh: &Shell, tag: &str) -> Result<Option<String>> {
 /// The commit each tag points at on `remote` (`git ls-remote`), peeled.
 pub fn remote_tags(sh: &Shell, remote: &str, tags: &[&str]) -> Result<Vec<Option<String>>> {
     let refs: Vec<String> = tags.iter().map(|t| format!("refs/tags/{t}")).collect();
-    let patterns = refs.clone();
+    // Each ref and its peeled form (`^{}`: the commit an annotated tag names).
+    let patterns: Vec<String> = refs
+        .iter()
+        .flat_map(|r| [r.clone(), format!("{r}^{{}}")])
+        .collect();
     let out = exec(
         cmd!(sh, "git ls-remote --tags {remote} {patterns...}"),
         None,

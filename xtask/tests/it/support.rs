@@ -85,7 +85,8 @@ impl TempRepo {
         let system = std::env::var_os("PATH").unwrap_or_default();
         let kept = std::env::split_paths(&system)
             .filter(|dir| !dir.join("gh").exists() && !dir.join("ergo").exists());
-        let path = std::env::join_paths(std::iter::once(self.base().join("fakes/bin")).chain(kept)).unwrap();
+        let path = std::env::join_paths(std::iter::once(self.base().join("fakes/bin")).chain(kept))
+            .unwrap();
         let mut command = Command::new(env!("CARGO_BIN_EXE_xtask"));
         command
             .args(args)
@@ -98,7 +99,15 @@ impl TempRepo {
             .env("GIT_COMMITTER_NAME", "Test")
             .env("GIT_COMMITTER_EMAIL", "test@example.com")
             .env("GIT_CONFIG_NOSYSTEM", "1");
-        for var in ["GH_TOKEN", "GITHUB_TOKEN", "CARGO_REGISTRY_TOKEN", "NPM_TOKEN", "PYPI_API_TOKEN", "FAIL_GATE", "SLOW_GATE"] {
+        for var in [
+            "GH_TOKEN",
+            "GITHUB_TOKEN",
+            "CARGO_REGISTRY_TOKEN",
+            "NPM_TOKEN",
+            "PYPI_API_TOKEN",
+            "FAIL_GATE",
+            "SLOW_GATE",
+        ] {
             command.env_remove(var);
         }
         for (k, v) in env {
@@ -114,7 +123,11 @@ impl TempRepo {
 
     /// Writes the fake gh's scenario.
     pub fn gh_scenario(&self, scenario: serde_json::Value) {
-        std::fs::write(self.fake_state().join("gh-scenario.json"), scenario.to_string()).unwrap();
+        std::fs::write(
+            self.fake_state().join("gh-scenario.json"),
+            scenario.to_string(),
+        )
+        .unwrap();
     }
 
     fn json_lines(&self, name: &str) -> Vec<serde_json::Value> {
@@ -162,7 +175,10 @@ impl TempRepo {
 
     /// Local tags.
     pub fn tags(&self) -> Vec<String> {
-        self.git(&["tag", "--list"]).lines().map(String::from).collect()
+        self.git(&["tag", "--list"])
+            .lines()
+            .map(String::from)
+            .collect()
     }
 
     /// Tags on origin, from `git ls-remote`.
@@ -291,7 +307,12 @@ pub fn xtask_in(dir: &Path, args: &[&str]) -> Run {
 fn argv_lines(log: &[serde_json::Value]) -> Vec<String> {
     log.iter()
         .map(|entry| {
-            let argv: Vec<&str> = entry["argv"].as_array().unwrap().iter().map(|a| a.as_str().unwrap()).collect();
+            let argv: Vec<&str> = entry["argv"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| a.as_str().unwrap())
+                .collect();
             argv.join(" ")
         })
         .collect()
