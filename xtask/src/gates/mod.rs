@@ -564,11 +564,9 @@ fn check_ci(ctx: &Context<'_>) -> Outcome {
         ),
         None => format!("push HEAD and let {workflow} run on it, then rerun"),
     };
-    let mut outcome = outcome.fail(
-        format!("no successful {workflow} run for {}", short(ctx.head)),
-        fix,
-    );
-    outcome.tail = seen.join("\n");
+    // The summary names no SHA, so a new HEAD does not file a second blocker.
+    let mut outcome = outcome.fail(format!("no successful {workflow} run for HEAD"), fix);
+    outcome.tail = format!("HEAD {}\n{}", ctx.head, seen.join("\n"));
     outcome
 }
 
