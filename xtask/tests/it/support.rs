@@ -85,8 +85,8 @@ impl TempRepo {
         let system = std::env::var_os("PATH").unwrap_or_default();
         let kept = std::env::split_paths(&system)
             .filter(|dir| !dir.join("gh").exists() && !dir.join("ergo").exists());
-        let path = std::env::join_paths(std::iter::once(self.base().join("fakes/bin")).chain(kept))
-            .unwrap();
+        let first = [Some(self.base().join("fakes/bin")), python_dir()];
+        let path = std::env::join_paths(first.into_iter().flatten().chain(kept)).unwrap();
         let mut command = Command::new(env!("CARGO_BIN_EXE_xtask"));
         command
             .args(args)
@@ -302,6 +302,21 @@ pub fn xtask_in(dir: &Path, args: &[&str]) -> Run {
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     }
+}
+
+/// The directory of the real `python3` (not a version manager's shim, which
+/// costs a process per call), found once.
+fn python_dir() -> Option<PathBuf> {
+    static DIR: std::sync::OnceLock<Option<PathBuf>> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| {
+        let out = Command::new("python3")
+            .args(["-c", "import sys; print(sys.executable)"])
+            .output()
+            .ok()?;
+        let exe = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+        exe.parent().map(Path::to_path_buf)
+    })
+    .clone()
 }
 
 fn argv_lines(log: &[serde_json::Value]) -> Vec<String> {
