@@ -91,9 +91,7 @@ impl<'a> Executor<'a> {
         let start = Instant::now();
         let mut interval = schedule.interval;
         loop {
-            if let Some(found) = check()? {
-                return Ok(Some(found));
-            }
+            // Wait first: the facts were just queried, and remote work takes time.
             if start.elapsed() + interval > schedule.timeout {
                 bail!(
                     "gave up waiting for {what} after {}",
@@ -101,6 +99,9 @@ impl<'a> Executor<'a> {
                 );
             }
             std::thread::sleep(interval);
+            if let Some(found) = check()? {
+                return Ok(Some(found));
+            }
             interval = (interval * 3 / 2).min(schedule.max_interval);
         }
     }
@@ -228,6 +229,61 @@ mod tests {
         assert!(result.is_err());
         assert_eq!(std::fs::read_to_string(dir.join("a")).unwrap(), "1");
         assert_eq!(std::fs::read_to_string(dir.join("d/b")).unwrap(), "1");
+    }
+
+    #[test]
+    fn effect_commands_run_only_live() {
+        let dir = temp_dir("command");
+        let sh = xshell::Shell::new().unwrap();
+        let file = dir.join("made");
+        let timeout = Duration::from_secs(10);
+        let dry = Executor::new(&dir, Mode::DryRun);
+        assert_eq!(
+            dry.command(xshell::cmd!(sh, "touch {file}"), timeout)
+                .unwrap(),
+            None
+        );
+        assert!(!file.exists());
+        let live = Executor::new(&dir, Mode::Live);
+        assert!(
+            live.command(xshell::cmd!(sh, "touch {file}"), timeout)
+                .unwrap()
+                .is_some()
+        );
+        assert!(file.exists());
+        assert!(live.command(xshell::cmd!(sh, "false"), timeout).is_err());
+    }
+
+    #[test]
+    fn waits_poll_until_done_or_give_up() {
+        let dir = temp_dir("wait");
+        let schedule = Schedule {
+            interval: Duration::from_millis(1),
+            max_interval: Duration::from_millis(4),
+            timeout: Duration::from_millis(500),
+        };
+        let live = Executor::new(&dir, Mode::Live);
+        let mut looks = 0;
+        let found = live.wait("it", schedule, || {
+            looks += 1;
+            Ok((looks == 3).then_some(looks))
+        });
+        assert_eq!(found.unwrap(), Some(3));
+        let never = live.wait("never", schedule, || Ok(None::<()>));
+        assert!(
+            never
+                .unwrap_err()
+                .to_string()
+                .contains("gave up waiting for never")
+        );
+        let dry = Executor::new(&dir, Mode::DryRun);
+        assert_eq!(
+            dry.wait("it", schedule, || -> Result<Option<()>> {
+                panic!("no query in a dry wait")
+            })
+            .unwrap(),
+            None
+        );
     }
 
     #[test]

@@ -209,16 +209,12 @@ pub fn run(sh: &Shell, root: PathBuf, args: Args) -> Result<bool> {
             Ok(done) => ok &= done,
             Err(err) => {
                 evidence.set("error", json!(format!("{err:#}")));
-                finish(
-                    &mut evidence,
-                    started,
-                    gates_time,
-                    if mode == Mode::Live {
-                        "interrupted"
-                    } else {
-                        "dry-run"
-                    },
-                )?;
+                let outcome = if mode == Mode::Live {
+                    "interrupted"
+                } else {
+                    "blocked"
+                };
+                finish(&mut evidence, started, gates_time, outcome)?;
                 if mode == Mode::DryRun {
                     ui.line(&format!("    (could not gather the facts: {err:#})"));
                     return Ok(false);
