@@ -82,11 +82,14 @@ impl TempRepo {
     /// Runs the xtask with the fakes first on `PATH` (and no real gh or ergo
     /// on it), plus `env`.
     pub fn xtask_with(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
-        let system = std::env::var_os("PATH").unwrap_or_default();
-        let kept = std::env::split_paths(&system)
-            .filter(|dir| !dir.join("gh").exists() && !dir.join("ergo").exists());
         let first = [Some(self.base().join("fakes/bin")), python_dir()];
-        let path = std::env::join_paths(first.into_iter().flatten().chain(kept)).unwrap();
+        let path = std::env::join_paths(
+            first
+                .into_iter()
+                .flatten()
+                .chain(system_path().iter().cloned()),
+        )
+        .unwrap();
         let mut command = Command::new(env!("CARGO_BIN_EXE_xtask"));
         command
             .args(args)
@@ -302,6 +305,35 @@ pub fn xtask_in(dir: &Path, args: &[&str]) -> Run {
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     }
+}
+
+/// This process's `PATH` without any real `gh` or `ergo`: a directory that
+/// holds one is replaced by a mirror of symlinks to everything else in it
+/// (on CI runners, `gh` sits in `/usr/bin` beside `git` and `sh`).
+fn system_path() -> &'static Vec<PathBuf> {
+    static PATH: std::sync::OnceLock<Vec<PathBuf>> = std::sync::OnceLock::new();
+    PATH.get_or_init(|| {
+        let system = std::env::var_os("PATH").unwrap_or_default();
+        let mirrors = std::env::temp_dir().join(format!("xtask-it-path-{}", std::process::id()));
+        std::env::split_paths(&system)
+            .enumerate()
+            .map(|(i, dir)| {
+                if !dir.join("gh").exists() && !dir.join("ergo").exists() {
+                    return dir;
+                }
+                let mirror = mirrors.join(i.to_string());
+                std::fs::create_dir_all(&mirror).unwrap();
+                for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+                    let name = entry.file_name();
+                    if name != "gh" && name != "ergo" {
+                        #[cfg(unix)]
+                        let _ = std::os::unix::fs::symlink(entry.path(), mirror.join(&name));
+                    }
+                }
+                mirror
+            })
+            .collect()
+    })
 }
 
 /// The directory of the real `python3` (not a version manager's shim, which
