@@ -571,7 +571,7 @@ fn check_ci(ctx: &Context<'_>) -> Outcome {
 }
 
 fn check_command(ctx: &Context<'_>, spec: &GateSpec) -> Outcome {
-    let command = spec.argv.join(" ");
+    let command = crate::release::settings::quote_words(&spec.argv);
     let outcome = Outcome::new(&spec.name, &command);
     if !spec.when_changed.is_empty() {
         match ctx.changed {

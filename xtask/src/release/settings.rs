@@ -225,6 +225,22 @@ pub fn split_words(line: &str) -> Result<Vec<String>, String> {
     Ok(words)
 }
 
+/// A command line for display: words that a shell would split or expand are
+/// single-quoted, so it can be copied back into a shell.
+pub fn quote_words(argv: &[String]) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "_./=:@%+,-".contains(c);
+    argv.iter()
+        .map(|w| {
+            if !w.is_empty() && w.chars().all(plain) {
+                w.clone()
+            } else {
+                format!("'{}'", w.replace('\'', r"'\''"))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -237,6 +253,42 @@ mod tests {
         );
         assert!(split_words("echo 'oops").is_err());
         assert_eq!(split_words("  ").unwrap(), Vec::<String>::new());
+    }
+
+    #[test]
+    fn every_key_is_documented() {
+        let docs =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/config.md"))
+                .unwrap();
+        for key in [
+            "branches",
+            "remote",
+            "ci_workflow",
+            "build_workflow",
+            "publish_workflow",
+            "poll_interval",
+            "poll_max_interval",
+            "build_timeout",
+            "publish_timeout",
+            "go_module",
+            "name",
+            "command",
+            "timeout",
+            "when_changed",
+        ] {
+            assert!(
+                docs.contains(&format!("| `{key}` |")),
+                "docs/config.md does not describe `{key}`"
+            );
+        }
+    }
+
+    #[test]
+    fn quoted_words_split_back_to_the_same_words() {
+        let argv = split_words(r#"sh -c 'test "$X" != it' a\'b plain"#).unwrap();
+        let shown = quote_words(&argv);
+        assert_eq!(shown, r#"sh -c 'test "$X" != it' 'a'\''b' plain"#);
+        assert_eq!(split_words(&shown).unwrap(), argv);
     }
 
     fn parse_text(text: &str) -> (Settings, Vec<String>) {
