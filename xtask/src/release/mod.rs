@@ -207,18 +207,14 @@ pub fn run(sh: &Shell, root: PathBuf, args: Args) -> Result<bool> {
         }
         match mech.run(&mut evidence) {
             Ok(done) => ok &= done,
+            Err(err) if mode == Mode::DryRun => {
+                ui.line(&format!("    (no plan could be made: {err:#})"));
+                evidence.set("error", json!(format!("{err:#}")));
+                ok = false;
+            }
             Err(err) => {
                 evidence.set("error", json!(format!("{err:#}")));
-                let outcome = if mode == Mode::Live {
-                    "interrupted"
-                } else {
-                    "blocked"
-                };
-                finish(&mut evidence, started, gates_time, outcome)?;
-                if mode == Mode::DryRun {
-                    ui.line(&format!("    (could not gather the facts: {err:#})"));
-                    return Ok(false);
-                }
+                finish(&mut evidence, started, gates_time, "interrupted")?;
                 return Err(err.context(format!(
                     "the release of {tag} stopped; rerun `cargo xtask release {tag} --live` to resume from where it is"
                 )));
