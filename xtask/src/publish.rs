@@ -152,8 +152,8 @@ fn publish(
             "ergo is not installed, so open release blockers cannot be checked: install ergo v6, then rerun"
         );
     }
-    let previous = gh::run_list(sh, &settings.publish_workflow, None)?;
-    let previous: Vec<&gh::Run> = previous
+    let all = gh::run_list(sh, &settings.publish_workflow, None)?;
+    let previous: Vec<&gh::Run> = all
         .iter()
         .filter(|r| r.head_sha == tag_sha && r.event == "workflow_dispatch")
         .collect();
@@ -174,7 +174,9 @@ fn publish(
             running.id
         );
     }
-    let known: Vec<u64> = previous.iter().map(|r| r.id).collect();
+    // The dispatched run is the first new one: it runs at the default
+    // branch's head, which may have moved on since the tag.
+    let known: Vec<u64> = all.iter().map(|r| r.id).collect();
     let exec = Executor::new(&repo.root, Mode::Live).with_ui(ui);
     let inputs = [
         ("build_run_id", id.to_string()),
@@ -205,11 +207,7 @@ fn publish(
                 Some(rid) => Some(gh::run_view(sh, rid)?),
                 None => gh::run_list(sh, &settings.publish_workflow, None)?
                     .into_iter()
-                    .filter(|r| {
-                        r.head_sha == tag_sha
-                            && r.event == "workflow_dispatch"
-                            && !known.contains(&r.id)
-                    })
+                    .filter(|r| r.event == "workflow_dispatch" && !known.contains(&r.id))
                     .max_by_key(|r| r.id),
             };
             if let Some(r) = &found {

@@ -524,7 +524,13 @@ impl Mechanics<'_> {
                 Some(id) => Some(gh::run_view(self.sh, id)?),
                 None => gh::run_list(self.sh, workflow, None)?
                     .into_iter()
-                    .filter(|r| r.head_sha == sha && r.event == event && !known.contains(&r.id))
+                    // A dispatched run runs at the default branch's head,
+                    // which may have moved on: any new dispatch is it.
+                    .filter(|r| {
+                        r.event == event
+                            && !known.contains(&r.id)
+                            && (event == "workflow_dispatch" || r.head_sha == sha)
+                    })
                     .max_by_key(|r| r.id),
             };
             if let Some(run) = &found {

@@ -180,7 +180,8 @@ pub fn mechanics(facts: &Facts) -> Plan {
     };
 
     let publishes = runs_of(&facts.publish_runs, head, "workflow_dispatch");
-    let known: Vec<u64> = publishes.iter().map(|r| r.id).collect();
+    // Every publish run seen before a dispatch: the next new one is ours.
+    let known: Vec<u64> = facts.publish_runs.iter().map(|r| r.id).collect();
     let Some(build_id) = build_id else {
         steps.push(Step::Dispatch { build_run: None });
         steps.push(Step::AwaitPublish {
