@@ -105,4 +105,38 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Check, then (with --live) tag, build and publish a release. Dry-run by default.
+    #[command(after_help = EXIT_CODES)]
+    Release {
+        /// The version to release: vX.Y.Z (or X.Y.Z).
+        #[arg(value_name = "vX.Y.Z")]
+        version: String,
+        /// Act: tag, push, wait for the build, dispatch the publish. Only
+        /// when every gate passed and no blocker is open.
+        #[arg(long)]
+        live: bool,
+        /// The tag whose diff decides the conditional gates; default: the
+        /// highest version tag below the target.
+        #[arg(long, value_name = "TAG")]
+        base_tag: Option<String>,
+        /// Who runs the release, recorded in the evidence: model@host.
+        #[arg(long, value_name = "MODEL@HOST")]
+        agent: Option<String>,
+        /// Print the run's evidence record as JSON on stdout (progress goes to stderr).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Publish-only retry: dispatch the publish workflow for a successful build run.
+    #[command(after_help = EXIT_CODES)]
+    Publish {
+        /// The databaseId of a successful run of the build workflow for the released tag.
+        #[arg(long, value_name = "ID", required = true)]
+        build_run_id: u64,
+        /// Let the publish go ahead when some registries fail (asked for by name; recorded).
+        #[arg(long)]
+        allow_partial_release: bool,
+        /// Print the run's evidence record as JSON on stdout.
+        #[arg(long)]
+        json: bool,
+    },
 }

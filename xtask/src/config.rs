@@ -20,6 +20,8 @@ pub struct Config {
     pub sites: Vec<Site>,
     /// `[assets]`, `[[target]]`, `[homebrew]`, `[delivery]`: see `distribution.rs`.
     pub distribution: crate::distribution::Distribution,
+    /// `[git]`, `[release]` and `[[gate]]`: how a release is checked and made.
+    pub release: crate::release::settings::Settings,
 }
 
 impl Config {
@@ -48,7 +50,9 @@ impl Config {
             .unwrap_or_else(|| "v{version}".to_string());
         let site_tables = top.array_of_tables("site");
         let distribution = crate::distribution::parse(&mut top);
+        let release_tables = crate::release::settings::Tables::take(&mut top);
         top.finish();
+        let release = crate::release::settings::parse(&release_tables, &mut errors);
         if !tag_format.contains("{version}") {
             errors.push(format!(
                 "tag_format = {tag_format:?} must contain {{version}}"
@@ -70,6 +74,7 @@ impl Config {
             tag_format,
             sites,
             distribution,
+            release,
         })
     }
 
@@ -224,7 +229,7 @@ impl<'a, 'e> Fields<'a, 'e> {
         value
     }
 
-    #[allow(dead_code)] // For the release sections of the config.
+    #[allow(dead_code)] // For sections that need a flag.
     pub fn bool(&mut self, key: &'static str) -> Option<bool> {
         let item = self.get(key)?;
         let value = item.as_bool();
@@ -248,7 +253,6 @@ impl<'a, 'e> Fields<'a, 'e> {
     }
 
     /// A sub-table such as `[git]`; absent is `None`.
-    #[allow(dead_code)] // For the release sections of the config.
     pub fn table(&mut self, key: &'static str) -> Option<&'a Table> {
         let item = self.get(key)?;
         let table = item.as_table();
@@ -290,7 +294,6 @@ impl<'a, 'e> Fields<'a, 'e> {
 }
 
 /// A duration in config or on the command line: `90s`, `5m`, `1h`, `250ms`.
-#[allow(dead_code)] // For gate and poll timeouts.
 pub fn parse_duration(text: &str) -> Result<std::time::Duration> {
     let text = text.trim();
     let split = text

@@ -1,13 +1,19 @@
 //! The one executor of effects: live mode applies them, dry-run prints them.
 //!
-//! Commands plan their effects as data ([`FileEdit`]s and the like) and hand
-//! them here; no other module writes a file of the repository.
+//! Commands plan their effects as data ([`FileEdit`]s, effect commands such as
+//! `git tag`, `git push` and `gh workflow run`, waits for remote work) and hand
+//! them here; no other module writes a file of the repository or runs an
+//! effect. Queries, and what a dry-run is for (reports, blockers), run in
+//! both modes and do not come here.
 
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 
 use crate::diff;
+use crate::tools;
+use crate::ui::{self, Ui};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
@@ -24,14 +30,80 @@ pub struct FileEdit {
     pub after: String,
 }
 
+/// How to wait for remote work: first interval, growing by half up to a
+/// maximum, within a timeout. One query per interval at most.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Schedule {
+    pub interval: Duration,
+    pub max_interval: Duration,
+    pub timeout: Duration,
+}
+
 pub struct Executor<'a> {
     root: &'a Path,
     pub mode: Mode,
+    ui: Ui,
 }
 
 impl<'a> Executor<'a> {
     pub fn new(root: &'a Path, mode: Mode) -> Executor<'a> {
-        Executor { root, mode }
+        Executor {
+            root,
+            mode,
+            ui: Ui { json: false },
+        }
+    }
+
+    /// Prints through `ui` (stderr when stdout carries JSON).
+    pub fn with_ui(mut self, ui: Ui) -> Executor<'a> {
+        self.ui = ui;
+        self
+    }
+
+    /// Runs an effect command that must succeed, and returns its stdout; in
+    /// dry-run, prints it and returns `None`.
+    pub fn command(&self, cmd: xshell::Cmd<'_>, timeout: Duration) -> Result<Option<String>> {
+        match self.mode {
+            Mode::DryRun => {
+                self.ui.line(&format!("    would run: {cmd}"));
+                Ok(None)
+            }
+            Mode::Live => {
+                self.ui.line(&format!("    running: {cmd}"));
+                tools::exec(cmd, None, timeout)?.ok().map(Some)
+            }
+        }
+    }
+
+    /// Polls `check` on `schedule` until it returns `Some`; in dry-run, says
+    /// what it would wait for and returns `None`. Fails on timeout.
+    pub fn wait<T>(
+        &self,
+        what: &str,
+        schedule: Schedule,
+        mut check: impl FnMut() -> Result<Option<T>>,
+    ) -> Result<Option<T>> {
+        if self.mode == Mode::DryRun {
+            self.ui.line(&format!("    would wait for {what}"));
+            return Ok(None);
+        }
+        self.ui.line(&format!("    waiting for {what}"));
+        let start = Instant::now();
+        let mut interval = schedule.interval;
+        loop {
+            // Wait first: the facts were just queried, and remote work takes time.
+            if start.elapsed() + interval > schedule.timeout {
+                bail!(
+                    "gave up waiting for {what} after {}",
+                    ui::duration(start.elapsed())
+                );
+            }
+            std::thread::sleep(interval);
+            if let Some(found) = check()? {
+                return Ok(Some(found));
+            }
+            interval = (interval * 3 / 2).min(schedule.max_interval);
+        }
     }
 
     /// Applies every edit or none: in dry-run, prints a unified diff of each.
@@ -174,6 +246,61 @@ mod tests {
                 "{name}"
             );
         }
+    }
+
+    #[test]
+    fn effect_commands_run_only_live() {
+        let dir = temp_dir("command");
+        let sh = xshell::Shell::new().unwrap();
+        let file = dir.join("made");
+        let timeout = Duration::from_secs(10);
+        let dry = Executor::new(&dir, Mode::DryRun);
+        assert_eq!(
+            dry.command(xshell::cmd!(sh, "touch {file}"), timeout)
+                .unwrap(),
+            None
+        );
+        assert!(!file.exists());
+        let live = Executor::new(&dir, Mode::Live);
+        assert!(
+            live.command(xshell::cmd!(sh, "touch {file}"), timeout)
+                .unwrap()
+                .is_some()
+        );
+        assert!(file.exists());
+        assert!(live.command(xshell::cmd!(sh, "false"), timeout).is_err());
+    }
+
+    #[test]
+    fn waits_poll_until_done_or_give_up() {
+        let dir = temp_dir("wait");
+        let schedule = Schedule {
+            interval: Duration::from_millis(1),
+            max_interval: Duration::from_millis(4),
+            timeout: Duration::from_millis(500),
+        };
+        let live = Executor::new(&dir, Mode::Live);
+        let mut looks = 0;
+        let found = live.wait("it", schedule, || {
+            looks += 1;
+            Ok((looks == 3).then_some(looks))
+        });
+        assert_eq!(found.unwrap(), Some(3));
+        let never = live.wait("never", schedule, || Ok(None::<()>));
+        assert!(
+            never
+                .unwrap_err()
+                .to_string()
+                .contains("gave up waiting for never")
+        );
+        let dry = Executor::new(&dir, Mode::DryRun);
+        assert_eq!(
+            dry.wait("it", schedule, || -> Result<Option<()>> {
+                panic!("no query in a dry wait")
+            })
+            .unwrap(),
+            None
+        );
     }
 
     #[test]

@@ -11,12 +11,16 @@ mod diff;
 mod distribution;
 mod drift;
 mod effects;
+mod gates;
 mod homebrew;
 mod matrix;
+mod publish;
+mod release;
+mod secrets;
 mod survey;
 mod test;
-#[allow(dead_code)] // The release commands use the rest of the adapters.
 mod tools;
+mod ui;
 mod verify;
 mod version;
 mod versions;
@@ -36,7 +40,7 @@ fn main() -> ExitCode {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::from(1),
         Err(err) => {
-            eprintln!("error: {err:#}");
+            eprintln!("error: {}", secrets::redact(&format!("{err:#}")));
             let usage = err.downcast_ref::<version::UsageError>().is_some();
             ExitCode::from(if usage { 2 } else { 1 })
         }
@@ -87,6 +91,34 @@ fn run(cli: Cli) -> Result<bool> {
                 max_wait: max_wait.map(|m| config::parse_duration(&m)).transpose()?,
             };
             delivery::run(&sh, &Repo::open(root)?, &tag, &opts, json)
+        }
+        Command::Release {
+            version,
+            live,
+            base_tag,
+            agent,
+            json,
+        } => {
+            let args = release::Args {
+                target: version,
+                live,
+                base_tag,
+                agent,
+                json,
+            };
+            release::run(&sh, root, args)
+        }
+        Command::Publish {
+            build_run_id,
+            allow_partial_release,
+            json,
+        } => {
+            let args = publish::Args {
+                build_run_id,
+                allow_partial_release,
+                json,
+            };
+            publish::run(&sh, root, args)
         }
     }
 }

@@ -296,14 +296,22 @@ pub fn run(root: &Path, as_json: bool, tag: Option<&str>) -> Result<bool> {
 
 /// What the tool says, for the drift checks to hold the documents to.
 fn drift_facts(repo: &Repo) -> crate::drift::Facts<'_> {
+    let release = &repo.config.release;
     crate::drift::Facts {
         sites: &repo.config.sites,
         channels: crate::distribution::Channel::ALL
             .iter()
             .map(|c| c.name())
             .collect(),
-        workflows: Vec::new(),
-        dispatched: Vec::new(),
+        workflows: vec![
+            release.ci_workflow.clone(),
+            release.build_workflow.clone(),
+            release.publish_workflow.clone(),
+        ],
+        dispatched: crate::publish::DISPATCH_INPUTS
+            .iter()
+            .map(|(input, kind)| (release.publish_workflow.clone(), *input, *kind))
+            .collect(),
     }
 }
 

@@ -80,10 +80,20 @@ pub fn commands(text: &str) -> Vec<Mention> {
     found
 }
 
-const PATH_ENDINGS: [&str; 14] = [
-    ".md", ".toml", ".yml", ".yaml", ".json", ".rb", ".rs", ".py", ".js", ".lock", ".mod", ".go",
-    ".txt", "/",
-];
+/// Whether a code span reads as a repository path: it has a `/`, and ends
+/// with a folder's `/` or a file name with an extension (so `origin/main`
+/// and `owner/repo` are not paths, nor is a tag like `bindings/go/v0.2.0`).
+fn looks_like_path(span: &str) -> bool {
+    let last = span.rsplit('/').next().unwrap_or("");
+    // `bindings/go/v0.2.0` is a tag, not a file.
+    let tag = last
+        .strip_prefix('v')
+        .is_some_and(|v| v.starts_with(|c: char| c.is_ascii_digit()));
+    span.contains('/')
+        && !span.contains([' ', '@', ':'])
+        && !tag
+        && (span.ends_with('/') || last.contains('.'))
+}
 
 /// Repository paths named in prose: code spans that hold a `/` and end like a
 /// file (or a folder), and relative link targets. Placeholders, globs, URLs
@@ -94,9 +104,7 @@ pub fn paths(text: &str) -> Vec<Mention> {
         if fenced {
             continue;
         }
-        let spans = code_spans(line).into_iter().filter(|s| {
-            s.contains('/') && !s.contains(' ') && PATH_ENDINGS.iter().any(|end| s.ends_with(end))
-        });
+        let spans = code_spans(line).into_iter().filter(|s| looks_like_path(s));
         let links = link_targets(line)
             .into_iter()
             .map(|t| t.split('#').next().unwrap_or(""));

@@ -3,11 +3,13 @@
 use std::time::Duration;
 
 use anyhow::Result;
-use xshell::{Shell, cmd};
+use xshell::{Cmd, Shell, cmd};
 
-use super::exec;
+use super::{Output, exec};
 
 const TIMEOUT: Duration = Duration::from_secs(60);
+/// Talking to a remote may be slow; it still may not hang the release.
+const REMOTE_TIMEOUT: Duration = Duration::from_secs(300);
 
 /// The output of a git query that must succeed.
 pub fn read(sh: &Shell, args: &[&str]) -> Result<String> {
@@ -15,4 +17,72 @@ pub fn read(sh: &Shell, args: &[&str]) -> Result<String> {
         .ok()?
         .trim_end()
         .to_string())
+}
+
+/// A git query whose failure the caller judges.
+pub fn query(sh: &Shell, args: &[&str]) -> Result<Output> {
+    exec(cmd!(sh, "git {args...}"), None, TIMEOUT)
+}
+
+/// The first line of `git --version`.
+pub fn version(sh: &Shell) -> Option<String> {
+    super::gh::first_line(query(sh, &["--version"]).ok()?)
+}
+
+/// `git fetch <remote>`.
+pub fn fetch(sh: &Shell, remote: &str) -> Result<Output> {
+    exec(
+        cmd!(sh, "git fetch --quiet --tags {remote}"),
+        None,
+        REMOTE_TIMEOUT,
+    )
+}
+
+/// The commit a local tag points at, if it exists.
+pub fn local_tag(sh: &Shell, tag: &str) -> Result<Option<String>> {
+    let refname = format!("refs/tags/{tag}^{{commit}}");
+    let out = query(sh, &["rev-parse", "--verify", "--quiet", &refname])?;
+    Ok(out.success().then(|| out.stdout.trim().to_string()))
+}
+
+/// The commit each tag points at on `remote` (`git ls-remote`), peeled.
+pub fn remote_tags(sh: &Shell, remote: &str, tags: &[&str]) -> Result<Vec<Option<String>>> {
+    let refs: Vec<String> = tags.iter().map(|t| format!("refs/tags/{t}")).collect();
+    // Each ref and its peeled form (`^{}`: the commit an annotated tag names).
+    let patterns: Vec<String> = refs
+        .iter()
+        .flat_map(|r| [r.clone(), format!("{r}^{{}}")])
+        .collect();
+    let out = exec(
+        cmd!(sh, "git ls-remote --tags {remote} {patterns...}"),
+        None,
+        REMOTE_TIMEOUT,
+    )?
+    .ok()?;
+    let lookup = |name: &str| {
+        out.lines().find_map(|line| {
+            let (sha, r) = line.split_once('\t')?;
+            (r == name).then(|| sha.to_string())
+        })
+    };
+    Ok(refs
+        .iter()
+        .map(|r| lookup(&format!("{r}^{{}}")).or_else(|| lookup(r)))
+        .collect())
+}
+
+/// `git tag -a <tag> -m <message> <sha>`: an effect, run by the executor.
+pub fn tag<'a>(sh: &'a Shell, tag: &str, message: &str, sha: &str) -> Cmd<'a> {
+    cmd!(sh, "git tag -a {tag} -m {message} {sha}")
+}
+
+/// `git push --atomic <remote> refs/tags/…`: an effect, run by the executor.
+pub fn push_tags<'a>(sh: &'a Shell, remote: &str, tags: &[String]) -> Cmd<'a> {
+    let refs: Vec<String> = tags.iter().map(|t| format!("refs/tags/{t}")).collect();
+    cmd!(sh, "git push --atomic {remote} {refs...}")
+}
+
+/// How long a push may take.
+pub fn push_timeout() -> Duration {
+    REMOTE_TIMEOUT
 }

@@ -4,6 +4,7 @@
 //! so nothing the release tool calls can hang it.
 
 pub mod curl;
+pub mod ergo;
 pub mod gh;
 pub mod git;
 pub mod suite;
@@ -13,7 +14,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
-use xshell::Cmd;
+use xshell::{Cmd, Shell, cmd};
 
 /// What a finished (or stopped) process left behind.
 #[derive(Debug, Clone)]
@@ -161,4 +162,15 @@ pub fn on_path(program: &str) -> bool {
         let candidate = dir.join(program);
         candidate.is_file() || (cfg!(windows) && candidate.with_extension("exe").is_file())
     })
+}
+
+/// Runs a configured command line (program and arguments; no shell) with a timeout.
+pub fn run_argv(sh: &Shell, argv: &[String], timeout: Duration) -> Result<Output> {
+    let (program, args) = argv.split_first().context("an empty command")?;
+    exec(cmd!(sh, "{program} {args...}"), None, timeout)
+}
+
+/// The first line of `cargo --version`.
+pub fn cargo_version(sh: &Shell) -> Option<String> {
+    gh::first_line(exec(cmd!(sh, "cargo --version"), None, Duration::from_secs(60)).ok()?)
 }

@@ -11,6 +11,8 @@ mod delivery;
 mod drift;
 mod homebrew;
 mod matrix;
+mod publish;
+mod release;
 mod tidy;
 mod verify;
 mod workflows;

@@ -80,6 +80,166 @@ impl TempRepo {
         repo
     }
 
+    /// A fixture repository with a bare `origin` and the fake `gh` and `ergo`.
+    ///
+    /// History: the fixture tree, tagged `v1.4.2` (the base of the release),
+    /// then one more commit; `main` and the tag are pushed. The fakes are
+    /// copied from `fixtures/fakes` to `<base>/fakes`; their state and logs
+    /// go to `<base>/fakes/state`.
+    pub fn with_origin(tree: &str) -> TempRepo {
+        let repo = TempRepo::new(tree);
+        repo.git(&["tag", "-a", "v1.4.2", "-m", "Release v1.4.2"]);
+        repo.git(&["commit", "--quiet", "--allow-empty", "-m", "prepare 1.5.0"]);
+        let origin = repo.base().join("origin.git");
+        let out = Command::new("git")
+            .args(["init", "--quiet", "--bare", "--initial-branch=main"])
+            .arg(&origin)
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        repo.git(&["remote", "add", "origin", origin.to_str().unwrap()]);
+        repo.git(&["push", "--quiet", "origin", "main", "--tags"]);
+        repo.git(&["branch", "--quiet", "--set-upstream-to=origin/main"]);
+        copy_tree(&fixtures().join("fakes"), &repo.base().join("fakes"));
+        std::fs::create_dir_all(repo.fake_state()).unwrap();
+        repo
+    }
+
+    /// The temporary directory holding the repository, `origin.git` and the fakes.
+    pub fn base(&self) -> PathBuf {
+        self.dir.parent().unwrap().to_path_buf()
+    }
+
+    /// Where the fakes keep their state and logs (`FAKE_DIR`).
+    pub fn fake_state(&self) -> PathBuf {
+        self.base().join("fakes/state")
+    }
+
+    /// Runs the xtask with the fakes first on `PATH` (and no real gh or ergo
+    /// on it), plus `env`.
+    pub fn xtask_with(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
+        let first = [Some(self.base().join("fakes/bin")), python_dir()];
+        let path = std::env::join_paths(
+            first
+                .into_iter()
+                .flatten()
+                .chain(system_path().iter().cloned()),
+        )
+        .unwrap();
+        let mut command = Command::new(env!("CARGO_BIN_EXE_xtask"));
+        command
+            .args(args)
+            .current_dir(&self.dir)
+            .env("PATH", path)
+            .env("FAKE_DIR", self.fake_state())
+            .env("XTASK_TODAY", TODAY)
+            .env("GIT_AUTHOR_NAME", "Test")
+            .env("GIT_AUTHOR_EMAIL", "test@example.com")
+            .env("GIT_COMMITTER_NAME", "Test")
+            .env("GIT_COMMITTER_EMAIL", "test@example.com")
+            .env("GIT_CONFIG_NOSYSTEM", "1");
+        for var in [
+            "GH_TOKEN",
+            "GITHUB_TOKEN",
+            "CARGO_REGISTRY_TOKEN",
+            "NPM_TOKEN",
+            "PYPI_API_TOKEN",
+            "FAIL_GATE",
+            "SLOW_GATE",
+        ] {
+            command.env_remove(var);
+        }
+        for (k, v) in env {
+            command.env(k, v);
+        }
+        let out = command.output().expect("the xtask binary runs");
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    /// Writes the fake gh's scenario.
+    pub fn gh_scenario(&self, scenario: serde_json::Value) {
+        std::fs::write(
+            self.fake_state().join("gh-scenario.json"),
+            scenario.to_string(),
+        )
+        .unwrap();
+    }
+
+    fn json_lines(&self, name: &str) -> Vec<serde_json::Value> {
+        std::fs::read_to_string(self.fake_state().join(name))
+            .unwrap_or_default()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    }
+
+    /// Every call the fake gh got: `{"argv": […], "stdin": …, "origin_tags": […]}`.
+    pub fn gh_log(&self) -> Vec<serde_json::Value> {
+        self.json_lines("gh.log")
+    }
+
+    /// Every call the fake ergo got: `{"argv": […], "stdin": …, "file": …}`.
+    pub fn ergo_log(&self) -> Vec<serde_json::Value> {
+        self.json_lines("ergo.log")
+    }
+
+    /// The argv of each call, joined with spaces.
+    pub fn gh_calls(&self) -> Vec<String> {
+        argv_lines(&self.gh_log())
+    }
+
+    pub fn ergo_calls(&self) -> Vec<String> {
+        argv_lines(&self.ergo_log())
+    }
+
+    /// The epics and tasks the fake ergo holds.
+    pub fn ergo_items(&self) -> Vec<serde_json::Value> {
+        let text = std::fs::read_to_string(self.fake_state().join("ergo-state.json"))
+            .unwrap_or_else(|_| r#"{"items":[]}"#.to_string());
+        let state: serde_json::Value = serde_json::from_str(&text).unwrap();
+        state["items"].as_array().unwrap().clone()
+    }
+
+    /// The workflow runs the fake gh knows.
+    pub fn gh_runs(&self) -> Vec<serde_json::Value> {
+        let text = std::fs::read_to_string(self.fake_state().join("gh-state.json"))
+            .unwrap_or_else(|_| r#"{"runs":[]}"#.to_string());
+        let state: serde_json::Value = serde_json::from_str(&text).unwrap();
+        state["runs"].as_array().unwrap().clone()
+    }
+
+    /// Local tags.
+    pub fn tags(&self) -> Vec<String> {
+        self.git(&["tag", "--list"])
+            .lines()
+            .map(String::from)
+            .collect()
+    }
+
+    /// Tags on origin, from `git ls-remote`.
+    pub fn remote_tags(&self) -> Vec<String> {
+        let mut tags: Vec<String> = self
+            .git(&["ls-remote", "--tags", "origin"])
+            .lines()
+            .filter_map(|l| l.split('\t').nth(1))
+            .filter(|r| !r.ends_with("^{}"))
+            .map(|r| r.trim_start_matches("refs/tags/").to_string())
+            .collect();
+        tags.sort();
+        tags
+    }
+
+    /// Commits every change and pushes it to origin's main.
+    pub fn commit_and_push(&self, message: &str) {
+        self.git(&["add", "--all"]);
+        self.git(&["commit", "--quiet", "-m", message]);
+        self.git(&["push", "--quiet", "origin", "main"]);
+    }
+
     /// Runs git in the repository; panics on failure.
     pub fn git(&self, args: &[&str]) -> String {
         let out = Command::new("git")
@@ -187,6 +347,64 @@ pub fn xtask_env(dir: &Path, args: &[&str], envs: &[(&str, &std::ffi::OsStr)]) -
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     }
+}
+
+/// This process's `PATH` without any real `gh` or `ergo`: a directory that
+/// holds one is replaced by a mirror of symlinks to everything else in it
+/// (on CI runners, `gh` sits in `/usr/bin` beside `git` and `sh`).
+fn system_path() -> &'static Vec<PathBuf> {
+    static PATH: std::sync::OnceLock<Vec<PathBuf>> = std::sync::OnceLock::new();
+    PATH.get_or_init(|| {
+        let system = std::env::var_os("PATH").unwrap_or_default();
+        let mirrors = std::env::temp_dir().join(format!("xtask-it-path-{}", std::process::id()));
+        std::env::split_paths(&system)
+            .enumerate()
+            .map(|(i, dir)| {
+                if !dir.join("gh").exists() && !dir.join("ergo").exists() {
+                    return dir;
+                }
+                let mirror = mirrors.join(i.to_string());
+                std::fs::create_dir_all(&mirror).unwrap();
+                for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+                    let name = entry.file_name();
+                    if name != "gh" && name != "ergo" {
+                        #[cfg(unix)]
+                        let _ = std::os::unix::fs::symlink(entry.path(), mirror.join(&name));
+                    }
+                }
+                mirror
+            })
+            .collect()
+    })
+}
+
+/// The directory of the real `python3` (not a version manager's shim, which
+/// costs a process per call), found once.
+fn python_dir() -> Option<PathBuf> {
+    static DIR: std::sync::OnceLock<Option<PathBuf>> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| {
+        let out = Command::new("python3")
+            .args(["-c", "import sys; print(sys.executable)"])
+            .output()
+            .ok()?;
+        let exe = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+        exe.parent().map(Path::to_path_buf)
+    })
+    .clone()
+}
+
+fn argv_lines(log: &[serde_json::Value]) -> Vec<String> {
+    log.iter()
+        .map(|entry| {
+            let argv: Vec<&str> = entry["argv"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| a.as_str().unwrap())
+                .collect();
+            argv.join(" ")
+        })
+        .collect()
 }
 
 pub fn copy_tree(from: &Path, to: &Path) {

@@ -1,0 +1,134 @@
+//! The evidence report, `.scratch/release/evidence-<tag>.json`: one record per
+//! run, appended (never overwritten), saved at every checkpoint, redacted.
+//!
+//! It is a report, not a file of the repository (`.scratch/` is git-ignored),
+//! so it is written in both modes: recording what was found is what a
+//! dry-run is for.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use serde_json::{Map, Value, json};
+
+use crate::secrets::redact;
+
+/// Where reports and scratch files go, relative to the root.
+pub const SCRATCH: &str = ".scratch/release";
+
+pub struct Evidence {
+    path: PathBuf,
+    /// Relative to the root, for messages and blocker bodies.
+    pub rel: String,
+    doc: Value,
+}
+
+impl Evidence {
+    /// Loads the report of `tag` (if any) and starts a new run record.
+    pub fn open(root: &Path, tag: &str, command: &str) -> Result<(Evidence, Option<String>)> {
+        let rel = format!("{SCRATCH}/evidence-{}.json", tag.replace('/', "-"));
+        let path = root.join(&rel);
+        let mut warning = None;
+        let mut doc = match std::fs::read_to_string(&path) {
+            Ok(text) => match serde_json::from_str::<Value>(&text) {
+                Ok(doc) if doc.get("runs").is_some_and(Value::is_array) => doc,
+                _ => {
+                    let aside =
+                        path.with_extension(format!("json.unreadable-{}", std::process::id()));
+                    std::fs::rename(&path, &aside)
+                        .with_context(|| format!("cannot move the unreadable {rel} aside"))?;
+                    warning = Some(format!(
+                        "{rel} was not a readable evidence report; it was kept as {}",
+                        aside.display()
+                    ));
+                    json!({})
+                }
+            },
+            Err(_) => json!({}),
+        };
+        if doc.get("runs").is_none() {
+            doc = json!({"version": 1, "tag": tag, "runs": []});
+        }
+        doc["runs"]
+            .as_array_mut()
+            .expect("runs is an array")
+            .push(json!({"command": command, "started": crate::clock::now_utc(), "steps": []}));
+        Ok((Evidence { path, rel, doc }, warning))
+    }
+
+    fn record(&mut self) -> &mut Map<String, Value> {
+        self.doc["runs"]
+            .as_array_mut()
+            .and_then(|runs| runs.last_mut())
+            .and_then(Value::as_object_mut)
+            .expect("a run record")
+    }
+
+    /// The current run's record.
+    pub fn current(&self) -> Value {
+        self.doc["runs"]
+            .as_array()
+            .and_then(|r| r.last())
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    pub fn set(&mut self, key: &str, value: Value) {
+        self.record().insert(key.to_string(), value);
+    }
+
+    /// Records one mechanics step.
+    pub fn step(&mut self, step: Value) {
+        if let Some(steps) = self.record().get_mut("steps").and_then(Value::as_array_mut) {
+            steps.push(step);
+        }
+    }
+
+    /// Build run IDs that an earlier run dispatched a publish for.
+    pub fn dispatched_for(&self) -> Vec<u64> {
+        let runs = self.doc["runs"].as_array().cloned().unwrap_or_default();
+        runs.iter()
+            .flat_map(|run| run["steps"].as_array().cloned().unwrap_or_default())
+            .filter(|s| s["step"] == "dispatch" && s["status"] == "done")
+            .filter_map(|s| s["build_run_id"].as_u64())
+            .collect()
+    }
+
+    /// Writes the whole report, secrets redacted.
+    pub fn save(&self) -> Result<()> {
+        if let Some(dir) = self.path.parent() {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
+        }
+        let text = redact(&serde_json::to_string_pretty(&self.doc)?);
+        std::fs::write(&self.path, text + "\n")
+            .with_context(|| format!("cannot write {}", self.rel))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn runs_are_appended_and_dispatches_remembered() {
+        let dir = std::env::temp_dir().join(format!("xtask-evidence-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let (mut first, _) = Evidence::open(&dir, "v1.0.0", "release").unwrap();
+        first.step(json!({"step": "dispatch", "status": "done", "build_run_id": 7}));
+        first.set("secret", json!("ghp_0123456789abcdefghij"));
+        first.save().unwrap();
+        let (second, warning) = Evidence::open(&dir, "v1.0.0", "release").unwrap();
+        assert!(warning.is_none());
+        assert_eq!(second.dispatched_for(), [7]);
+        second.save().unwrap();
+        let text =
+            std::fs::read_to_string(dir.join(".scratch/release/evidence-v1.0.0.json")).unwrap();
+        let doc: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(doc["runs"].as_array().unwrap().len(), 2);
+        assert!(!text.contains("ghp_0123"), "{text}");
+        std::fs::write(dir.join(".scratch/release/evidence-v1.0.0.json"), "{oops").unwrap();
+        let (_, warning) = Evidence::open(&dir, "v1.0.0", "release").unwrap();
+        assert!(warning.unwrap().contains("kept as"));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

@@ -1,0 +1,322 @@
+//! The release sections of `release/config.toml`: `[git]`, `[release]` and `[[gate]]`.
+
+use std::time::Duration;
+
+use toml_edit::Table;
+
+use crate::config::{Fields, parse_duration};
+
+/// How a release is checked and carried out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    /// Branches a release may be cut from; HEAD must equal `origin/<branch>`.
+    pub branches: Vec<String>,
+    /// The remote tags are pushed to and compared with.
+    pub remote: String,
+    pub ci_workflow: String,
+    pub build_workflow: String,
+    pub publish_workflow: String,
+    /// The first wait between two polls of a workflow run; it grows by half each poll.
+    pub poll_interval: Duration,
+    /// The longest wait between two polls.
+    pub poll_max_interval: Duration,
+    /// How long to wait for the build run, and for the publish run.
+    pub build_timeout: Duration,
+    pub publish_timeout: Duration,
+    /// A Go module in a subdirectory (`bindings/go`), tagged `<dir>/vX.Y.Z` too.
+    pub go_module: Option<String>,
+    /// The QA gates, in the order they run.
+    pub gates: Vec<GateSpec>,
+}
+
+/// A `[[gate]]`: a command that must succeed, maybe only when some paths changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GateSpec {
+    pub name: String,
+    /// The program and its arguments, split like a shell would (no shell runs it).
+    pub argv: Vec<String>,
+    pub timeout: Duration,
+    /// Globs (`*`, `**`, `?`): the gate runs only if a changed path matches one.
+    pub when_changed: Vec<String>,
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings {
+            branches: vec!["main".to_string()],
+            remote: "origin".to_string(),
+            ci_workflow: "ci.yml".to_string(),
+            build_workflow: "release.yml".to_string(),
+            publish_workflow: "release-publish.yml".to_string(),
+            poll_interval: Duration::from_secs(10),
+            poll_max_interval: Duration::from_secs(60),
+            build_timeout: Duration::from_secs(3600),
+            publish_timeout: Duration::from_secs(3600),
+            go_module: None,
+            gates: Vec::new(),
+        }
+    }
+}
+
+/// The raw tables, taken from the top level before it is finished.
+pub struct Tables<'a> {
+    git: Option<&'a Table>,
+    release: Option<&'a Table>,
+    gates: Vec<&'a Table>,
+}
+
+impl<'a> Tables<'a> {
+    pub fn take(top: &mut Fields<'a, '_>) -> Tables<'a> {
+        Tables {
+            git: top.table("git"),
+            release: top.table("release"),
+            gates: top.array_of_tables("gate"),
+        }
+    }
+}
+
+/// Reads the release sections; every problem is pushed to `errors`.
+pub fn parse(tables: &Tables<'_>, errors: &mut Vec<String>) -> Settings {
+    let mut s = Settings::default();
+    if let Some(git) = tables.git {
+        let mut f = Fields::new(git, "git", errors);
+        if let Some(branches) = f.string_array("branches") {
+            if branches.is_empty() {
+                f.error("git.branches must name at least one branch".to_string());
+            }
+            s.branches = branches;
+        }
+        if let Some(remote) = f.string("remote") {
+            s.remote = remote;
+        }
+        f.finish();
+    }
+    if let Some(release) = tables.release {
+        let mut f = Fields::new(release, "release", errors);
+        for (key, slot) in [
+            ("ci_workflow", &mut s.ci_workflow),
+            ("build_workflow", &mut s.build_workflow),
+            ("publish_workflow", &mut s.publish_workflow),
+        ] {
+            if let Some(value) = f.string(key) {
+                *slot = value;
+            }
+        }
+        for (key, slot) in [
+            ("poll_interval", &mut s.poll_interval),
+            ("poll_max_interval", &mut s.poll_max_interval),
+            ("build_timeout", &mut s.build_timeout),
+            ("publish_timeout", &mut s.publish_timeout),
+        ] {
+            if let Some(text) = f.string(key) {
+                match parse_duration(&text) {
+                    Ok(d) => *slot = d,
+                    Err(err) => f.error(format!("release.{key}: {err}")),
+                }
+            }
+        }
+        s.go_module = f.string("go_module");
+        f.finish();
+    }
+    if s.poll_max_interval < s.poll_interval {
+        s.poll_max_interval = s.poll_interval;
+    }
+    for (i, table) in tables.gates.iter().enumerate() {
+        let at = format!("gate[{i}]");
+        let mut f = Fields::new(table, &at, errors);
+        let name = f.required_string("name");
+        let command = f.required_string("command");
+        let timeout = f.string("timeout");
+        let when_changed = f.string_array("when_changed").unwrap_or_default();
+        let timeout = match timeout.as_deref().map(parse_duration) {
+            None => Duration::from_secs(30 * 60),
+            Some(Ok(d)) => d,
+            Some(Err(err)) => {
+                f.error(format!("{at}.timeout: {err}"));
+                Duration::ZERO
+            }
+        };
+        let argv = match command.as_deref().map(split_words) {
+            Some(Ok(argv)) if !argv.is_empty() => Some(argv),
+            Some(Ok(_)) => {
+                f.error(format!("{at}.command is empty"));
+                None
+            }
+            Some(Err(err)) => {
+                f.error(format!("{at}.command: {err}"));
+                None
+            }
+            None => None,
+        };
+        f.finish();
+        if let (Some(name), Some(argv)) = (name, argv) {
+            if s.gates.iter().any(|g| g.name == name) {
+                errors.push(format!("{at}.name = {name:?} is used by another gate"));
+            }
+            s.gates.push(GateSpec {
+                name,
+                argv,
+                timeout,
+                when_changed,
+            });
+        }
+    }
+    s
+}
+
+/// Splits a command line into words the way a POSIX shell would for plain
+/// words and quotes (`'…'`, `"…"`, `\`), without expanding anything.
+pub fn split_words(line: &str) -> Result<Vec<String>, String> {
+    let mut words = Vec::new();
+    let mut word = String::new();
+    let mut in_word = false;
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' => {
+                in_word = true;
+                loop {
+                    match chars.next() {
+                        Some('\'') => break,
+                        Some(c) => word.push(c),
+                        None => return Err(format!("unclosed ' in `{line}`")),
+                    }
+                }
+            }
+            '"' => {
+                in_word = true;
+                loop {
+                    match chars.next() {
+                        Some('"') => break,
+                        Some('\\') => match chars.next() {
+                            Some(c @ ('"' | '\\' | '$' | '`')) => word.push(c),
+                            Some(c) => {
+                                word.push('\\');
+                                word.push(c);
+                            }
+                            None => return Err(format!("unclosed \" in `{line}`")),
+                        },
+                        Some(c) => word.push(c),
+                        None => return Err(format!("unclosed \" in `{line}`")),
+                    }
+                }
+            }
+            '\\' => {
+                in_word = true;
+                if let Some(c) = chars.next() {
+                    word.push(c);
+                }
+            }
+            c if c.is_whitespace() => {
+                if in_word {
+                    words.push(std::mem::take(&mut word));
+                    in_word = false;
+                }
+            }
+            c => {
+                in_word = true;
+                word.push(c);
+            }
+        }
+    }
+    if in_word {
+        words.push(word);
+    }
+    Ok(words)
+}
+
+/// A command line for display: words that a shell would split or expand are
+/// single-quoted, so it can be copied back into a shell.
+pub fn quote_words(argv: &[String]) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "_./=:@%+,-".contains(c);
+    argv.iter()
+        .map(|w| {
+            if !w.is_empty() && w.chars().all(plain) {
+                w.clone()
+            } else {
+                format!("'{}'", w.replace('\'', r"'\''"))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_split_like_a_shell_without_expanding() {
+        assert_eq!(
+            split_words(r#"sh -c 'echo "$X"; exit 3'  a\ b "c \"d\"""#).unwrap(),
+            ["sh", "-c", "echo \"$X\"; exit 3", "a b", "c \"d\""]
+        );
+        assert!(split_words("echo 'oops").is_err());
+        assert_eq!(split_words("  ").unwrap(), Vec::<String>::new());
+    }
+
+    #[test]
+    fn every_key_is_documented() {
+        let docs =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/config.md"))
+                .unwrap();
+        for key in [
+            "branches",
+            "remote",
+            "ci_workflow",
+            "build_workflow",
+            "publish_workflow",
+            "poll_interval",
+            "poll_max_interval",
+            "build_timeout",
+            "publish_timeout",
+            "go_module",
+            "name",
+            "command",
+            "timeout",
+            "when_changed",
+        ] {
+            assert!(
+                docs.contains(&format!("| `{key}` |")),
+                "docs/config.md does not describe `{key}`"
+            );
+        }
+    }
+
+    #[test]
+    fn quoted_words_split_back_to_the_same_words() {
+        let argv = split_words(r#"sh -c 'test "$X" != it' a\'b plain"#).unwrap();
+        let shown = quote_words(&argv);
+        assert_eq!(shown, r#"sh -c 'test "$X" != it' 'a'\''b' plain"#);
+        assert_eq!(split_words(&shown).unwrap(), argv);
+    }
+
+    fn parse_text(text: &str) -> (Settings, Vec<String>) {
+        let doc: toml_edit::DocumentMut = text.parse().unwrap();
+        let mut errors = Vec::new();
+        let mut top = Fields::new(doc.as_table(), "", &mut errors);
+        let tables = Tables::take(&mut top);
+        top.finish();
+        let settings = parse(&tables, &mut errors);
+        (settings, errors)
+    }
+
+    #[test]
+    fn reads_every_section_strictly() {
+        let (s, errors) = parse_text(
+            "[git]\nbranches = [\"main\", \"release\"]\n[release]\npoll_interval = \"5ms\"\ngo_module = \"bindings/go\"\ncolour = 1\n[[gate]]\nname = \"fmt\"\ncommand = \"cargo fmt --all --check\"\ntimeout = \"5m\"\n[[gate]]\nname = \"py\"\ncommand = \"python3 -m compileall -q bindings/python\"\nwhen_changed = [\"bindings/python/**\"]\n[[gate]]\ncommand = \"x\"\n",
+        );
+        assert_eq!(s.branches, ["main", "release"]);
+        assert_eq!(s.poll_interval, Duration::from_millis(5));
+        assert_eq!(s.poll_max_interval, Duration::from_secs(60));
+        assert_eq!(s.go_module.as_deref(), Some("bindings/go"));
+        assert_eq!(s.gates.len(), 2);
+        assert_eq!(s.gates[0].argv, ["cargo", "fmt", "--all", "--check"]);
+        assert_eq!(s.gates[0].timeout, Duration::from_secs(300));
+        assert_eq!(s.gates[1].when_changed, ["bindings/python/**"]);
+        assert_eq!(
+            errors,
+            ["unknown key `release.colour`", "gate[2].name is missing"]
+        );
+    }
+}

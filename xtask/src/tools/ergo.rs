@@ -1,0 +1,101 @@
+//! `ergo` (v6): the task tracker that holds release blockers. Titles and
+//! bodies go to it as argv elements, stdin or a file, never through a shell.
+
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use serde_json::Value;
+use xshell::{Shell, cmd};
+
+use super::exec;
+
+const TIMEOUT: Duration = Duration::from_secs(30);
+
+/// One epic or task of `ergo list --json`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Item {
+    pub id: String,
+    pub title: String,
+    /// `epic` or `task`.
+    pub kind: String,
+    /// `todo`, `doing`, `blocked`, `done`, `failed`, `canceled` or `draft`.
+    pub state: String,
+    pub epic_id: Option<String>,
+}
+
+impl Item {
+    /// Still to deal with: anything but `done` or `canceled` (`failed` is open).
+    pub fn is_open(&self) -> bool {
+        !matches!(self.state.as_str(), "done" | "canceled")
+    }
+}
+
+fn parse_list(text: &str, what: &str) -> Result<Vec<Item>> {
+    let value: Value =
+        serde_json::from_str(text).with_context(|| format!("`{what}` did not print JSON"))?;
+    let Some(items) = value.get("items").and_then(Value::as_array) else {
+        bail!("`{what}` printed no `items` array");
+    };
+    Ok(items
+        .iter()
+        .filter_map(|v| {
+            let text = |k: &str| v.get(k).and_then(Value::as_str).map(String::from);
+            Some(Item {
+                id: text("id")?,
+                title: text("title").unwrap_or_default(),
+                kind: text("kind").unwrap_or_default(),
+                state: text("state").unwrap_or_default(),
+                epic_id: text("epic_id"),
+            })
+        })
+        .collect())
+}
+
+/// The first line of `ergo --version`.
+pub fn version(sh: &Shell) -> Option<String> {
+    super::gh::first_line(exec(cmd!(sh, "ergo --version"), None, TIMEOUT).ok()?)
+}
+
+/// `ergo list --all --json`: every epic and task.
+pub fn list_all(sh: &Shell) -> Result<Vec<Item>> {
+    let text = exec(cmd!(sh, "ergo list --all --json"), None, TIMEOUT)?.ok()?;
+    parse_list(&text, "ergo list --all --json")
+}
+
+/// `ergo list --epic <id> --all --json`: the tasks of one epic.
+pub fn list_epic(sh: &Shell, epic: &str) -> Result<Vec<Item>> {
+    let text = exec(
+        cmd!(sh, "ergo list --epic {epic} --all --json"),
+        None,
+        TIMEOUT,
+    )?
+    .ok()?;
+    parse_list(&text, &format!("ergo list --epic {epic} --all --json"))
+}
+
+/// `ergo new epic <title> --file <path>`: the file holds the first tasks.
+pub fn new_epic(sh: &Shell, title: &str, file: &Path) -> Result<String> {
+    let out = exec(
+        cmd!(sh, "ergo new epic {title} --file {file}"),
+        None,
+        TIMEOUT,
+    )?
+    .ok()?;
+    Ok(out.trim().to_string())
+}
+
+/// `ergo new task <title> --epic <id>` with the body on stdin; the new task's ID.
+pub fn new_task(sh: &Shell, title: &str, epic: &str, body: &str) -> Result<String> {
+    let out = exec(
+        cmd!(sh, "ergo new task {title} --epic {epic}"),
+        Some(body.as_bytes()),
+        TIMEOUT,
+    )?
+    .ok()?;
+    let id = out.trim().to_string();
+    if id.is_empty() {
+        bail!("`ergo new task` printed no ID");
+    }
+    Ok(id)
+}

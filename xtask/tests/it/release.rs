@@ -1,0 +1,984 @@
+//! `cargo xtask release`: gates, blockers in the fake ergo, evidence, and the
+//! live mechanics against a local bare `origin` and the fake gh.
+
+use serde_json::{Value, json};
+
+use crate::support::{Run, TempRepo};
+
+const EVIDENCE: &str = ".scratch/release/evidence-v1.5.0.json";
+
+fn repo() -> TempRepo {
+    TempRepo::with_origin("release/in")
+}
+
+fn evidence(repo: &TempRepo) -> Value {
+    serde_json::from_str(&repo.read(EVIDENCE)).expect("the evidence is JSON")
+}
+
+fn last_run(repo: &TempRepo) -> Value {
+    evidence(repo)["runs"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone()
+}
+
+fn gate<'a>(run: &'a Value, name: &str) -> &'a Value {
+    run["gates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["name"] == name)
+        .unwrap_or_else(|| panic!("no gate {name}"))
+}
+
+/// Nothing was tagged or pushed: only the base tag exists, here and on origin.
+fn assert_nothing_released(repo: &TempRepo) {
+    assert_eq!(repo.tags(), ["v1.4.2"]);
+    assert_eq!(repo.remote_tags(), ["v1.4.2"]);
+    assert!(
+        !repo
+            .gh_calls()
+            .iter()
+            .any(|c| c.starts_with("workflow run")),
+        "{:#?}",
+        repo.gh_calls()
+    );
+}
+
+/// The tasks (not epics) the fake ergo holds.
+fn tasks(repo: &TempRepo) -> Vec<Value> {
+    repo.ergo_items()
+        .into_iter()
+        .filter(|i| i["kind"] == "task")
+        .collect()
+}
+
+fn ergo_creations(repo: &TempRepo) -> Vec<String> {
+    repo.ergo_calls()
+        .into_iter()
+        .filter(|c| c.starts_with("new "))
+        .collect()
+}
+
+#[test]
+fn a_green_dry_run_writes_evidence_and_changes_nothing() {
+    let repo = repo();
+    let run = repo.xtask_with(&["release", "v1.5.0", "--agent", "model@host"], &[]);
+    run.success();
+    let out = run.all();
+    for line in [
+        "==> fmt",
+        "every gate passed; a live run (`--live`) would:",
+        "would run: git tag -a v1.5.0 -m \"Release v1.5.0\"",
+        "would run: git tag -a bindings/go/v1.5.0",
+        "would run: git push --atomic origin refs/tags/v1.5.0 refs/tags/bindings/go/v1.5.0",
+        "would wait for the release.yml run",
+        "would run: gh workflow run release-publish.yml -f \"build_run_id=<ID of the build run>\" -f allow_partial_release=false",
+        "then: cargo xtask delivery v1.5.0",
+    ] {
+        assert!(out.contains(line), "missing {line:?} in:\n{out}");
+    }
+    assert_nothing_released(&repo);
+    assert!(ergo_creations(&repo).is_empty(), "{:?}", repo.ergo_calls());
+    let record = last_run(&repo);
+    assert_eq!(record["command"], "release");
+    assert_eq!(record["outcome"], "ready");
+    assert_eq!(record["context"]["mode"], "dry-run");
+    assert_eq!(record["context"]["agent"], "model@host");
+    assert_eq!(record["context"]["base_tag"], "v1.4.2");
+    assert_eq!(record["context"]["head"], repo.git(&["rev-parse", "HEAD"]));
+    assert_eq!(
+        record["context"]["tools"]["gh"],
+        "gh version 2.62.0 (2024-11-14)"
+    );
+    assert_eq!(record["context"]["tools"]["ergo"], "ergo 6.0.3");
+    assert!(
+        record["context"]["tools"]["git"]
+            .as_str()
+            .unwrap()
+            .starts_with("git version")
+    );
+    for name in [
+        "tools",
+        "gh-auth",
+        "git-branch",
+        "git-clean",
+        "git-origin",
+        "tag",
+        "version",
+        "changelog",
+        "ci",
+        "fmt",
+        "clippy",
+        "test",
+    ] {
+        assert_eq!(gate(&record, name)["status"], "passed", "{name}");
+    }
+    let python = gate(&record, "python");
+    assert_eq!(python["status"], "skipped");
+    assert_eq!(
+        python["reason"],
+        "no changed path matches bindings/python/**"
+    );
+    assert!(
+        record["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s["status"] != "done")
+    );
+    assert!(record["timing"]["total_ms"].as_u64().is_some());
+
+    // A rerun appends its record.
+    repo.xtask_with(&["release", "v1.5.0", "--json"], &[])
+        .success();
+    assert_eq!(evidence(&repo)["runs"].as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn json_output_is_the_run_record() {
+    let repo = repo();
+    let run = repo.xtask_with(&["release", "v1.5.0", "--json"], &[]);
+    let json = run.success().json();
+    assert_eq!(json["outcome"], "ready");
+    assert!(run.stderr.contains("==> fmt"));
+}
+
+#[test]
+fn a_conditional_gate_runs_when_a_matching_path_changed() {
+    let repo = repo();
+    repo.write("bindings/python/fixture.py", "\"\"\"Changed.\"\"\"\n");
+    repo.commit_and_push("touch the python binding");
+    let run = repo.xtask_with(&["release", "v1.5.0"], &[]);
+    run.success();
+    assert_eq!(gate(&last_run(&repo), "python")["status"], "passed");
+    assert!(
+        gate(&last_run(&repo), "python")["output_tail"]
+            .as_str()
+            .unwrap()
+            .contains("checking the python binding")
+    );
+}
+
+/// Sets up one failure, then checks: exit 1, exactly one blocker filed for
+/// `gate` under the release epic, nothing tagged; a rerun files no duplicate.
+fn one_gate_fails(
+    gate_name: &str,
+    setup: impl FnOnce(&TempRepo),
+    env: &[(&str, &str)],
+) -> TempRepo {
+    let repo = repo();
+    setup(&repo);
+    let remote_before = repo.remote_tags();
+    let run = repo.xtask_with(&["release", "v1.5.0"], env);
+    run.failure(1);
+    assert!(
+        run.all().contains("a live run would refuse"),
+        "{}",
+        run.all()
+    );
+    let record = last_run(&repo);
+    let blocking: Vec<&Value> = record["gates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|g| g["status"] == "failed" || g["status"] == "incomplete")
+        .collect();
+    assert_eq!(blocking.len(), 1, "{gate_name}: {blocking:#?}");
+    assert_eq!(blocking[0]["name"], gate_name);
+
+    let epics: Vec<Value> = repo
+        .ergo_items()
+        .into_iter()
+        .filter(|i| i["kind"] == "epic")
+        .collect();
+    assert_eq!(epics.len(), 1);
+    assert_eq!(epics[0]["title"], "Release blockers: v1.5.0");
+    let tasks = tasks(&repo);
+    assert_eq!(tasks.len(), 1, "{tasks:#?}");
+    let title = tasks[0]["title"].as_str().unwrap();
+    assert!(
+        title.starts_with(&format!("[release-blocker][v1.5.0] {gate_name}: ")),
+        "{title}"
+    );
+    let body = tasks[0]["body"].as_str().unwrap();
+    assert!(body.contains(&format!("Gate: {gate_name}")), "{body}");
+    assert!(body.contains(EVIDENCE), "{body}");
+    assert!(
+        body.contains("the gate passes on a rerun of `cargo xtask release v1.5.0`"),
+        "{body}"
+    );
+    assert_eq!(record["blockers"]["epic_id"], epics[0]["id"]);
+    assert_eq!(record["blockers"]["filed"][0]["title"], title);
+    assert_eq!(
+        repo.tags().iter().filter(|t| t.contains("1.5.0")).count(),
+        usize::from(gate_name == "tag" && repo.tags().contains(&"v1.5.0".to_string()))
+    );
+    assert_eq!(repo.remote_tags(), remote_before);
+    assert!(
+        !repo
+            .gh_calls()
+            .iter()
+            .any(|c| c.starts_with("workflow run"))
+    );
+
+    // The rerun files nothing new, and still refuses a live run.
+    let creations = ergo_creations(&repo).len();
+    repo.xtask_with(&["release", "v1.5.0"], env).failure(1);
+    let live = repo.xtask_with(&["release", "v1.5.0", "--live"], env);
+    live.failure(1);
+    assert!(
+        live.all().contains("refusing to release v1.5.0"),
+        "{}",
+        live.all()
+    );
+    assert_eq!(
+        ergo_creations(&repo).len(),
+        creations,
+        "{:#?}",
+        repo.ergo_calls()
+    );
+    assert_eq!(self::tasks(&repo).len(), 1);
+    assert_eq!(repo.remote_tags(), remote_before);
+    assert!(
+        !repo
+            .gh_calls()
+            .iter()
+            .any(|c| c.starts_with("workflow run"))
+    );
+    assert_eq!(evidence(&repo)["runs"].as_array().unwrap().len(), 3);
+    repo
+}
+
+#[test]
+fn gate_fmt_fails() {
+    one_gate_fails("fmt", |_| {}, &[("FAIL_GATE", "fmt")]);
+}
+
+#[test]
+fn gate_clippy_fails() {
+    one_gate_fails("clippy", |_| {}, &[("FAIL_GATE", "clippy")]);
+}
+
+#[test]
+fn gate_test_fails() {
+    let repo = one_gate_fails("test", |_| {}, &[("FAIL_GATE", "test")]);
+    let g = gate(&last_run(&repo), "test").clone();
+    assert_eq!(g["exit_code"], 1);
+    assert_eq!(g["status"], "failed");
+}
+
+#[test]
+fn gate_test_times_out_and_is_incomplete() {
+    let repo = one_gate_fails("test", |_| {}, &[("SLOW_GATE", "test")]);
+    let g = gate(&last_run(&repo), "test").clone();
+    assert_eq!(g["status"], "incomplete");
+    assert!(
+        g["duration_ms"].as_u64().unwrap() < 4000,
+        "the timeout stops it: {g}"
+    );
+    assert!(
+        tasks(&repo)[0]["title"]
+            .as_str()
+            .unwrap()
+            .contains("timed out after 1.0s")
+    );
+}
+
+#[test]
+fn gate_conditional_fails_when_its_paths_changed() {
+    one_gate_fails(
+        "python",
+        |repo| {
+            repo.write("bindings/python/fixture.py", "\"\"\"Changed.\"\"\"\n");
+            repo.commit_and_push("touch the python binding");
+        },
+        &[("FAIL_GATE", "python")],
+    );
+}
+
+#[test]
+fn gate_gh_auth_fails_when_gh_is_unauthenticated() {
+    let repo = one_gate_fails(
+        "gh-auth",
+        |repo| repo.gh_scenario(json!({"auth": false})),
+        &[],
+    );
+    let title = tasks(&repo)[0]["title"].as_str().unwrap().to_string();
+    assert_eq!(
+        title,
+        "[release-blocker][v1.5.0] gh-auth: gh is not authenticated"
+    );
+    assert!(
+        tasks(&repo)[0]["body"]
+            .as_str()
+            .unwrap()
+            .contains("gh auth login")
+    );
+}
+
+#[test]
+fn gate_git_branch_fails_off_main() {
+    one_gate_fails(
+        "git-branch",
+        |repo| drop(repo.git(&["switch", "--quiet", "-c", "feature"])),
+        &[],
+    );
+}
+
+#[test]
+fn gate_git_clean_fails_with_changes() {
+    one_gate_fails("git-clean", |repo| repo.write("stray.txt", "x\n"), &[]);
+}
+
+#[test]
+fn gate_git_origin_fails_when_head_is_not_pushed() {
+    one_gate_fails(
+        "git-origin",
+        |repo| drop(repo.git(&["commit", "--quiet", "--allow-empty", "-m", "local"])),
+        &[],
+    );
+}
+
+#[test]
+fn gate_tag_fails_when_the_tag_is_taken_on_origin() {
+    one_gate_fails(
+        "tag",
+        |repo| {
+            repo.git(&["tag", "-a", "v1.5.0", "-m", "elsewhere", "HEAD~1"]);
+            repo.git(&["push", "--quiet", "origin", "v1.5.0"]);
+            repo.git(&["tag", "-d", "v1.5.0"]);
+        },
+        &[],
+    );
+}
+
+#[test]
+fn gate_version_fails_when_a_site_differs() {
+    let repo = one_gate_fails(
+        "version",
+        |repo| {
+            repo.write(
+                "Cargo.toml",
+                &repo.read("Cargo.toml").replace("1.5.0", "1.5.1"),
+            );
+            repo.commit_and_push("drift");
+        },
+        &[],
+    );
+    assert!(
+        tasks(&repo)[0]["body"]
+            .as_str()
+            .unwrap()
+            .contains("run `cargo xtask bump 1.5.0` and commit")
+    );
+}
+
+#[test]
+fn gate_changelog_fails_when_the_section_is_empty() {
+    one_gate_fails(
+        "changelog",
+        |repo| {
+            repo.write(
+                "CHANGELOG.md",
+                &repo
+                    .read("CHANGELOG.md")
+                    .replace("### Added\n\n- Something worth releasing.\n\n", ""),
+            );
+            repo.commit_and_push("empty section");
+        },
+        &[],
+    );
+}
+
+#[test]
+fn gate_ci_fails_without_a_green_run() {
+    let repo = one_gate_fails("ci", |repo| repo.gh_scenario(json!({"ci": "failure"})), &[]);
+    let calls = repo.gh_calls();
+    let head = repo.git(&["rev-parse", "HEAD"]);
+    assert!(calls.contains(&format!("run list --workflow ci.yml --commit {head} --json databaseId,headSha,event,status,conclusion,url")), "{calls:#?}");
+}
+
+#[test]
+fn ergo_missing_blocks_the_release() {
+    let repo = repo();
+    std::fs::remove_file(repo.base().join("fakes/bin/ergo")).unwrap();
+    for args in [&["release", "v1.5.0"][..], &["release", "v1.5.0", "--live"]] {
+        let run = repo.xtask_with(args, &[]);
+        run.failure(1);
+        assert!(
+            run.stderr
+                .contains("could not file the release blockers in ergo: ergo is not installed"),
+            "{}",
+            run.all()
+        );
+        assert!(run.stderr.contains("install ergo v6"), "{}", run.stderr);
+        assert!(
+            run.stderr
+                .contains("unfiled: [release-blocker][v1.5.0] tools: missing ergo"),
+            "{}",
+            run.stderr
+        );
+    }
+    let record = last_run(&repo);
+    assert_eq!(gate(&record, "tools")["status"], "failed");
+    assert_eq!(
+        record["blockers"]["unfiled"][0],
+        "[release-blocker][v1.5.0] tools: missing ergo"
+    );
+    assert!(
+        record["blockers"]["error"]
+            .as_str()
+            .unwrap()
+            .contains("ergo is not installed")
+    );
+    assert_nothing_released(&repo);
+}
+
+#[test]
+fn a_failing_ergo_blocks_the_release() {
+    let repo = repo();
+    std::fs::write(repo.fake_state().join("ergo-fail"), "").unwrap();
+    let run = repo.xtask_with(&["release", "v1.5.0", "--live"], &[]);
+    run.failure(1);
+    assert!(
+        run.all().contains("ergo could not be used"),
+        "{}",
+        run.all()
+    );
+    assert!(
+        last_run(&repo)["blockers"]["error"]
+            .as_str()
+            .unwrap()
+            .contains("database is locked")
+    );
+    assert_nothing_released(&repo);
+}
+
+#[test]
+fn gh_unauthenticated_blocks_a_live_release() {
+    let repo = repo();
+    repo.gh_scenario(json!({"auth": false}));
+    let run = repo.xtask_with(&["release", "v1.5.0", "--live"], &[]);
+    run.failure(1);
+    assert!(
+        run.all()
+            .contains("refusing to release v1.5.0: 1 gate(s) did not pass: gh-auth"),
+        "{}",
+        run.all()
+    );
+    assert_nothing_released(&repo);
+    assert_eq!(tasks(&repo).len(), 1);
+}
+
+#[test]
+fn an_open_blocker_refuses_live_until_it_is_closed() {
+    let repo = repo();
+    repo.xtask_with(&["release", "v1.5.0"], &[("FAIL_GATE", "fmt")])
+        .failure(1);
+    // The gate is fixed, but its blocker is still open.
+    let run = repo.xtask_with(&["release", "v1.5.0", "--live"], &[]);
+    run.failure(1);
+    assert!(
+        run.all().contains("1 blocker(s) open in epic"),
+        "{}",
+        run.all()
+    );
+    assert_nothing_released(&repo);
+    // A `failed` blocker is still open.
+    set_task_state(&repo, "failed");
+    repo.xtask_with(&["release", "v1.5.0", "--live"], &[])
+        .failure(1);
+    assert_nothing_released(&repo);
+    // Closed: the release goes ahead.
+    set_task_state(&repo, "done");
+    repo.xtask_with(&["release", "v1.5.0", "--live"], &[])
+        .success();
+    assert_eq!(
+        repo.remote_tags(),
+        ["bindings/go/v1.5.0", "v1.4.2", "v1.5.0"]
+    );
+}
+
+fn set_task_state(repo: &TempRepo, state: &str) {
+    let path = repo.fake_state().join("ergo-state.json");
+    let mut doc: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    for item in doc["items"].as_array_mut().unwrap() {
+        if item["kind"] == "task" {
+            item["state"] = json!(state);
+        }
+    }
+    std::fs::write(&path, doc.to_string()).unwrap();
+}
+
+/// The calls of the fake gh from the first lookup of the build on.
+fn mechanics_calls(repo: &TempRepo) -> Vec<String> {
+    let calls = repo.gh_calls();
+    let start = calls
+        .iter()
+        .position(|c| c.starts_with("run list --workflow release.yml"))
+        .expect("a build lookup");
+    calls[start..].to_vec()
+}
+
+fn release_runs(repo: &TempRepo, workflow: &str) -> Vec<Value> {
+    let head = repo.git(&["rev-parse", "HEAD"]);
+    repo.gh_runs()
+        .into_iter()
+        .filter(|r| r["workflow"] == workflow && r["headSha"] == head.as_str())
+        .collect()
+}
+
+fn assert_released(repo: &TempRepo, run: &Run) {
+    run.success();
+    assert!(
+        run.stdout.contains("next: cargo xtask delivery v1.5.0"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(
+        repo.remote_tags(),
+        ["bindings/go/v1.5.0", "v1.4.2", "v1.5.0"]
+    );
+    let head = repo.git(&["rev-parse", "HEAD"]);
+    for tag in ["v1.5.0", "bindings/go/v1.5.0"] {
+        assert_eq!(
+            repo.git(&["cat-file", "-t", tag]),
+            "tag",
+            "{tag} is annotated"
+        );
+        assert_eq!(repo.git(&["rev-parse", &format!("{tag}^{{commit}}")]), head);
+    }
+    assert_eq!(
+        repo.git(&["tag", "-l", "--format=%(contents:subject)", "v1.5.0"]),
+        "Release v1.5.0"
+    );
+    let builds = release_runs(repo, "release.yml");
+    assert_eq!(builds.len(), 1, "one build: {builds:#?}");
+    let publishes = release_runs(repo, "release-publish.yml");
+    assert_eq!(publishes.len(), 1, "one publish: {publishes:#?}");
+    let build_id = builds[0]["databaseId"].as_u64().unwrap();
+    assert_eq!(
+        publishes[0]["inputs"],
+        json!({"build_run_id": build_id.to_string(), "allow_partial_release": "false"})
+    );
+    let dispatches: Vec<String> = repo
+        .gh_log()
+        .iter()
+        .filter(|e| e["interrupted"] != "before")
+        .map(|e| {
+            e["argv"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| a.as_str().unwrap())
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .filter(|c| c.starts_with("workflow run"))
+        .collect();
+    assert_eq!(
+        dispatches,
+        [format!(
+            "workflow run release-publish.yml -f build_run_id={build_id} -f allow_partial_release=false"
+        )]
+    );
+    let record = last_run(repo);
+    assert_eq!(record["outcome"], "released");
+    let done = record["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["step"] == "done")
+        .unwrap();
+    assert_eq!(done["build_run_id"], build_id);
+    assert_eq!(done["publish_run_id"], publishes[0]["databaseId"]);
+}
+
+#[test]
+fn the_live_happy_path() {
+    let repo = repo();
+    let run = repo.xtask_with(&["release", "v1.5.0", "--live"], &[]);
+    assert_released(&repo, &run);
+    assert!(
+        run.stdout.contains(
+            "running: git push --atomic origin refs/tags/v1.5.0 refs/tags/bindings/go/v1.5.0"
+        ),
+        "{}",
+        run.stdout
+    );
+
+    let build = release_runs(&repo, "release.yml")[0]["databaseId"]
+        .as_u64()
+        .unwrap();
+    let publish = release_runs(&repo, "release-publish.yml")[0]["databaseId"]
+        .as_u64()
+        .unwrap();
+    let fields = "databaseId,headSha,event,status,conclusion,url";
+    let log = repo.gh_log();
+    let start = log
+        .iter()
+        .position(|e| e["argv"][2] == "--workflow" && e["argv"][3] == "release.yml")
+        .unwrap();
+    let seq: Vec<(String, Vec<String>)> = log[start..]
+        .iter()
+        .map(|e| {
+            let argv: Vec<&str> = e["argv"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| a.as_str().unwrap())
+                .collect();
+            let tags: Vec<String> = e["origin_tags"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|t| t.as_str().unwrap().to_string())
+                .collect();
+            (argv.join(" "), tags)
+        })
+        .collect();
+    let pushed = vec![
+        "bindings/go/v1.5.0".to_string(),
+        "v1.4.2".to_string(),
+        "v1.5.0".to_string(),
+    ];
+    // Facts first (before the tag exists), then the tag push, the lookup and
+    // the polls of the build, then the dispatch, then the publish run.
+    assert_eq!(
+        seq[0],
+        (
+            format!("run list --workflow release.yml --json {fields}"),
+            vec!["v1.4.2".to_string()]
+        )
+    );
+    assert_eq!(
+        seq[1].0,
+        format!("run list --workflow release-publish.yml --json {fields}")
+    );
+    assert_eq!(
+        seq[2],
+        (
+            format!("run list --workflow release.yml --json {fields}"),
+            pushed.clone()
+        )
+    );
+    let views = format!("run view {build} --json {fields},workflowName");
+    let polls = seq.iter().filter(|(c, _)| *c == views).count();
+    assert!(polls >= 1, "the build is polled: {seq:#?}");
+    let dispatch = seq
+        .iter()
+        .position(|(c, _)| c.starts_with("workflow run"))
+        .unwrap();
+    assert_eq!(
+        seq[dispatch].0,
+        format!(
+            "workflow run release-publish.yml -f build_run_id={build} -f allow_partial_release=false"
+        )
+    );
+    assert!(seq[..dispatch].iter().any(|(c, _)| *c == views));
+    assert!(
+        seq[dispatch + 1..]
+            .iter()
+            .any(|(c, _)| *c == format!("run view {publish} --json {fields},workflowName")),
+        "{seq:#?}"
+    );
+    assert!(!seq.iter().any(|(c, _)| c.contains("watch")));
+
+    let record = last_run(&repo);
+    let steps: Vec<&str> = record["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["step"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        steps,
+        ["tag", "tag", "push", "build", "dispatch", "publish", "done"]
+    );
+    assert_eq!(record["steps"][2]["atomic"], true);
+    assert_eq!(record["steps"][3]["run_id"], build);
+    assert_eq!(record["steps"][4]["build_run_id"], build);
+    assert_eq!(record["steps"][5]["run_id"], publish);
+
+    // A rerun of a finished release changes nothing and dispatches nothing.
+    let again = repo.xtask_with(&["release", "v1.5.0", "--live"], &[]);
+    assert_released(&repo, &again);
+    assert!(
+        again.stdout.contains("reusing publish run"),
+        "{}",
+        again.stdout
+    );
+}
+
+#[test]
+fn a_failed_build_files_a_blocker_and_dispatches_nothing() {
+    let repo = repo();
+    repo.gh_scenario(json!({"build": {"conclusion": "failure", "polls": 2}}));
+    let run = repo.xtask_with(&["release", "v1.5.0", "--live"], &[]);
+    run.failure(1);
+    let build = release_runs(&repo, "release.yml")[0]["databaseId"]
+        .as_u64()
+        .unwrap();
+    assert!(
+        run.stdout
+            .contains("failed job: build (aarch64-apple-darwin) (failure)"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        !repo
+            .gh_calls()
+            .iter()
+            .any(|c| c.starts_with("workflow run"))
+    );
+    assert!(
+        repo.gh_calls()
+            .contains(&format!("run view {build} --json jobs"))
+    );
+    let tasks = tasks(&repo);
+    assert_eq!(tasks.len(), 1);
+    assert_eq!(
+        tasks[0]["title"],
+        format!("[release-blocker][v1.5.0] build: release.yml run {build} failed")
+    );
+    let body = tasks[0]["body"].as_str().unwrap();
+    assert!(
+        body.contains("build (aarch64-apple-darwin) (failure)"),
+        "{body}"
+    );
+    assert!(body.contains("wheels (windows) (cancelled)"), "{body}");
+    assert!(
+        !body.contains("x86_64-unknown-linux-gnu"),
+        "only failed jobs: {body}"
+    );
+    let record = last_run(&repo);
+    assert_eq!(record["outcome"], "blocked");
+    let step = record["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["step"] == "build" && s["failed_jobs"].is_array())
+        .unwrap();
+    assert_eq!(step["failed_jobs"].as_array().unwrap().len(), 2);
+
+    // Rerun: the blocker is open, so nothing more happens, and nothing is filed twice.
+    let again = repo.xtask_with(&["release", "v1.5.0", "--live"], &[]);
+    again.failure(1);
+    assert_eq!(self::tasks(&repo).len(), 1);
+    assert!(
+        !repo
+            .gh_calls()
+            .iter()
+            .any(|c| c.starts_with("workflow run"))
+    );
+}
+
+fn interrupted_then_resumed(rule: Value) -> TempRepo {
+    let repo = repo();
+    repo.gh_scenario(json!({"interrupt": [rule]}));
+    let run = repo.xtask_with(&["release", "v1.5.0", "--live"], &[]);
+    assert_eq!(run.code, -1, "killed:\n{}{}", run.stdout, run.stderr);
+    assert_eq!(
+        repo.remote_tags(),
+        ["bindings/go/v1.5.0", "v1.4.2", "v1.5.0"],
+        "pushed before the interruption"
+    );
+    let resumed = repo.xtask_with(&["release", "v1.5.0", "--live"], &[]);
+    assert_released(&repo, &resumed);
+    assert!(
+        !resumed.stdout.contains("running: git tag"),
+        "{}",
+        resumed.stdout
+    );
+    assert!(
+        !resumed.stdout.contains("running: git push"),
+        "{}",
+        resumed.stdout
+    );
+    assert!(
+        resumed.stdout.contains("reusing tag v1.5.0 on origin"),
+        "{}",
+        resumed.stdout
+    );
+    assert_eq!(repo.ergo_items().len(), 0, "no blocker");
+    assert_eq!(evidence(&repo)["runs"].as_array().unwrap().len(), 2);
+    repo
+}
+
+#[test]
+fn interrupted_after_the_push() {
+    let repo = interrupted_then_resumed(
+        json!({"match": ["run", "list", "--workflow", "release.yml"], "nth": 2, "when": "before"}),
+    );
+    assert_eq!(
+        mechanics_calls(&repo)
+            .iter()
+            .filter(|c| c.starts_with("workflow run"))
+            .count(),
+        1
+    );
+}
+
+#[test]
+fn interrupted_after_the_build() {
+    let repo = interrupted_then_resumed(json!({"match": ["workflow", "run"], "when": "before"}));
+    let first = evidence(&repo)["runs"][0].clone();
+    assert!(
+        first["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["step"] == "build" && s["conclusion"] == "success")
+    );
+    let resumed = last_run(&repo);
+    assert!(resumed["steps"].as_array().unwrap().iter().any(|s| {
+        s["what"]
+            .as_str()
+            .is_some_and(|w| w.starts_with("build run") && w.ends_with("(succeeded)"))
+    }));
+}
+
+#[test]
+fn interrupted_after_the_dispatch() {
+    let repo = interrupted_then_resumed(json!({"match": ["workflow", "run"], "when": "after"}));
+    let resumed = last_run(&repo);
+    assert!(
+        !resumed["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["step"] == "dispatch"),
+        "{resumed:#}"
+    );
+    assert_eq!(
+        repo.gh_calls()
+            .iter()
+            .filter(|c| c.starts_with("workflow run"))
+            .count(),
+        1
+    );
+}
+
+#[test]
+fn a_tag_on_origin_at_another_commit_is_an_error() {
+    let repo = repo();
+    repo.git(&["tag", "-a", "bindings/go/v1.5.0", "-m", "old", "HEAD~1"]);
+    repo.git(&["push", "--quiet", "origin", "bindings/go/v1.5.0"]);
+    repo.git(&["tag", "-d", "bindings/go/v1.5.0"]);
+    let run = repo.xtask_with(&["release", "v1.5.0", "--live"], &[]);
+    run.failure(1);
+    assert!(
+        run.all().contains("bindings/go/v1.5.0 on origin points at"),
+        "{}",
+        run.all()
+    );
+    assert!(!repo.remote_tags().contains(&"v1.5.0".to_string()));
+}
+
+#[test]
+fn hostile_blocker_titles_arrive_intact() {
+    let repo = repo();
+    let one_line = r#"q"uote's $(touch PWNED) `touch PWNED2` \n"#;
+    let two_lines = "two\nlines $(touch PWNED3)";
+    let config = repo.read("release/config.toml");
+    let gate = |name: &str| {
+        format!(
+            "\n[[gate]]\nname = {}\ncommand = \"false\"\n",
+            toml_string(name)
+        )
+    };
+    repo.write(
+        "release/config.toml",
+        &format!("{config}{}{}", gate(one_line), gate(two_lines)),
+    );
+    repo.commit_and_push("hostile gates");
+    repo.xtask_with(&["release", "v1.5.0"], &[]).failure(1);
+
+    let t1 = format!("[release-blocker][v1.5.0] {one_line}: `false` failed with exit code 1");
+    let t2 = format!("[release-blocker][v1.5.0] {two_lines}: `false` failed with exit code 1");
+    let log = repo.ergo_log();
+    let epic = log
+        .iter()
+        .find(|e| e["argv"][0] == "new" && e["argv"][1] == "epic")
+        .unwrap();
+    assert_eq!(epic["argv"][2], "Release blockers: v1.5.0");
+    assert!(
+        epic["file"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("# {t1}\n")),
+        "{}",
+        epic["file"]
+    );
+    let task = log
+        .iter()
+        .find(|e| e["argv"][0] == "new" && e["argv"][1] == "task")
+        .unwrap();
+    assert_eq!(task["argv"][2], t2.as_str());
+    assert!(
+        task["stdin"]
+            .as_str()
+            .unwrap()
+            .contains("Gate: two\nlines $(touch PWNED3)")
+    );
+    let titles: Vec<String> = tasks(&repo)
+        .iter()
+        .map(|t| t["title"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(titles, [t1, t2]);
+    for file in ["PWNED", "PWNED2", "PWNED3"] {
+        assert!(!repo.path(file).exists() && !repo.fake_state().join(file).exists());
+    }
+    repo.xtask_with(&["release", "v1.5.0"], &[]).failure(1);
+    assert_eq!(ergo_creations(&repo).len(), 2, "{:#?}", repo.ergo_calls());
+}
+
+fn toml_string(s: &str) -> String {
+    serde_json::to_string(s).unwrap()
+}
+
+#[test]
+fn no_secret_reaches_the_output_the_evidence_or_ergo() {
+    let repo = repo();
+    let gh_token = "ghp_R3alLooking0Token0Value0123456789ab";
+    let npm_token = "npm_SecretNpmTokenValue0123456789abcdef";
+    let plain = "plain-secret-value-42";
+    let literal = "pypi-AgEIcHlwaS5vcmcCJGFiY2RlZmdoaWprbG1ub3A";
+    let config = repo.read("release/config.toml");
+    repo.write(
+        "release/config.toml",
+        &format!("{config}\n[[gate]]\nname = \"leaky\"\ncommand = \"sh -c 'echo gh=$GH_TOKEN npm=$NPM_TOKEN cargo=$CARGO_REGISTRY_TOKEN; echo {literal}; exit 1'\"\n"),
+    );
+    repo.commit_and_push("a leaky gate");
+    let env = [
+        ("GH_TOKEN", gh_token),
+        ("NPM_TOKEN", npm_token),
+        ("CARGO_REGISTRY_TOKEN", plain),
+    ];
+    let run = repo.xtask_with(&["release", "v1.5.0", "--json"], &env);
+    run.failure(1);
+    let ergo_log = std::fs::read_to_string(repo.fake_state().join("ergo.log")).unwrap();
+    let evidence_text = repo.read(EVIDENCE);
+    assert!(
+        evidence_text.contains("gh=[REDACTED] npm=[REDACTED] cargo=[REDACTED]"),
+        "{evidence_text}"
+    );
+    for (place, text) in [
+        ("output", run.all()),
+        ("evidence", evidence_text),
+        ("ergo", ergo_log),
+    ] {
+        for secret in [gh_token, npm_token, plain, literal] {
+            assert!(!text.contains(secret), "{secret} in the {place}:\n{text}");
+        }
+    }
+}
+
+#[test]
+fn a_malformed_target_is_a_usage_error() {
+    let repo = repo();
+    repo.xtask_with(&["release", "next"], &[]).failure(2);
+}
