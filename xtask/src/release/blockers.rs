@@ -108,6 +108,45 @@ pub fn from_run(
     }
 }
 
+/// The blocker for channels that do not serve the release after the publish.
+pub fn from_delivery(
+    tag: &str,
+    report: &crate::delivery::Report,
+    build_run: u64,
+    evidence: &str,
+) -> Blocker {
+    let failed: Vec<&crate::delivery::Outcome> = report
+        .outcomes
+        .iter()
+        .filter(|o| o.required && o.status == crate::delivery::Status::Fail)
+        .collect();
+    let names: Vec<&str> = failed.iter().map(|o| o.channel.name()).collect();
+    let excerpt: Vec<String> = failed
+        .iter()
+        .map(|o| format!("- {}: {}", o.channel.name(), o.reason))
+        .collect();
+    let fix = format!(
+        "find why in the publish run's jobs, then retry the publish only (`cargo xtask publish --build-run-id {build_run}`) and check again with `cargo xtask delivery {tag}`; never re-tag"
+    );
+    Blocker {
+        gate: "delivery".to_string(),
+        title: title(
+            tag,
+            "delivery",
+            &format!("{} do not serve {tag}", names.join(", ")),
+        ),
+        body: body(
+            tag,
+            "delivery",
+            &format!("cargo xtask delivery {tag}"),
+            "1",
+            &excerpt.join("\n"),
+            &fix,
+            evidence,
+        ),
+    }
+}
+
 /// The blockers not already open (by exact title), without repeats.
 pub fn new_ones<'a>(blockers: &'a [Blocker], open_titles: &[String]) -> Vec<&'a Blocker> {
     let mut seen: Vec<&str> = open_titles.iter().map(String::as_str).collect();

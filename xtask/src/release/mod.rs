@@ -185,6 +185,8 @@ pub fn run(sh: &Shell, root: PathBuf, args: Args) -> Result<bool> {
     let mut ok = refusals.is_empty();
     let mech = Mechanics {
         sh,
+        repo: &repo,
+        target: &target,
         settings,
         tag: &tag,
         tags: &tags,
@@ -308,6 +310,8 @@ pub fn workflow_name(root: &std::path::Path, file: &str) -> String {
 /// The live mechanics, and their dry-run print.
 struct Mechanics<'a> {
     sh: &'a Shell,
+    repo: &'a Repo,
+    target: &'a semver::Version,
     settings: &'a Settings,
     tag: &'a str,
     tags: &'a [String],
@@ -375,10 +379,10 @@ impl Mechanics<'_> {
                     evidence.step(json!({"step": "done", "build_run_id": build_run, "publish_run_id": publish_run}));
                     evidence.save()?;
                     self.ui.line(&format!(
-                        "\nreleased {}: build run {build_run}, publish run {publish_run}\nnext: cargo xtask delivery {}",
-                        self.tag, self.tag
+                        "\nreleased {}: build run {build_run}, publish run {publish_run}",
+                        self.tag
                     ));
-                    return Ok(true);
+                    return self.deliver(evidence, *build_run);
                 }
                 Outcome::BuildFailed(run) => {
                     let fix = format!(
@@ -549,6 +553,46 @@ impl Mechanics<'_> {
     }
 
     /// Files a blocker with the failed jobs of `run`.
+    /// Delivery verification, the last step of a live release: every channel
+    /// must serve the version. A failure files a blocker.
+    fn deliver(&self, evidence: &mut Evidence, build_run: u64) -> Result<bool> {
+        if self.repo.config.distribution.delivery.is_none() {
+            self.ui.line(&format!(
+                "no [delivery] in {}: delivery not checked; declare it, then run `cargo xtask delivery {}`",
+                crate::config::PATH,
+                self.tag
+            ));
+            evidence.step(
+                json!({"step": "delivery", "status": "skipped", "reason": "no [delivery] section"}),
+            );
+            evidence.save()?;
+            return Ok(true);
+        }
+        self.ui.line(&format!(
+            "checking delivery: cargo xtask delivery {}",
+            self.tag
+        ));
+        let report = crate::delivery::check(self.sh, self.repo, self.target, &Default::default())?;
+        for line in report.render().lines() {
+            self.ui.line(&format!("    {line}"));
+        }
+        evidence.step(json!({"step": "delivery", "status": if report.ok() { "passed" } else { "failed" }, "report": report.to_json()}));
+        evidence.save()?;
+        if !report.ok() {
+            let blocker = blockers::from_delivery(self.tag, &report, build_run, &evidence.rel);
+            let filing = blockers::file(
+                self.sh,
+                self.scratch,
+                self.tag,
+                std::slice::from_ref(&blocker),
+            );
+            report_filing(self.ui, self.tag, &filing);
+            evidence.set("blockers", filing.to_json());
+            evidence.save()?;
+        }
+        Ok(report.ok())
+    }
+
     fn run_failed(
         &self,
         evidence: &mut Evidence,

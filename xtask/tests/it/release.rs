@@ -3,6 +3,7 @@
 
 use serde_json::{Value, json};
 
+use crate::server::{Answer, Server};
 use crate::support::{Run, TempRepo};
 
 const EVIDENCE: &str = ".scratch/release/evidence-v1.5.0.json";
@@ -534,7 +535,8 @@ fn release_runs(repo: &TempRepo, workflow: &str) -> Vec<Value> {
 fn assert_released(repo: &TempRepo, run: &Run) {
     run.success();
     assert!(
-        run.stdout.contains("next: cargo xtask delivery v1.5.0"),
+        run.stdout
+            .contains("delivery not checked; declare it, then run `cargo xtask delivery v1.5.0`"),
         "{}",
         run.stdout
     );
@@ -696,7 +698,9 @@ fn the_live_happy_path() {
         .collect();
     assert_eq!(
         steps,
-        ["tag", "tag", "push", "build", "dispatch", "publish", "done"]
+        [
+            "tag", "tag", "push", "build", "dispatch", "publish", "done", "delivery"
+        ]
     );
     assert_eq!(record["steps"][2]["atomic"], true);
     assert_eq!(record["steps"][3]["run_id"], build);
@@ -981,4 +985,93 @@ fn no_secret_reaches_the_output_the_evidence_or_ergo() {
 fn a_malformed_target_is_a_usage_error() {
     let repo = repo();
     repo.xtask_with(&["release", "next"], &[]).failure(2);
+}
+
+/// Declares a `[delivery]` of the crates channel only, served by `server`.
+fn with_delivery(repo: &TempRepo, server: &Server) {
+    let config = repo.read("release/config.toml")
+        + &format!(
+            "\n[delivery]\nchannels = [\"crates\"]\ncrate = \"fixture\"\ncrates_index = \"{}/crates-index\"\nmax_wait = \"1s\"\nrequest_timeout = \"300ms\"\nbackoff = \"20ms\"\nbackoff_max = \"100ms\"\n",
+            server.url
+        );
+    repo.write("release/config.toml", &config);
+    repo.commit_and_push("declare delivery");
+}
+
+const CRATES_INDEX: &str = "/crates-index/fi/xt/fixture";
+
+#[test]
+fn a_live_release_checks_delivery_last() {
+    let server = Server::start(vec![(
+        CRATES_INDEX,
+        Answer::File("delivery/crates-index-fixture-1.5.0"),
+    )]);
+    let repo = repo();
+    with_delivery(&repo, &server);
+    let run = repo.xtask_with(&["release", "v1.5.0", "--live"], &[]);
+    run.success();
+    assert!(
+        run.stdout
+            .contains("checking delivery: cargo xtask delivery v1.5.0"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("delivery: ok, every required channel serves 1.5.0"),
+        "{}",
+        run.stdout
+    );
+    assert!(server.hits(CRATES_INDEX) >= 1);
+    let record = last_run(&repo);
+    let steps = record["steps"].as_array().unwrap();
+    let last = steps.last().unwrap();
+    assert_eq!(last["step"], "delivery");
+    assert_eq!(last["status"], "passed");
+    assert_eq!(last["report"]["channels"][0]["channel"], "crates");
+    assert_eq!(last["report"]["channels"][0]["status"], "pass");
+    assert!(tasks(&repo).is_empty(), "no blocker: {:#?}", tasks(&repo));
+}
+
+#[test]
+fn a_channel_that_never_serves_the_release_files_a_blocker() {
+    let server = Server::start(vec![(
+        CRATES_INDEX,
+        Answer::File("delivery/crates-index-fixture"),
+    )]);
+    let repo = repo();
+    with_delivery(&repo, &server);
+    let run = repo.xtask_with(&["release", "v1.5.0", "--live"], &[]);
+    run.failure(1);
+    assert!(
+        run.stdout
+            .contains("delivery: FAILED: crates do not serve 1.5.0"),
+        "{}",
+        run.all()
+    );
+    assert!(server.hits(CRATES_INDEX) >= 2, "the channel was retried");
+    let record = last_run(&repo);
+    let last = record["steps"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["status"], "failed");
+    let titles: Vec<String> = tasks(&repo)
+        .iter()
+        .map(|t| t["title"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        titles,
+        ["[release-blocker][v1.5.0] delivery: crates do not serve v1.5.0"]
+    );
+    // The tags are out and stay: a rerun reuses them and files no duplicate blocker.
+    assert_eq!(
+        repo.remote_tags(),
+        ["bindings/go/v1.5.0", "v1.4.2", "v1.5.0"]
+    );
+    let again = repo.xtask_with(&["release", "v1.5.0", "--live"], &[]);
+    again.failure(1);
+    assert_eq!(tasks(&repo).len(), 1);
+    assert_eq!(
+        release_runs(&repo, "release-publish.yml").len(),
+        1,
+        "no second publish"
+    );
 }
