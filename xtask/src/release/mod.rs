@@ -341,10 +341,24 @@ impl Mechanics<'_> {
             head: self.head.to_string(),
             remote: self.settings.remote.clone(),
             tags,
-            build_runs: gh::run_list(self.sh, &self.settings.build_workflow, None)?,
-            publish_runs: gh::run_list(self.sh, &self.settings.publish_workflow, None)?,
+            build_runs: self.runs(&self.settings.build_workflow)?,
+            publish_runs: self.runs(&self.settings.publish_workflow)?,
             dispatched_for: evidence.dispatched_for(),
         })
+    }
+
+    /// The runs of `workflow`. A dry-run that cannot ask GitHub (no gh, no
+    /// login) still shows its plan, as if no run existed yet, and says so.
+    fn runs(&self, workflow: &str) -> Result<Vec<gh::Run>> {
+        match gh::run_list(self.sh, workflow, None) {
+            Err(err) if self.exec.mode == Mode::DryRun => {
+                self.ui.line(&format!(
+                    "    (cannot list {workflow} runs, so this plan assumes there are none: {err:#})"
+                ));
+                Ok(Vec::new())
+            }
+            result => result,
+        }
     }
 
     fn schedule(&self, timeout: Duration) -> Schedule {

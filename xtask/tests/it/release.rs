@@ -1075,3 +1075,34 @@ fn a_channel_that_never_serves_the_release_files_a_blocker() {
         "no second publish"
     );
 }
+
+#[test]
+fn a_dry_run_without_gh_still_shows_the_plan() {
+    let repo = repo();
+    std::fs::remove_file(repo.base().join("fakes/bin/gh")).unwrap();
+    let run = repo.xtask_with(&["release", "v1.5.0"], &[]);
+    run.failure(1);
+    assert!(
+        run.stdout
+            .contains("cannot list release.yml runs, so this plan assumes there are none"),
+        "{}",
+        run.all()
+    );
+    assert!(
+        run.stdout.contains(
+            "would run: git push --atomic origin refs/tags/v1.5.0 refs/tags/bindings/go/v1.5.0"
+        ),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("would run: gh workflow run release-publish.yml"),
+        "{}",
+        run.stdout
+    );
+    let record = last_run(&repo);
+    assert_eq!(gate(&record, "tools")["status"], "failed");
+    assert_eq!(gate(&record, "gh-auth")["status"], "incomplete");
+    assert_nothing_released(&repo);
+}
