@@ -342,3 +342,54 @@ fn sync_writes_the_primary_version_everywhere() {
         "sync restored the committed tree exactly"
     );
 }
+
+#[test]
+fn this_repository_bumps_cleanly() {
+    let repo = TempRepo::of_workspace();
+    let before = repo.snapshot();
+    repo.xtask(&["bump", "pre", "rc", "--dry-run"]).success();
+    assert_same_tree(&repo.snapshot(), &before);
+    repo.xtask(&["bump", "pre", "rc"]).success();
+    let versions = repo.xtask(&["versions", "--json"]).success().json();
+    assert_eq!(versions["version"], "0.2.0-rc.1");
+    assert!(
+        repo.read("bindings/python/pyproject.toml")
+            .contains("version = \"0.2.0rc1\"")
+    );
+    assert!(
+        repo.read("CHANGELOG.md")
+            .contains("## [Unreleased]\n\n## [0.2.0-rc.1] - 2026-01-15\n")
+    );
+    repo.xtask(&["verify"]).success();
+    let changed = repo.git(&["diff", "--name-only"]);
+    assert_eq!(
+        changed.lines().collect::<Vec<_>>(),
+        [
+            "CHANGELOG.md",
+            "Cargo.lock",
+            "Cargo.toml",
+            "bindings/node/package-lock.json",
+            "bindings/node/package.json",
+            "bindings/python/plasmite/__init__.py",
+            "bindings/python/pyproject.toml",
+            "homebrew/plasmite.rb",
+        ]
+    );
+    let out = Command::new("cargo")
+        .args([
+            "metadata",
+            "--locked",
+            "--offline",
+            "--format-version",
+            "1",
+            "--no-deps",
+        ])
+        .current_dir(&repo.dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "cargo metadata: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
