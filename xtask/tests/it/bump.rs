@@ -376,14 +376,7 @@ fn this_repository_bumps_cleanly() {
         ]
     );
     let out = Command::new("cargo")
-        .args([
-            "metadata",
-            "--locked",
-            "--offline",
-            "--format-version",
-            "1",
-            "--no-deps",
-        ])
+        .args(["metadata", "--locked", "--offline", "--format-version", "1"])
         .current_dir(&repo.dir)
         .output()
         .unwrap();
