@@ -1,5 +1,7 @@
 //! Cargo.lock: the `version` of the workspace's own `[[package]]` entries.
 
+use std::collections::HashMap;
+
 use anyhow::{Result, bail};
 use toml_edit::ImDocument;
 
@@ -8,15 +10,22 @@ use super::{Slot, toml::string_slot};
 /// One slot per named package; each must appear exactly once.
 pub fn locate(text: &str, packages: &[String]) -> Result<Vec<Slot>> {
     let entries = entries(text)?;
+    let mut by_name: HashMap<&str, Vec<&Entry>> = HashMap::new();
+    for entry in &entries {
+        by_name.entry(&entry.name).or_default().push(entry);
+    }
     let mut slots = Vec::new();
     for name in packages {
-        let found: Vec<_> = entries.iter().filter(|e| &e.name == name).collect();
-        match found.as_slice() {
+        match by_name
+            .get(name.as_str())
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+        {
             [entry] => slots.push(entry.slot.clone()),
             [] => bail!(
-                "no [[package]] named `{name}`: run `cargo metadata --offline` to refresh the lockfile"
+                "no [[package]] named `{name}`: check the name in the config's `packages`, or run `cargo update --workspace --offline` to refresh the lockfile"
             ),
-            _ => bail!(
+            found => bail!(
                 "{} [[package]] entries are named `{name}`: name only workspace packages",
                 found.len()
             ),
