@@ -307,6 +307,13 @@ pub fn workflow_name(root: &std::path::Path, file: &str) -> String {
         .unwrap_or(path)
 }
 
+/// Which workflow run a step waits for.
+#[derive(Clone, Copy)]
+enum RunKind {
+    Build,
+    Publish,
+}
+
 /// The live mechanics, and their dry-run print.
 struct Mechanics<'a> {
     sh: &'a Shell,
@@ -464,22 +471,7 @@ impl Mechanics<'_> {
                 evidence.step(json!({"step": "push", "remote": remote, "tags": tags, "atomic": true, "status": status}));
             }
             Step::AwaitBuild { sha, run } => {
-                let workflow = &self.settings.build_workflow;
-                let found = self.await_run(
-                    workflow,
-                    sha,
-                    "push",
-                    *run,
-                    &[],
-                    self.settings.build_timeout,
-                )?;
-                if let Some(run) = found {
-                    self.ui.line(&format!(
-                        "    build run {}: {} ({})",
-                        run.id, run.conclusion, run.url
-                    ));
-                    evidence.step(json!({"step": "build", "run_id": run.id, "conclusion": run.conclusion, "url": run.url}));
-                }
+                self.await_step(evidence, RunKind::Build, sha, *run, &[])?;
             }
             Step::Dispatch { build_run } => {
                 let id = build_run.map_or("<ID of the build run>".to_string(), |id| id.to_string());
@@ -497,22 +489,7 @@ impl Mechanics<'_> {
                 evidence.step(json!({"step": "dispatch", "workflow": self.settings.publish_workflow, "build_run_id": build_run, "allow_partial_release": false, "status": status}));
             }
             Step::AwaitPublish { sha, run, known } => {
-                let workflow = &self.settings.publish_workflow;
-                let found = self.await_run(
-                    workflow,
-                    sha,
-                    "workflow_dispatch",
-                    *run,
-                    known,
-                    self.settings.publish_timeout,
-                )?;
-                if let Some(run) = found {
-                    self.ui.line(&format!(
-                        "    publish run {}: {} ({})",
-                        run.id, run.conclusion, run.url
-                    ));
-                    evidence.step(json!({"step": "publish", "run_id": run.id, "conclusion": run.conclusion, "url": run.url}));
-                }
+                self.await_step(evidence, RunKind::Publish, sha, *run, known)?;
             }
         }
         Ok(())
@@ -520,6 +497,35 @@ impl Mechanics<'_> {
 
     /// Finds the run of `workflow` for `sha` (not one of `known`), then polls
     /// it until it completes; one gh call per poll.
+    /// Finds and polls the build or publish run, then records it.
+    fn await_step(
+        &self,
+        evidence: &mut Evidence,
+        kind: RunKind,
+        sha: &str,
+        run: Option<u64>,
+        known: &[u64],
+    ) -> Result<()> {
+        let s = self.settings;
+        let (name, workflow, event, timeout) = match kind {
+            RunKind::Build => ("build", &s.build_workflow, "push", s.build_timeout),
+            RunKind::Publish => (
+                "publish",
+                &s.publish_workflow,
+                "workflow_dispatch",
+                s.publish_timeout,
+            ),
+        };
+        if let Some(run) = self.await_run(workflow, sha, event, run, known, timeout)? {
+            self.ui.line(&format!(
+                "    {name} run {}: {} ({})",
+                run.id, run.conclusion, run.url
+            ));
+            evidence.step(json!({"step": name, "run_id": run.id, "conclusion": run.conclusion, "url": run.url}));
+        }
+        Ok(())
+    }
+
     fn await_run(
         &self,
         workflow: &str,
