@@ -45,6 +45,11 @@ pub fn run(sh: &Shell) -> Result<bool> {
         .filter(|r| !r.passed)
         .map(|r| r.name)
         .collect();
+    println!(
+        "suites: {} passed, {} failed",
+        results.len() - failed.len(),
+        failed.len()
+    );
     if !failed.is_empty() {
         eprintln!(
             "failed suites: {}; scroll up for their output",
