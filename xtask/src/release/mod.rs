@@ -600,17 +600,23 @@ impl Mechanics<'_> {
         evidence.save()?;
         if !report.ok() {
             let blocker = blockers::from_delivery(self.tag, &report, build_run, &evidence.rel);
-            let filing = blockers::file(
-                self.sh,
-                self.scratch,
-                self.tag,
-                std::slice::from_ref(&blocker),
-            );
-            report_filing(self.ui, self.tag, &filing);
+            let filing = self.file_blocker(&blocker);
             evidence.set("blockers", filing.to_json());
             evidence.save()?;
         }
         Ok(report.ok())
+    }
+
+    /// Files one blocker found during the mechanics, and says what happened.
+    fn file_blocker(&self, blocker: &blockers::Blocker) -> blockers::Filing {
+        let filing = blockers::file(
+            self.sh,
+            self.scratch,
+            self.tag,
+            std::slice::from_ref(blocker),
+        );
+        report_filing(self.ui, self.tag, &filing);
+        filing
     }
 
     fn run_failed(
@@ -633,13 +639,7 @@ impl Mechanics<'_> {
             ));
         }
         let blocker = blockers::from_run(self.tag, gate, workflow, run, &jobs, fix, &evidence.rel);
-        let filing = blockers::file(
-            self.sh,
-            self.scratch,
-            self.tag,
-            std::slice::from_ref(&blocker),
-        );
-        report_filing(self.ui, self.tag, &filing);
+        let filing = self.file_blocker(&blocker);
         evidence.step(json!({
             "step": gate,
             "run_id": run.id,
