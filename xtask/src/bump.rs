@@ -8,8 +8,12 @@ use std::collections::HashMap;
 use anyhow::{Result, bail};
 use semver::Version;
 
-use crate::effects::{Executor, FileEdit, Mode};
+use xshell::Shell;
+
+use crate::cli;
+use crate::effects::{Applied, Effect, Executor, FileEdit};
 use crate::survey::{Repo, SiteState, agreement};
+use crate::ui::Ui;
 use crate::version::Request;
 use crate::versions::{self, Target};
 
@@ -86,91 +90,111 @@ fn refuse_unreadable(states: &[SiteState]) -> Result<()> {
     Ok(())
 }
 
-/// `cargo xtask bump <request>`.
-pub fn run(repo: &Repo, request: &Request, mode: Mode) -> Result<()> {
-    let states = repo.survey();
-    refuse_unreadable(&states)?;
-    let current = match agreement(&states) {
-        Ok(version) => version,
-        Err(problems) => bail!(
-            "the version sites disagree, so bump would not know where to start:\n  - {}\nrun `cargo xtask sync` to write the primary version everywhere, or fix the files by hand",
-            problems.join("\n  - ")
-        ),
-    };
-    let target = request.apply(&current)?;
-    let plan = plan(
-        &states,
-        current,
-        target,
-        &repo.config.tag_format,
-        &crate::clock::today(),
-    )?;
-    execute(repo, &plan, mode, "bump")
+impl cli::Bump {
+    /// `cargo xtask bump <request>`.
+    pub fn run(self, sh: &Shell, repo: &Repo) -> Result<bool> {
+        let request = Request::parse(&self.words)?;
+        let states = repo.survey();
+        refuse_unreadable(&states)?;
+        let current = match agreement(&states) {
+            Ok(version) => version,
+            Err(problems) => bail!(
+                "the version sites disagree, so bump would not know where to start:\n  - {}\nrun `cargo xtask sync` to write the primary version everywhere, or fix the files by hand",
+                problems.join("\n  - ")
+            ),
+        };
+        let target = request.apply(&current)?;
+        let plan = plan(
+            &states,
+            current,
+            target,
+            &repo.config.tag_format,
+            &crate::clock::today(),
+        )?;
+        execute(
+            &Executor::new(sh, &repo.root, !self.dry_run, Ui { json: false }),
+            repo,
+            &plan,
+            "bump",
+        )?;
+        Ok(true)
+    }
 }
 
-/// `cargo xtask sync`: writes the primary site's version to every other site.
-pub fn sync(repo: &Repo, mode: Mode) -> Result<()> {
-    let states = repo.survey();
-    refuse_unreadable(&states)?;
-    let Some(Ok(primary)) = states.first().map(|s| s.version().cloned()) else {
-        bail!("the primary site has no single version");
-    };
-    let plan = plan(
-        &states,
-        primary.clone(),
-        primary,
-        &repo.config.tag_format,
-        &crate::clock::today(),
-    )?;
-    execute(repo, &plan, mode, "sync")
+impl cli::Sync {
+    /// `cargo xtask sync`: writes the primary site's version to every other site.
+    pub fn run(self, sh: &Shell, repo: &Repo) -> Result<bool> {
+        let states = repo.survey();
+        refuse_unreadable(&states)?;
+        let Some(Ok(primary)) = states.first().map(|s| s.version().cloned()) else {
+            bail!("the primary site has no single version");
+        };
+        let plan = plan(
+            &states,
+            primary.clone(),
+            primary,
+            &repo.config.tag_format,
+            &crate::clock::today(),
+        )?;
+        execute(
+            &Executor::new(sh, &repo.root, !self.dry_run, Ui { json: false }),
+            repo,
+            &plan,
+            "sync",
+        )?;
+        Ok(true)
+    }
 }
 
-fn execute(repo: &Repo, plan: &Plan, mode: Mode, verb: &str) -> Result<()> {
+/// Applies (or shows) the plan's edits, then reads every site back.
+fn execute(exec: &Executor<'_>, repo: &Repo, plan: &Plan, verb: &str) -> Result<()> {
+    let ui = Ui { json: false };
     let files = plan.edits.len();
     let tag = repo.config.tag(&plan.target);
-    match mode {
-        Mode::DryRun => println!(
+    let applied = exec.apply(&Effect::Write(plan.edits.clone()))?;
+    if applied == Applied::Shown {
+        ui.line(&format!(
             "{verb} (dry run): {} -> {}, {files} file(s) would change; release tag {tag}",
             plan.current, plan.target
-        ),
-        Mode::Live => println!(
-            "{verb}: {} -> {}, {files} file(s) changed; release tag {tag}",
-            plan.current, plan.target
-        ),
+        ));
+        return Ok(());
     }
-    Executor::new(&repo.root, mode).write_files(&plan.edits)?;
-    if mode == Mode::Live {
-        // Read every site back from disk: each must now hold the target.
-        let wrong: Vec<String> = repo
-            .survey()
+    // Read every site back from disk: each must now hold the target.
+    let wrong: Vec<String> = repo
+        .survey()
+        .iter()
+        .filter(|s| s.version().ok() != Some(&plan.target))
+        .map(|s| {
+            format!(
+                "{}: {}",
+                s.site.path,
+                s.version().map_or_else(|e| e, |v| v.to_string())
+            )
+        })
+        .collect();
+    if !wrong.is_empty() {
+        let restore: Vec<FileEdit> = plan
+            .edits
             .iter()
-            .filter(|s| s.version().ok() != Some(&plan.target))
-            .map(|s| {
-                format!(
-                    "{}: {}",
-                    s.site.path,
-                    s.version().map_or_else(|e| e, |v| v.to_string())
-                )
+            .map(|e| FileEdit {
+                path: e.path.clone(),
+                before: e.after.clone(),
+                after: e.before.clone(),
             })
             .collect();
-        if !wrong.is_empty() {
-            let restore: Vec<FileEdit> = plan
-                .edits
-                .iter()
-                .map(|e| FileEdit {
-                    path: e.path.clone(),
-                    before: e.after.clone(),
-                    after: e.before.clone(),
-                })
-                .collect();
-            Executor::new(&repo.root, Mode::Live).write_files(&restore)?;
-            bail!(
-                "after writing, these sites do not hold {} (the files were restored):\n  - {}",
-                plan.target,
-                wrong.join("\n  - ")
-            );
-        }
-        println!("next: review `git diff`, then commit: git commit -am \"Release {tag}\"");
+        exec.apply(&Effect::Write(restore))?;
+        bail!(
+            "after writing, these sites do not hold {} (the files were restored):\n  - {}",
+            plan.target,
+            wrong.join("\n  - ")
+        );
     }
+    ui.line(&format!(
+        "{verb}: {} -> {}, {files} file(s) changed; release tag {tag}",
+        plan.current, plan.target
+    ));
+    ui.line(&format!(
+        "next: review `git diff`, then commit: git commit -am \"Release {tag}\""
+    ));
     Ok(())
 }

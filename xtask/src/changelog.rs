@@ -21,7 +21,13 @@ pub fn notes(text: &str, path: &str, version: &semver::Version) -> Result<String
     Ok(body.to_string())
 }
 
-pub fn run(repo: &Repo, version: &str) -> Result<bool> {
+impl crate::cli::Changelog {
+    pub fn run(self, repo: &Repo) -> Result<bool> {
+        print_notes(repo, &self.version)
+    }
+}
+
+fn print_notes(repo: &Repo, version: &str) -> Result<bool> {
     let version = crate::version::parse(version)?;
     let path = repo
         .config
@@ -31,7 +37,7 @@ pub fn run(repo: &Repo, version: &str) -> Result<bool> {
         .map_or("CHANGELOG.md", |s| s.path.as_str());
     let text = std::fs::read_to_string(repo.root.join(path))
         .with_context(|| format!("cannot read {path}"))?;
-    println!("{}", notes(&text, path, &version)?);
+    crate::ui::document(&notes(&text, path, &version)?);
     Ok(true)
 }
 

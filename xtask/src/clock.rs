@@ -40,6 +40,17 @@ pub fn format_utc(secs: u64) -> String {
     )
 }
 
+/// How a duration appears in messages: `340ms`, `20s`, `1.5s`, `2m05s`.
+pub fn human(d: std::time::Duration) -> String {
+    let ms = d.as_millis();
+    match ms {
+        0..=999 => format!("{ms}ms"),
+        1000..=59_999 if ms % 1000 == 0 => format!("{}s", ms / 1000),
+        1000..=59_999 => format!("{:.1}s", d.as_secs_f64()),
+        _ => format!("{}m{:02}s", ms / 60_000, ms % 60_000 / 1000),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -4,8 +4,9 @@
 use std::path::Path;
 
 use anyhow::{Result, bail};
-use toml_edit::{DocumentMut, Item, Table};
+use toml_edit::{DocumentMut, Table};
 
+use crate::fields::Fields;
 use crate::version::Form;
 use crate::versions::{Kind, Site};
 
@@ -163,145 +164,6 @@ fn site(table: &Table, at: &str, root: &Path, errors: &mut Vec<String>) -> Optio
     Some(Site { path, kind, form })
 }
 
-/// Reads a table's keys one by one and reports the ones nobody asked for.
-pub struct Fields<'a, 'e> {
-    table: &'a Table,
-    at: String,
-    seen: Vec<&'static str>,
-    errors: &'e mut Vec<String>,
-}
-
-impl<'a, 'e> Fields<'a, 'e> {
-    pub fn new(table: &'a Table, at: &str, errors: &'e mut Vec<String>) -> Fields<'a, 'e> {
-        Fields {
-            table,
-            at: at.to_string(),
-            seen: Vec::new(),
-            errors,
-        }
-    }
-
-    fn key(&self, key: &str) -> String {
-        if self.at.is_empty() {
-            key.to_string()
-        } else {
-            format!("{}.{key}", self.at)
-        }
-    }
-
-    pub fn error(&mut self, message: String) {
-        self.errors.push(message);
-    }
-
-    fn get(&mut self, key: &'static str) -> Option<&'a Item> {
-        self.seen.push(key);
-        self.table.get(key)
-    }
-
-    pub fn string(&mut self, key: &'static str) -> Option<String> {
-        let item = self.get(key)?;
-        match item.as_str() {
-            Some(s) => Some(s.to_string()),
-            None => {
-                let name = self.key(key);
-                self.error(format!("{name} must be a string"));
-                None
-            }
-        }
-    }
-
-    pub fn required_string(&mut self, key: &'static str) -> Option<String> {
-        let value = self.string(key);
-        if value.is_none() && self.table.get(key).is_none() {
-            let name = self.key(key);
-            self.error(format!("{name} is missing"));
-        }
-        value
-    }
-
-    pub fn integer(&mut self, key: &'static str) -> Option<i64> {
-        let item = self.get(key)?;
-        let value = item.as_integer();
-        if value.is_none() {
-            let name = self.key(key);
-            self.error(format!("{name} must be an integer"));
-        }
-        value
-    }
-
-    pub fn string_array(&mut self, key: &'static str) -> Option<Vec<String>> {
-        let item = self.get(key)?;
-        let values: Option<Vec<String>> = item
-            .as_array()
-            .and_then(|a| a.iter().map(|v| v.as_str().map(String::from)).collect());
-        if values.is_none() {
-            let name = self.key(key);
-            self.error(format!("{name} must be an array of strings"));
-        }
-        values
-    }
-
-    /// A sub-table such as `[git]`; absent is `None`.
-    pub fn table(&mut self, key: &'static str) -> Option<&'a Table> {
-        let item = self.get(key)?;
-        let table = item.as_table();
-        if table.is_none() {
-            let name = self.key(key);
-            self.error(format!("{name} must be a table [{name}]"));
-        }
-        table
-    }
-
-    /// An array of tables such as `[[site]]`; absent is empty.
-    pub fn array_of_tables(&mut self, key: &'static str) -> Vec<&'a Table> {
-        let Some(item) = self.get(key) else {
-            return Vec::new();
-        };
-        match item.as_array_of_tables() {
-            Some(tables) => tables.iter().collect(),
-            None => {
-                let name = self.key(key);
-                self.error(format!("{name} must be an array of tables [[{name}]]"));
-                Vec::new()
-            }
-        }
-    }
-
-    /// Reports every key that was not read.
-    pub fn finish(self) {
-        for (key, _) in self.table.iter() {
-            if !self.seen.contains(&key) {
-                let name = if self.at.is_empty() {
-                    key.to_string()
-                } else {
-                    format!("{}.{key}", self.at)
-                };
-                self.errors.push(format!("unknown key `{name}`"));
-            }
-        }
-    }
-}
-
-/// A duration in config or on the command line: `90s`, `5m`, `1h`, `250ms`.
-pub fn parse_duration(text: &str) -> Result<std::time::Duration> {
-    let text = text.trim();
-    let split = text
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(text.len());
-    let (number, unit) = text.split_at(split);
-    let Ok(n) = number.parse::<u64>() else {
-        bail!("`{text}` is not a duration like 90s, 5m or 1h")
-    };
-    let secs = match unit {
-        "ms" => return Ok(std::time::Duration::from_millis(n)),
-        "s" | "" => n,
-        "m" => n * 60,
-        "h" => n * 3600,
-        _ => bail!("`{text}` is not a duration like 90s, 5m or 1h"),
-    };
-    Ok(std::time::Duration::from_secs(secs))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -332,13 +194,5 @@ mod tests {
         );
         assert!(err.contains("site[1].path is missing"), "{err}");
         assert!(err.contains("site[1].pattern is missing"), "{err}");
-    }
-
-    #[test]
-    fn durations() {
-        assert_eq!(parse_duration("90s").unwrap().as_secs(), 90);
-        assert_eq!(parse_duration("5m").unwrap().as_secs(), 300);
-        assert_eq!(parse_duration("250ms").unwrap().as_millis(), 250);
-        assert!(parse_duration("soon").is_err());
     }
 }

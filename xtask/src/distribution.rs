@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use toml_edit::Table;
 
-use crate::config::{Fields, parse_duration};
+use crate::fields::{Fields, parse_duration};
 
 /// How release assets are named: `<name>_<version>_<platform>.<archive>`.
 #[derive(Debug, Clone, Default)]

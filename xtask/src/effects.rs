@@ -1,22 +1,24 @@
-//! The one executor of effects: live mode applies them, dry-run prints them.
+//! The one executor of effects: live, it applies each; in a dry-run it
+//! prints each instead (diffs for file edits), except the tracker filings,
+//! which a dry-run applies too.
 //!
-//! Commands plan their effects as data ([`FileEdit`]s, effect commands such as
-//! `git tag`, `git push` and `gh workflow run`, waits for remote work) and hand
-//! them here; no other module writes a file of the repository or runs an
-//! effect. Queries, and what a dry-run is for (reports, blockers), run in
-//! both modes and do not come here.
+//! Commands plan their effects as [`Effect`] values and hand them here; no
+//! other module writes a file of the repository, runs an effect command, or
+//! knows which mode it runs in. Queries run in both modes and do not come here.
 
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
+use xshell::Shell;
 
 use crate::diff;
-use crate::tools;
-use crate::ui::{self, Ui};
+use crate::release::settings::{ALLOW_PARTIAL_RELEASE, BUILD_RUN_ID};
+use crate::schedule::{First, Schedule};
+use crate::tools::{ergo, gh, git};
+use crate::ui::Ui;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
+enum Mode {
     DryRun,
     Live,
 }
@@ -24,98 +26,246 @@ pub enum Mode {
 /// Replace the contents of one file: `before` is what the plan was made from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileEdit {
-    /// Relative to the repository root, with `/` separators.
+    /// Relative to the executor's root, with `/` separators.
     pub path: String,
     pub before: String,
     pub after: String,
 }
 
-/// How to wait for remote work: first interval, growing by half up to a
-/// maximum, within a timeout. One query per interval at most.
+/// A change the xtask makes: planned as data, applied (or shown) here.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    /// Replace the contents of files, all or nothing.
+    Write(Vec<FileEdit>),
+    /// `git tag -a <name> -m <message> <sha>`.
+    Tag {
+        name: String,
+        sha: String,
+        message: String,
+    },
+    /// `git push --atomic <remote> <tags…>`.
+    Push { remote: String, tags: Vec<String> },
+    /// `gh workflow run <workflow> -f build_run_id=<id> -f allow_partial_release=<bool>`;
+    /// `build_run` is `None` only in a dry-run that has no build run yet.
+    Dispatch {
+        workflow: String,
+        build_run: Option<u64>,
+        allow_partial: bool,
+    },
+    /// `ergo new epic <title> --file <file>`, the file holding `chunks`.
+    NewEpic {
+        title: String,
+        file: PathBuf,
+        chunks: String,
+    },
+    /// `ergo new task <title> --epic <epic>`, the body on stdin.
+    NewTask {
+        title: String,
+        epic: String,
+        body: String,
+    },
+}
+
+impl Effect {
+    /// Whether a dry-run applies it too. Finding and filing release blockers
+    /// is what a dry-run is for, so tracker filings are applied in both modes.
+    pub fn applies_in_dry_run(&self) -> bool {
+        matches!(self, Effect::NewEpic { .. } | Effect::NewTask { .. })
+    }
+}
+
+/// What the executor did with an effect.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Applied {
+    /// Applied; what the command printed (empty for file edits).
+    Done(String),
+    /// Shown, not applied (a dry-run).
+    Shown,
+}
+
+impl Applied {
+    pub fn done(&self) -> bool {
+        matches!(self, Applied::Done(_))
+    }
+
+    /// `done` or `planned`, as the evidence records it.
+    pub fn status(&self) -> &'static str {
+        if self.done() { "done" } else { "planned" }
+    }
+}
+
+/// What a run does about its refusals.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Schedule {
-    pub interval: Duration,
-    pub max_interval: Duration,
-    pub timeout: Duration,
+pub enum Guard {
+    /// Nothing refuses: go on.
+    Clear,
+    /// A live run that something refuses: stop, acting on nothing.
+    Stop,
+    /// A dry-run that a live run would stop: go on showing the plan.
+    Show,
 }
 
 pub struct Executor<'a> {
+    sh: &'a Shell,
     root: &'a Path,
-    pub mode: Mode,
+    mode: Mode,
     ui: Ui,
 }
 
 impl<'a> Executor<'a> {
-    pub fn new(root: &'a Path, mode: Mode) -> Executor<'a> {
+    /// An executor for the files under `root`; `live` applies, otherwise a dry-run.
+    pub fn new(sh: &'a Shell, root: &'a Path, live: bool, ui: Ui) -> Executor<'a> {
         Executor {
+            sh,
             root,
-            mode,
-            ui: Ui { json: false },
+            mode: if live { Mode::Live } else { Mode::DryRun },
+            ui,
         }
     }
 
-    /// Prints through `ui` (stderr when stdout carries JSON).
-    pub fn with_ui(mut self, ui: Ui) -> Executor<'a> {
-        self.ui = ui;
-        self
-    }
-
-    /// Runs an effect command that must succeed, and returns its stdout; in
-    /// dry-run, prints it and returns `None`.
-    pub fn command(&self, cmd: xshell::Cmd<'_>, timeout: Duration) -> Result<Option<String>> {
+    /// `live` or `dry-run`, for reports.
+    pub fn mode_name(&self) -> &'static str {
         match self.mode {
-            Mode::DryRun => {
-                self.ui.line(&format!("    would run: {cmd}"));
-                Ok(None)
-            }
-            Mode::Live => {
-                self.ui.line(&format!("    running: {cmd}"));
-                tools::exec(cmd, None, timeout)?.ok().map(Some)
-            }
+            Mode::Live => "live",
+            Mode::DryRun => "dry-run",
         }
     }
 
-    /// Polls `check` on `schedule` until it returns `Some`; in dry-run, says
-    /// what it would wait for and returns `None`. Fails on timeout.
+    /// Applies `effect`, or shows it in a dry-run (unless it applies in both modes).
+    pub fn apply(&self, effect: &Effect) -> Result<Applied> {
+        let apply = self.mode == Mode::Live || effect.applies_in_dry_run();
+        let sh = self.sh;
+        let action = match effect {
+            Effect::Write(edits) => {
+                if !apply {
+                    for edit in edits {
+                        self.ui
+                            .print(&diff::unified(&edit.path, &edit.before, &edit.after));
+                    }
+                    return Ok(Applied::Shown);
+                }
+                write_all_or_nothing(self.root, edits)?;
+                return Ok(Applied::Done(String::new()));
+            }
+            Effect::Tag { name, sha, message } => git::tag(sh, name, message, sha),
+            Effect::Push { remote, tags } => git::push_tags(sh, remote, tags),
+            Effect::Dispatch {
+                workflow,
+                build_run,
+                allow_partial,
+            } => {
+                let id = match build_run {
+                    Some(id) => id.to_string(),
+                    None if !apply => "<ID of the build run>".to_string(),
+                    None => bail!("no build run to publish (this is a bug)"),
+                };
+                let inputs = [
+                    (BUILD_RUN_ID, id),
+                    (ALLOW_PARTIAL_RELEASE, allow_partial.to_string()),
+                ];
+                gh::workflow_run(sh, workflow, &inputs)
+            }
+            Effect::NewEpic {
+                title,
+                file,
+                chunks,
+            } => {
+                if let Some(dir) = file.parent() {
+                    std::fs::create_dir_all(dir)
+                        .with_context(|| format!("cannot create {}", dir.display()))?;
+                }
+                std::fs::write(file, chunks)
+                    .with_context(|| format!("cannot write {}", file.display()))?;
+                ergo::new_epic(sh, title, file)
+            }
+            Effect::NewTask { title, epic, body } => ergo::new_task(sh, title, epic, body),
+        };
+        if !apply {
+            self.ui
+                .line(&format!("    would run: {}", action.display()));
+            return Ok(Applied::Shown);
+        }
+        if !effect.applies_in_dry_run() {
+            self.ui.line(&format!("    running: {}", action.display()));
+        }
+        action.run().map(Applied::Done)
+    }
+
+    /// Polls `check` on `schedule` until it returns `Some`, pausing before
+    /// each look; in a dry-run, says what it would wait for and returns
+    /// `None`. Fails on timeout.
     pub fn wait<T>(
         &self,
         what: &str,
         schedule: Schedule,
-        mut check: impl FnMut() -> Result<Option<T>>,
+        check: impl FnMut() -> Result<Option<T>>,
     ) -> Result<Option<T>> {
         if self.mode == Mode::DryRun {
             self.ui.line(&format!("    would wait for {what}"));
             return Ok(None);
         }
         self.ui.line(&format!("    waiting for {what}"));
-        let start = Instant::now();
-        let mut interval = schedule.interval;
-        loop {
-            // Wait first: the facts were just queried, and remote work takes time.
-            if start.elapsed() + interval > schedule.timeout {
-                bail!(
-                    "gave up waiting for {what} after {}",
-                    ui::duration(start.elapsed())
-                );
-            }
-            std::thread::sleep(interval);
-            if let Some(found) = check()? {
-                return Ok(Some(found));
-            }
-            interval = (interval * 3 / 2).min(schedule.max_interval);
+        let start = std::time::Instant::now();
+        match schedule.poll(First::Pause, check)? {
+            Some(found) => Ok(Some(found)),
+            None => bail!(
+                "gave up waiting for {what} after {}",
+                crate::clock::human(start.elapsed())
+            ),
         }
     }
 
-    /// Applies every edit or none: in dry-run, prints a unified diff of each.
-    pub fn write_files(&self, edits: &[FileEdit]) -> Result<()> {
+    /// A check that only means something after the effects before it: live,
+    /// runs it; a dry-run says it would (`then: <what>`) and returns `None`.
+    pub fn check<T>(&self, what: &str, check: impl FnOnce() -> Result<T>) -> Result<Option<T>> {
         match self.mode {
+            Mode::Live => check().map(Some),
             Mode::DryRun => {
-                for edit in edits {
-                    print!("{}", diff::unified(&edit.path, &edit.before, &edit.after));
-                }
-                Ok(())
+                self.ui.line(&format!("    then: {what}"));
+                Ok(None)
             }
-            Mode::Live => write_all_or_nothing(self.root, edits),
+        }
+    }
+
+    /// Prints `live` or `dry_run`, whichever says what this run does.
+    pub fn announce(&self, live: &str, dry_run: &str) {
+        self.ui.line(match self.mode {
+            Mode::Live => live,
+            Mode::DryRun => dry_run,
+        });
+    }
+
+    /// The answer of a query the plan is made from. A dry-run that cannot
+    /// ask (no tool, no login) still shows its plan, from `assumed`, and
+    /// says so; a live run stops.
+    pub fn query_or<T>(&self, answer: Result<T>, assumed: T, what: &str) -> Result<T> {
+        match answer {
+            Err(err) if self.mode == Mode::DryRun => {
+                self.ui.line(&format!(
+                    "    (cannot {what}, so this plan assumes there are none: {err:#})"
+                ));
+                Ok(assumed)
+            }
+            answer => answer,
+        }
+    }
+
+    /// Whether a run may go on past `refusals`: a live run stops; a dry-run
+    /// says what would stop it and goes on to show the rest of the plan.
+    pub fn guard(&self, refusals: &[String]) -> Guard {
+        if refusals.is_empty() {
+            return Guard::Clear;
+        }
+        match self.mode {
+            Mode::Live => Guard::Stop,
+            Mode::DryRun => {
+                self.ui.line(&format!(
+                    "\na live run would refuse: {}",
+                    refusals.join("; ")
+                ));
+                self.ui.line("once that is fixed, it would:");
+                Guard::Show
+            }
         }
     }
 }
@@ -174,6 +324,8 @@ fn write_with(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tools;
+    use std::time::Duration;
 
     fn temp_dir(name: &str) -> PathBuf {
         let dir = std::env::temp_dir().join(format!("xtask-effects-{name}-{}", std::process::id()));
@@ -190,26 +342,28 @@ mod tests {
         }
     }
 
+    fn executor<'a>(sh: &'a Shell, dir: &'a Path, live: bool) -> Executor<'a> {
+        Executor::new(sh, dir, live, Ui { json: true })
+    }
+
     #[test]
     fn live_writes_every_file() {
-        let dir = temp_dir("live");
+        let (sh, dir) = (Shell::new().unwrap(), temp_dir("live"));
         std::fs::write(dir.join("a"), "1").unwrap();
         std::fs::write(dir.join("b"), "1").unwrap();
-        Executor::new(&dir, Mode::Live)
-            .write_files(&[edit("a", "1", "2"), edit("b", "1", "3")])
-            .unwrap();
+        let write = Effect::Write(vec![edit("a", "1", "2"), edit("b", "1", "3")]);
+        assert!(executor(&sh, &dir, true).apply(&write).unwrap().done());
         assert_eq!(std::fs::read_to_string(dir.join("a")).unwrap(), "2");
         assert_eq!(std::fs::read_to_string(dir.join("b")).unwrap(), "3");
     }
 
     #[test]
     fn a_stale_plan_writes_nothing() {
-        let dir = temp_dir("stale");
+        let (sh, dir) = (Shell::new().unwrap(), temp_dir("stale"));
         std::fs::write(dir.join("a"), "1").unwrap();
         std::fs::write(dir.join("b"), "changed").unwrap();
-        let err = Executor::new(&dir, Mode::Live)
-            .write_files(&[edit("a", "1", "2"), edit("b", "1", "3")])
-            .unwrap_err();
+        let write = Effect::Write(vec![edit("a", "1", "2"), edit("b", "1", "3")]);
+        let err = executor(&sh, &dir, true).apply(&write).unwrap_err();
         assert!(err.to_string().contains("b changed"), "{err}");
         assert_eq!(std::fs::read_to_string(dir.join("a")).unwrap(), "1");
     }
@@ -250,36 +404,86 @@ mod tests {
 
     #[test]
     fn effect_commands_run_only_live() {
-        let dir = temp_dir("command");
-        let sh = xshell::Shell::new().unwrap();
-        let file = dir.join("made");
-        let timeout = Duration::from_secs(10);
-        let dry = Executor::new(&dir, Mode::DryRun);
+        let (sh, dir) = (Shell::new().unwrap(), temp_dir("command"));
+        sh.change_dir(&dir);
+        for args in [
+            &["init", "--quiet"][..],
+            &[
+                "-c",
+                "user.name=t",
+                "-c",
+                "user.email=t@t",
+                "commit",
+                "--quiet",
+                "--allow-empty",
+                "-m",
+                "x",
+            ],
+        ] {
+            tools::exec(
+                xshell::cmd!(sh, "git {args...}"),
+                None,
+                Duration::from_secs(30),
+            )
+            .unwrap()
+            .ok()
+            .unwrap();
+        }
+        let tag = |name: &str| Effect::Tag {
+            name: name.into(),
+            sha: "HEAD".into(),
+            message: "m".into(),
+        };
+        assert!(!tag("v1").applies_in_dry_run());
         assert_eq!(
-            dry.command(xshell::cmd!(sh, "touch {file}"), timeout)
-                .unwrap(),
-            None
+            executor(&sh, &dir, false).apply(&tag("v1")).unwrap(),
+            Applied::Shown
         );
-        assert!(!file.exists());
-        let live = Executor::new(&dir, Mode::Live);
-        assert!(
-            live.command(xshell::cmd!(sh, "touch {file}"), timeout)
-                .unwrap()
-                .is_some()
+        assert!(git::local_tag(&sh, "v1").unwrap().is_none());
+        assert!(executor(&sh, &dir, true).apply(&tag("v1")).unwrap().done());
+        assert!(git::local_tag(&sh, "v1").unwrap().is_some());
+        // A tag is never moved: git refuses, and so does the executor.
+        assert!(executor(&sh, &dir, true).apply(&tag("v1")).is_err());
+    }
+
+    #[test]
+    fn tracker_filings_apply_in_both_modes() {
+        let filing = Effect::NewTask {
+            title: "t".into(),
+            epic: "E".into(),
+            body: "b".into(),
+        };
+        assert!(filing.applies_in_dry_run());
+        let write = Effect::Write(Vec::new());
+        assert!(!write.applies_in_dry_run());
+    }
+
+    #[test]
+    fn a_dispatch_without_a_build_run_is_only_shown() {
+        let (sh, dir) = (Shell::new().unwrap(), temp_dir("dispatch"));
+        let dispatch = Effect::Dispatch {
+            workflow: "release-publish.yml".into(),
+            build_run: None,
+            allow_partial: false,
+        };
+        assert_eq!(
+            executor(&sh, &dir, false).apply(&dispatch).unwrap(),
+            Applied::Shown
         );
-        assert!(file.exists());
-        assert!(live.command(xshell::cmd!(sh, "false"), timeout).is_err());
+        let err = executor(&sh, &dir, true).apply(&dispatch).unwrap_err();
+        assert!(err.to_string().contains("no build run"), "{err}");
     }
 
     #[test]
     fn waits_poll_until_done_or_give_up() {
-        let dir = temp_dir("wait");
+        let (sh, dir) = (Shell::new().unwrap(), temp_dir("wait"));
         let schedule = Schedule {
             interval: Duration::from_millis(1),
             max_interval: Duration::from_millis(4),
             timeout: Duration::from_millis(500),
+            growth: 1.5,
         };
-        let live = Executor::new(&dir, Mode::Live);
+        let live = executor(&sh, &dir, true);
         let mut looks = 0;
         let found = live.wait("it", schedule, || {
             looks += 1;
@@ -293,7 +497,7 @@ mod tests {
                 .to_string()
                 .contains("gave up waiting for never")
         );
-        let dry = Executor::new(&dir, Mode::DryRun);
+        let dry = executor(&sh, &dir, false);
         assert_eq!(
             dry.wait("it", schedule, || -> Result<Option<()>> {
                 panic!("no query in a dry wait")
@@ -304,12 +508,41 @@ mod tests {
     }
 
     #[test]
+    fn guards_stop_a_live_run_and_let_a_dry_run_show_the_rest() {
+        let (sh, dir) = (Shell::new().unwrap(), temp_dir("guard"));
+        let refusals = ["a gate failed".to_string()];
+        assert_eq!(executor(&sh, &dir, true).guard(&[]), Guard::Clear);
+        assert_eq!(executor(&sh, &dir, false).guard(&[]), Guard::Clear);
+        assert_eq!(executor(&sh, &dir, true).guard(&refusals), Guard::Stop);
+        assert_eq!(executor(&sh, &dir, false).guard(&refusals), Guard::Show);
+    }
+
+    #[test]
+    fn a_dry_run_plans_from_what_it_assumes() {
+        let (sh, dir) = (Shell::new().unwrap(), temp_dir("query"));
+        let failed = || Err::<Vec<u8>, _>(anyhow::anyhow!("no gh"));
+        assert_eq!(
+            executor(&sh, &dir, false)
+                .query_or(failed(), vec![], "list")
+                .unwrap(),
+            Vec::<u8>::new()
+        );
+        assert!(
+            executor(&sh, &dir, true)
+                .query_or(failed(), vec![], "list")
+                .is_err()
+        );
+    }
+
+    #[test]
     fn dry_run_writes_nothing() {
-        let dir = temp_dir("dry");
+        let (sh, dir) = (Shell::new().unwrap(), temp_dir("dry"));
         std::fs::write(dir.join("a"), "1").unwrap();
-        Executor::new(&dir, Mode::DryRun)
-            .write_files(&[edit("a", "1", "2")])
-            .unwrap();
+        let write = Effect::Write(vec![edit("a", "1", "2")]);
+        assert_eq!(
+            executor(&sh, &dir, false).apply(&write).unwrap(),
+            Applied::Shown
+        );
         assert_eq!(std::fs::read_to_string(dir.join("a")).unwrap(), "1");
     }
 }

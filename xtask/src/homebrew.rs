@@ -9,8 +9,12 @@ use anyhow::{Context, Result, bail};
 use semver::Version;
 
 use crate::distribution::parse_sha256sums;
-use crate::effects::{Executor, FileEdit, Mode};
+use xshell::Shell;
+
+use crate::cli;
+use crate::effects::{Effect, Executor, FileEdit};
 use crate::survey::Repo;
+use crate::ui::Ui;
 
 /// What the formula must point at.
 pub struct Release<'a> {
@@ -140,12 +144,28 @@ fn replace_quoted(line: &str, value: &str) -> String {
     format!("{}{value}{}", &line[..=open], &line[close..])
 }
 
-pub fn run(
+impl cli::Homebrew {
+    pub fn run(self, sh: &Shell, repo: &Repo) -> Result<bool> {
+        let live = !self.dry_run;
+        rewrite_formula(
+            sh,
+            repo,
+            &self.tag,
+            &self.sha256sums,
+            self.formula.as_deref(),
+            live,
+        )
+    }
+}
+
+/// Points the formula at `tag`, all or nothing; prints a diff unless `live`.
+fn rewrite_formula(
+    sh: &Shell,
     repo: &Repo,
     tag: &str,
     sums: &Path,
     formula: Option<&Path>,
-    mode: Mode,
+    live: bool,
 ) -> Result<bool> {
     let config = &repo.config;
     let Some(homebrew) = &config.distribution.homebrew else {
@@ -191,18 +211,19 @@ pub fn run(
         before: before.clone(),
         after: after.clone(),
     };
-    Executor::new(dir, mode).write_files(std::slice::from_ref(&edit))?;
-    if mode == Mode::Live {
+    let ui = Ui { json: false };
+    let applied = Executor::new(sh, dir, live, ui).apply(&Effect::Write(vec![edit]))?;
+    if applied.done() {
         let what = if before == after {
             "already pointed"
         } else {
             "now points"
         };
-        println!(
+        ui.line(&format!(
             "homebrew: {} {what} at {tag} ({} platforms)",
             formula.display(),
             homebrew.platforms.len()
-        );
+        ));
     }
     Ok(true)
 }

@@ -1,5 +1,6 @@
 //! `cargo xtask`: the release tool of plasmite. This file is the table of
-//! contents: parse the command line, find the repository, dispatch.
+//! contents: parse the command line, open the repository once, dispatch to
+//! the `run` of each subcommand's flags (declared in `cli.rs`).
 
 mod bump;
 mod changelog;
@@ -11,11 +12,13 @@ mod diff;
 mod distribution;
 mod drift;
 mod effects;
+mod fields;
 mod gates;
 mod homebrew;
 mod matrix;
-mod publish;
+mod problem;
 mod release;
+mod schedule;
 mod secrets;
 mod survey;
 mod test;
@@ -24,6 +27,7 @@ mod ui;
 mod verify;
 mod version;
 mod versions;
+mod words;
 
 use std::process::ExitCode;
 
@@ -31,7 +35,6 @@ use anyhow::Result;
 use clap::Parser;
 
 use cli::{Cli, Command};
-use effects::Mode;
 use survey::Repo;
 
 fn main() -> ExitCode {
@@ -40,7 +43,7 @@ fn main() -> ExitCode {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::from(1),
         Err(err) => {
-            eprintln!("error: {}", secrets::redact(&format!("{err:#}")));
+            ui::error(&format!("{err:#}"));
             let usage = err.downcast_ref::<version::UsageError>().is_some();
             ExitCode::from(if usage { 2 } else { 1 })
         }
@@ -56,84 +59,19 @@ fn run(cli: Cli) -> Result<bool> {
     let root = Repo::find_root(&start)?;
     let sh = xshell::Shell::new()?;
     sh.change_dir(&root);
-    let mode = |dry_run: bool| if dry_run { Mode::DryRun } else { Mode::Live };
+    // `verify` reports a config it cannot read; `test` needs none.
+    let repo = Repo::open(root);
     match cli.command {
-        Command::Verify { json, tag } => verify::run(&root, json, tag.as_deref()),
-        Command::Versions { json } => survey::run(&Repo::open(root)?, json),
-        Command::Bump { words, dry_run } => {
-            let request = version::Request::parse(&words)?;
-            bump::run(&Repo::open(root)?, &request, mode(dry_run)).map(|()| true)
-        }
-        Command::Sync { dry_run } => bump::sync(&Repo::open(root)?, mode(dry_run)).map(|()| true),
-        Command::Test => test::run(&sh),
-        Command::Matrix { json } => matrix::run(&Repo::open(root)?, json),
-        Command::Changelog { version } => changelog::run(&Repo::open(root)?, &version),
-        Command::Homebrew {
-            tag,
-            sha256sums,
-            formula,
-            dry_run,
-        } => homebrew::run(
-            &Repo::open(root)?,
-            &tag,
-            &sha256sums,
-            formula.as_deref(),
-            mode(dry_run),
-        ),
-        Command::Delivery {
-            tag,
-            channels,
-            max_wait,
-            json,
-        } => {
-            let opts = delivery::Options {
-                channels: channels.map(|c| parse_channels(&c)).transpose()?,
-                max_wait: max_wait.map(|m| config::parse_duration(&m)).transpose()?,
-            };
-            delivery::run(&sh, &Repo::open(root)?, &tag, &opts, json)
-        }
-        Command::Release {
-            version,
-            live,
-            base_tag,
-            agent,
-            json,
-        } => {
-            let args = release::Args {
-                target: version,
-                live,
-                base_tag,
-                agent,
-                json,
-            };
-            release::run(&sh, root, args)
-        }
-        Command::Publish {
-            build_run_id,
-            allow_partial_release,
-            json,
-        } => {
-            let args = publish::Args {
-                build_run_id,
-                allow_partial_release,
-                json,
-            };
-            publish::run(&sh, root, args)
-        }
+        Command::Verify(cmd) => cmd.run(&repo),
+        Command::Test(cmd) => cmd.run(&sh),
+        Command::Versions(cmd) => cmd.run(&repo?),
+        Command::Bump(cmd) => cmd.run(&sh, &repo?),
+        Command::Sync(cmd) => cmd.run(&sh, &repo?),
+        Command::Matrix(cmd) => cmd.run(&repo?),
+        Command::Changelog(cmd) => cmd.run(&repo?),
+        Command::Homebrew(cmd) => cmd.run(&sh, &repo?),
+        Command::Delivery(cmd) => cmd.run(&sh, &repo?),
+        Command::Release(cmd) => cmd.run(&sh, &repo?),
+        Command::Publish(cmd) => cmd.run(&sh, &repo?),
     }
-}
-
-/// `--channels crates,npm`: each name must be a channel.
-fn parse_channels(names: &[String]) -> Result<Vec<distribution::Channel>> {
-    names
-        .iter()
-        .map(|name| {
-            distribution::Channel::parse(name).ok_or_else(|| {
-                version::UsageError(format!(
-                    "unknown channel `{name}`: the channels are crates, npm, pypi, homebrew, github"
-                ))
-                .into()
-            })
-        })
-        .collect()
 }

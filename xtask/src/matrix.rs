@@ -22,7 +22,13 @@ pub fn matrix_json(targets: &[Target]) -> serde_json::Value {
     json!({ "include": include })
 }
 
-pub fn run(repo: &Repo, as_json: bool) -> Result<bool> {
+impl crate::cli::Matrix {
+    pub fn run(self, repo: &Repo) -> Result<bool> {
+        print_matrix(repo, self.json)
+    }
+}
+
+fn print_matrix(repo: &Repo, as_json: bool) -> Result<bool> {
     let targets = &repo.config.distribution.targets;
     if targets.is_empty() {
         bail!(
@@ -32,14 +38,14 @@ pub fn run(repo: &Repo, as_json: bool) -> Result<bool> {
     }
     if as_json {
         // One line, so a workflow can write it to $GITHUB_OUTPUT as is.
-        println!("{}", matrix_json(targets));
+        crate::ui::document(&matrix_json(targets).to_string());
     } else {
         let width = targets.iter().map(|t| t.platform.len()).max().unwrap_or(0);
         for t in targets {
-            println!(
+            crate::ui::document(&format!(
                 "{:width$}  {:7}  {:28}  {}",
                 t.platform, t.archive, t.triple, t.runner
-            );
+            ));
         }
     }
     Ok(true)

@@ -104,7 +104,14 @@ pub fn agreement(states: &[SiteState]) -> Result<Version, Vec<String>> {
 }
 
 /// `cargo xtask versions`: one row per site.
-pub fn run(repo: &Repo, as_json: bool) -> Result<bool> {
+impl crate::cli::Versions {
+    /// `cargo xtask versions`: exit 1 when the sites disagree.
+    pub fn run(self, repo: &Repo) -> Result<bool> {
+        list(repo, self.json)
+    }
+}
+
+fn list(repo: &Repo, as_json: bool) -> Result<bool> {
     let states = repo.survey();
     let consistent = agreement(&states);
     if as_json {
@@ -136,7 +143,7 @@ pub fn run(repo: &Repo, as_json: bool) -> Result<bool> {
             "consistent": consistent.is_ok(),
             "sites": sites,
         });
-        println!("{}", serde_json::to_string_pretty(&doc)?);
+        crate::ui::document(&serde_json::to_string_pretty(&doc)?);
     } else {
         let width = states
             .iter()
@@ -144,18 +151,25 @@ pub fn run(repo: &Repo, as_json: bool) -> Result<bool> {
             .max()
             .unwrap_or(4)
             .max(4);
-        println!("{:width$}  {:14}  VERSION", "PATH", "KIND");
+        crate::ui::document(&format!("{:width$}  {:14}  VERSION", "PATH", "KIND"));
         for s in &states {
             let found = match (s.version(), s.raw()) {
                 (Ok(v), Some(raw)) if raw != v.to_string() => format!("{v} (written {raw})"),
                 (Ok(v), _) => v.to_string(),
                 (Err(err), _) => format!("error: {err}"),
             };
-            println!("{:width$}  {:14}  {found}", s.site.path, s.site.kind.name());
+            crate::ui::document(&format!(
+                "{:width$}  {:14}  {found}",
+                s.site.path,
+                s.site.kind.name()
+            ));
         }
         match &consistent {
-            Ok(v) => println!("\nall {} sites hold {v}", states.len()),
-            Err(problems) => println!("\nthe sites disagree:\n  - {}", problems.join("\n  - ")),
+            Ok(v) => crate::ui::document(&format!("\nall {} sites hold {v}", states.len())),
+            Err(problems) => crate::ui::document(&format!(
+                "\nthe sites disagree:\n  - {}",
+                problems.join("\n  - ")
+            )),
         }
     }
     Ok(consistent.is_ok())

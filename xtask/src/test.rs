@@ -18,7 +18,13 @@ const NEEDS: [(&str, &str); 3] = [
     ),
 ];
 
-pub fn run(sh: &Shell) -> Result<bool> {
+impl crate::cli::Test {
+    pub fn run(self, sh: &Shell) -> Result<bool> {
+        run_all(sh)
+    }
+}
+
+fn run_all(sh: &Shell) -> Result<bool> {
     let missing: Vec<String> = NEEDS
         .iter()
         .filter(|(tool, _)| !tools::on_path(tool))
@@ -31,30 +37,30 @@ pub fn run(sh: &Shell) -> Result<bool> {
         );
     }
     let results = suite::run_all(sh)?;
-    println!("\n==> summary");
+    crate::ui::document("\n==> summary");
     for r in &results {
-        println!(
+        crate::ui::document(&format!(
             "{:8} {:6} {:.1}s",
             r.name,
             if r.passed { "passed" } else { "FAILED" },
             r.seconds
-        );
+        ));
     }
     let failed: Vec<&str> = results
         .iter()
         .filter(|r| !r.passed)
         .map(|r| r.name)
         .collect();
-    println!(
+    crate::ui::document(&format!(
         "suites: {} passed, {} failed",
         results.len() - failed.len(),
         failed.len()
-    );
+    ));
     if !failed.is_empty() {
-        eprintln!(
+        crate::ui::note(&format!(
             "failed suites: {}; scroll up for their output",
             failed.join(", ")
-        );
+        ));
     }
     Ok(failed.is_empty())
 }

@@ -1,5 +1,7 @@
-//! Human output: one place that prints, redacting secrets, to stdout or (when
-//! stdout carries JSON) to stderr.
+//! Human output: the one place that prints. Everything goes through
+//! [`redact`], to stdout or (when stdout carries JSON) to stderr.
+
+use std::io::Write;
 
 use crate::secrets::redact;
 
@@ -10,26 +12,51 @@ pub struct Ui {
 }
 
 impl Ui {
+    /// A line of progress or report.
     pub fn line(&self, text: &str) {
-        let text = redact(text);
+        self.print(&format!("{text}\n"));
+    }
+
+    /// Text as it is (a diff, a table), where lines go.
+    pub fn print(&self, text: &str) {
         if self.json {
-            eprintln!("{text}");
+            err(text);
         } else {
-            println!("{text}");
+            out(text);
         }
     }
 
+    /// A warning or error: always stderr.
     pub fn warn(&self, text: &str) {
-        eprintln!("{}", redact(text));
+        err(&format!("{text}\n"));
     }
 }
 
-/// `1.2s`, `340ms`, `2m05s`.
-pub fn duration(d: std::time::Duration) -> String {
-    let ms = d.as_millis();
-    match ms {
-        0..=999 => format!("{ms}ms"),
-        1000..=59_999 => format!("{:.1}s", d.as_secs_f64()),
-        _ => format!("{}m{:02}s", ms / 60_000, ms % 60_000 / 1000),
-    }
+/// The document a command prints (a JSON record, a table, notes): stdout.
+pub fn document(text: &str) {
+    out(&format!("{text}\n"));
+}
+
+/// An error that ends the command: stderr.
+pub fn error(text: &str) {
+    err(&format!("error: {text}\n"));
+}
+
+/// Writes to stdout; a closed pipe (`| head`) is not an error to report.
+fn out(text: &str) {
+    let _ = std::io::stdout().lock().write_all(redact(text).as_bytes());
+}
+
+fn err(text: &str) {
+    let _ = std::io::stderr().lock().write_all(redact(text).as_bytes());
+}
+
+/// Text as it is, on stdout (a rendered report that ends its own lines).
+pub fn text(text: &str) {
+    out(text);
+}
+
+/// A line for a person reading stderr (a problem list, a hint).
+pub fn note(text: &str) {
+    err(&format!("{text}\n"));
 }

@@ -6,62 +6,9 @@ use anyhow::Result;
 use serde_json::json;
 use toml_edit::ImDocument;
 
+pub use crate::problem::Problem;
 use crate::survey::{Repo, SiteState, agreement};
 use crate::versions::{Kind, cargo_lock, changelog};
-
-/// One thing wrong, with where it is and how to fix it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Problem {
-    /// Which check found it: `config`, `sites`, `lockfile`, `changelog`, ….
-    pub check: &'static str,
-    pub file: String,
-    pub line: Option<usize>,
-    pub message: String,
-    pub expected: Option<String>,
-    pub found: Option<String>,
-    /// The next action, usually a command to run.
-    pub fix: String,
-}
-
-impl Problem {
-    pub fn new(
-        check: &'static str,
-        file: impl Into<String>,
-        message: impl Into<String>,
-        fix: impl Into<String>,
-    ) -> Problem {
-        Problem {
-            check,
-            file: file.into(),
-            line: None,
-            message: message.into(),
-            expected: None,
-            found: None,
-            fix: fix.into(),
-        }
-    }
-
-    pub fn to_json(&self) -> serde_json::Value {
-        json!({
-            "check": self.check,
-            "file": self.file,
-            "line": self.line,
-            "message": self.message,
-            "expected": self.expected,
-            "found": self.found,
-            "fix": self.fix,
-        })
-    }
-
-    /// `file:line: message (fix: …)`.
-    pub fn render(&self) -> String {
-        let place = match self.line {
-            Some(line) => format!("{}:{line}", self.file),
-            None => self.file.clone(),
-        };
-        format!("{place}: {}\n    fix: {}", self.message, self.fix)
-    }
-}
 
 /// Every problem with the version sites, the lockfile and the changelog.
 pub fn site_problems(repo: &Repo, states: &[SiteState]) -> Vec<Problem> {
@@ -255,24 +202,31 @@ pub fn report(problems: &[Problem], version: Option<String>, as_json: bool) -> R
             "version": version,
             "problems": problems.iter().map(Problem::to_json).collect::<Vec<_>>(),
         });
-        println!("{}", serde_json::to_string_pretty(&doc)?);
+        crate::ui::document(&serde_json::to_string_pretty(&doc)?);
     } else if problems.is_empty() {
-        println!(
+        crate::ui::document(&format!(
             "verify: ok, every version site holds {}",
             version.unwrap_or_default()
-        );
+        ));
     } else {
-        eprintln!("verify: {} problem(s)", problems.len());
+        crate::ui::note(&format!("verify: {} problem(s)", problems.len()));
         for problem in problems {
-            eprintln!("- {}", problem.render());
+            crate::ui::note(&format!("- {}", problem.render()));
         }
     }
     Ok(problems.is_empty())
 }
 
 /// `cargo xtask verify [--tag vX.Y.Z]`.
-pub fn run(root: &Path, as_json: bool, tag: Option<&str>) -> Result<bool> {
-    let repo = match Repo::open(root.to_path_buf()) {
+impl crate::cli::Verify {
+    /// Checks the repository; a config that cannot be read is a problem to report.
+    pub fn run(self, repo: &Result<Repo>) -> Result<bool> {
+        check(repo, self.json, self.tag.as_deref())
+    }
+}
+
+fn check(repo: &Result<Repo>, as_json: bool, tag: Option<&str>) -> Result<bool> {
+    let repo = match repo {
         Ok(repo) => repo,
         Err(err) => {
             let problem = Problem::new(
@@ -308,7 +262,7 @@ fn drift_facts(repo: &Repo) -> crate::drift::Facts<'_> {
             release.build_workflow.clone(),
             release.publish_workflow.clone(),
         ],
-        dispatched: crate::publish::DISPATCH_INPUTS
+        dispatched: crate::release::settings::DISPATCH_INPUTS
             .iter()
             .map(|(input, kind)| (release.publish_workflow.clone(), *input, *kind))
             .collect(),

@@ -18,9 +18,11 @@ use semver::Version;
 use serde_json::json;
 use xshell::Shell;
 
+use crate::clock::human;
 use crate::distribution::{Channel, Delivery, Distribution};
+use crate::schedule::{First, Schedule};
 use crate::survey::Repo;
-use crate::tools::curl::{self, human};
+use crate::tools::curl;
 
 /// What the caller asks for beyond the config.
 #[derive(Debug, Clone, Default)]
@@ -213,32 +215,33 @@ fn poll(
     max_wait: Duration,
     mut attempt: impl FnMut() -> Result<String, String>,
 ) -> Outcome {
+    let schedule = Schedule {
+        interval: delivery.backoff,
+        max_interval: delivery.backoff_max,
+        timeout: max_wait,
+        growth: 2.0,
+    };
     let start = Instant::now();
-    let mut pause = delivery.backoff;
     let mut attempts = 0;
-    loop {
+    let mut last = String::new();
+    let passed = schedule.poll(First::Look, || {
         attempts += 1;
-        let result = attempt();
-        let elapsed = start.elapsed();
-        let outcome = |status, reason| Outcome {
-            channel,
-            status,
-            required: true,
-            reason,
-            attempts,
-            elapsed,
-        };
-        match result {
-            Ok(reason) => return outcome(Status::Pass, reason),
-            Err(reason) if elapsed + pause > max_wait => {
-                let reason = format!("{reason}; gave up (max wait {})", human(max_wait));
-                return outcome(Status::Fail, reason);
-            }
-            Err(_) => {
-                std::thread::sleep(pause);
-                pause = (pause * 2).min(delivery.backoff_max.max(delivery.backoff));
-            }
-        }
+        Ok::<_, std::convert::Infallible>(attempt().map_err(|reason| last = reason).ok())
+    });
+    let (status, reason) = match passed {
+        Ok(Some(reason)) => (Status::Pass, reason),
+        _ => (
+            Status::Fail,
+            format!("{last}; gave up (max wait {})", human(max_wait)),
+        ),
+    };
+    Outcome {
+        channel,
+        status,
+        required: true,
+        reason,
+        attempts,
+        elapsed: start.elapsed(),
     }
 }
 
@@ -328,13 +331,41 @@ fn get_ok(
 }
 
 /// `cargo xtask delivery`.
-pub fn run(sh: &Shell, repo: &Repo, tag: &str, opts: &Options, as_json: bool) -> Result<bool> {
+impl crate::cli::Delivery {
+    pub fn run(self, sh: &Shell, repo: &Repo) -> Result<bool> {
+        let opts = Options {
+            channels: self.channels.map(|c| parse_channels(&c)).transpose()?,
+            max_wait: self
+                .max_wait
+                .map(|m| crate::fields::parse_duration(&m))
+                .transpose()?,
+        };
+        report(sh, repo, &self.tag, &opts, self.json)
+    }
+}
+
+/// `--channels crates,npm`: each name must be a channel.
+fn parse_channels(names: &[String]) -> Result<Vec<Channel>> {
+    names
+        .iter()
+        .map(|name| {
+            Channel::parse(name).ok_or_else(|| {
+                crate::version::UsageError(format!(
+                    "unknown channel `{name}`: the channels are crates, npm, pypi, homebrew, github"
+                ))
+                .into()
+            })
+        })
+        .collect()
+}
+
+fn report(sh: &Shell, repo: &Repo, tag: &str, opts: &Options, as_json: bool) -> Result<bool> {
     let version = crate::version::parse(tag)?;
     let report = check(sh, repo, &version, opts)?;
     if as_json {
-        println!("{}", serde_json::to_string_pretty(&report.to_json())?);
+        crate::ui::document(&serde_json::to_string_pretty(&report.to_json())?);
     } else {
-        print!("{}", report.render());
+        crate::ui::text(&report.render());
     }
     Ok(report.ok())
 }

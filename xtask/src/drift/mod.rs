@@ -11,8 +11,9 @@ use std::path::Path;
 use clap::Parser;
 
 use crate::cli::Cli;
-use crate::verify::Problem;
+use crate::problem::Problem;
 use crate::versions::Site;
+use crate::words::split_words;
 
 /// The documents that drive the tool: README.md, RELEASING.md, docs/ and skills/.
 pub const DOC_ROOTS: [&str; 4] = ["README.md", "RELEASING.md", "docs", "skills"];
@@ -124,7 +125,7 @@ pub fn problems(root: &Path, facts: &Facts<'_>) -> Vec<Problem> {
 fn command_problems(doc: &Doc) -> Vec<Problem> {
     let mut problems = Vec::new();
     for mention in markdown::commands(&doc.text) {
-        let Some(words) = shell_words(&mention.text) else {
+        let Ok(words) = split_words(&mention.text) else {
             problems.push(problem(
                 doc,
                 mention.line,
@@ -168,41 +169,6 @@ fn command_problems(doc: &Doc) -> Vec<Problem> {
         }
     }
     problems
-}
-
-/// Splits a command line into words, honouring single and double quotes.
-fn shell_words(line: &str) -> Option<Vec<String>> {
-    let mut words = Vec::new();
-    let mut word = String::new();
-    let mut in_word = false;
-    let mut quote: Option<char> = None;
-    for c in line.chars() {
-        match (quote, c) {
-            (Some(q), c) if c == q => quote = None,
-            (Some(_), c) => word.push(c),
-            (None, '"' | '\'') => {
-                quote = Some(c);
-                in_word = true;
-            }
-            (None, c) if c.is_whitespace() => {
-                if in_word {
-                    words.push(std::mem::take(&mut word));
-                    in_word = false;
-                }
-            }
-            (None, c) => {
-                word.push(c);
-                in_word = true;
-            }
-        }
-    }
-    if quote.is_some() {
-        return None;
-    }
-    if in_word {
-        words.push(word);
-    }
-    Some(words)
 }
 
 /// Each repository path a document names must exist.
@@ -357,7 +323,7 @@ fn channel_problems(docs: &[Doc], facts: &Facts<'_>) -> Vec<Problem> {
     let accepted = facts.channels.join(", ");
     for doc in docs {
         for mention in markdown::commands(&doc.text) {
-            let words = shell_words(&mention.text).unwrap_or_default();
+            let words = split_words(&mention.text).unwrap_or_default();
             let Some(at) = words.iter().position(|w| w == "--channels") else {
                 continue;
             };
@@ -403,18 +369,4 @@ fn channel_problems(docs: &[Doc], facts: &Facts<'_>) -> Vec<Problem> {
         }
     }
     problems
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn splits_words_with_quotes() {
-        assert_eq!(
-            shell_words("a 'b c' \"d\"e").unwrap(),
-            vec!["a", "b c", "de"]
-        );
-        assert_eq!(shell_words("a 'b"), None);
-    }
 }

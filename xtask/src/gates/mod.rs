@@ -14,7 +14,7 @@ use crate::release::settings::GateSpec;
 use crate::secrets::redact;
 use crate::survey::Repo;
 use crate::tools::{self, gh, git};
-use crate::ui::{self, Ui};
+use crate::ui::Ui;
 use crate::versions::{Kind, changelog};
 
 /// The tools a release needs, and how to get each.
@@ -225,7 +225,7 @@ pub fn run(ctx: &Context<'_>, gates: &[Gate], ui: Ui) -> Vec<Outcome> {
         };
         ui.line(&format!(
             "    {status} ({})",
-            ui::duration(outcome.duration)
+            crate::clock::human(outcome.duration)
         ));
         if outcome.status.blocks() {
             ui.line(&format!("    {}", outcome.summary));
@@ -268,7 +268,7 @@ pub fn table(outcomes: &[Outcome]) -> String {
         out.push_str(&format!(
             "{name:width$}  {:10}  {:>8}  {next}\n",
             o.status.name(),
-            ui::duration(o.duration)
+            crate::clock::human(o.duration)
         ));
     }
     out
@@ -571,7 +571,7 @@ fn check_ci(ctx: &Context<'_>) -> Outcome {
 }
 
 fn check_command(ctx: &Context<'_>, spec: &GateSpec) -> Outcome {
-    let command = crate::release::settings::quote_words(&spec.argv);
+    let command = crate::words::quote_words(&spec.argv);
     let outcome = Outcome::new(&spec.name, &command);
     if !spec.when_changed.is_empty() {
         match ctx.changed {
@@ -594,7 +594,7 @@ fn check_command(ctx: &Context<'_>, spec: &GateSpec) -> Outcome {
     match tools::run_argv(ctx.sh, &spec.argv, spec.timeout) {
         Ok(out) if out.success() => outcome.with_output(&out),
         Ok(out) if out.timed_out => outcome.with_output(&out).incomplete(
-            format!("`{command}` timed out after {}", ui::duration(spec.timeout)),
+            format!("`{command}` timed out after {}", crate::clock::human(spec.timeout)),
             format!("make `{command}` finish within its timeout, or raise the gate's timeout in release/config.toml"),
         ),
         Ok(out) => {

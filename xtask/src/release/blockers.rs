@@ -1,12 +1,13 @@
 //! Release blockers in ergo: their titles and bodies, the epic file, the
-//! no-duplicates rule, and filing them (in both modes: finding blockers is
-//! what a dry-run is for).
+//! no-duplicates rule, and filing them through the executor (tracker
+//! filings apply in both modes: finding blockers is what a dry-run is for).
 
 use std::path::Path;
 
 use serde_json::json;
 use xshell::Shell;
 
+use crate::effects::{Applied, Effect, Executor};
 use crate::gates::Outcome;
 use crate::secrets::redact;
 use crate::tools::{self, ergo, gh};
@@ -126,7 +127,7 @@ pub fn from_delivery(
         .map(|o| format!("- {}: {}", o.channel.name(), o.reason))
         .collect();
     let fix = format!(
-        "find why in the publish run's jobs, then retry the publish only (`cargo xtask publish --build-run-id {build_run}`) and check again with `cargo xtask delivery {tag}`; never re-tag"
+        "find why in the publish run's jobs, then retry the publish only (`cargo xtask publish --build-run-id {build_run} --live`) and check again with `cargo xtask delivery {tag}`; never re-tag"
     );
     Blocker {
         gate: "delivery".to_string(),
@@ -205,9 +206,15 @@ impl Filing {
 
 /// Finds the epic of `tag`, files the blockers not already open, and lists
 /// the open ones. Never fails: problems land in [`Filing::error`].
-pub fn file(sh: &Shell, scratch: &Path, tag: &str, blockers: &[Blocker]) -> Filing {
+pub fn file(
+    exec: &Executor<'_>,
+    sh: &Shell,
+    scratch: &Path,
+    tag: &str,
+    blockers: &[Blocker],
+) -> Filing {
     let mut filing = Filing::default();
-    if let Err(err) = file_into(sh, scratch, tag, blockers, &mut filing) {
+    if let Err(err) = file_into(exec, sh, scratch, tag, blockers, &mut filing) {
         let filed: Vec<&String> = filing.filed.iter().map(|(_, t)| t).collect();
         filing.unfiled = blockers
             .iter()
@@ -222,6 +229,7 @@ pub fn file(sh: &Shell, scratch: &Path, tag: &str, blockers: &[Blocker]) -> Fili
 }
 
 fn file_into(
+    exec: &Executor<'_>,
     sh: &Shell,
     scratch: &Path,
     tag: &str,
@@ -266,10 +274,11 @@ fn file_into(
         } else {
             in_file
         };
-        std::fs::create_dir_all(scratch)?;
-        let path = scratch.join(format!("blockers-{}.md", tag.replace('/', "-")));
-        std::fs::write(&path, epic_file(&in_file))?;
-        ergo::new_epic(sh, &epic_title, &path)?;
+        exec.apply(&Effect::NewEpic {
+            title: epic_title.clone(),
+            file: scratch.join(format!("blockers-{}.md", tag.replace('/', "-"))),
+            chunks: epic_file(&in_file),
+        })?;
         let id = find_epic(sh)?
             .ok_or_else(|| anyhow::anyhow!("`ergo new epic` made no epic titled {epic_title:?}"))?;
         open = open_tasks(sh, &id)?;
@@ -284,8 +293,15 @@ fn file_into(
     }
     if let Some(id) = &epic {
         for b in todo {
-            let task = ergo::new_task(sh, &b.title, id, &b.body)?;
-            filing.filed.push((task, b.title.clone()));
+            let out = exec.apply(&Effect::NewTask {
+                title: b.title.clone(),
+                epic: id.clone(),
+                body: b.body.clone(),
+            })?;
+            let Applied::Done(out) = out else {
+                anyhow::bail!("ergo new task was not run (this is a bug)");
+            };
+            filing.filed.push((ergo::task_id(&out)?, b.title.clone()));
         }
         filing.open = open_tasks(sh, id)?
             .into_iter()

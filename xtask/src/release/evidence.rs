@@ -93,6 +93,19 @@ impl Evidence {
             .collect()
     }
 
+    /// The build run this run published, once it is known.
+    pub fn last_build_run(&self) -> Option<u64> {
+        let steps = self.current()["steps"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        steps
+            .iter()
+            .rev()
+            .find(|s| s["step"] == "done")
+            .and_then(|s| s["build_run_id"].as_u64())
+    }
+
     /// Writes the whole report, secrets redacted.
     pub fn save(&self) -> Result<()> {
         if let Some(dir) = self.path.parent() {

@@ -1,8 +1,21 @@
-//! The live mechanics as data: from the facts found (tags, workflow runs),
-//! what is left to do. No I/O here; every decision of a resumed run is made
-//! (and unit-tested) in this file.
+//! The release pipeline as data: from the facts found (tags, workflow runs),
+//! what is left to do. `release` enters it at the start (tag, push, build),
+//! `publish --build-run-id` at a known build run; from there both dispatch
+//! the publish, wait for it and check delivery. No I/O here: every decision
+//! of a run, fresh or resumed, is made (and unit-tested) in this file.
 
+use crate::gates::short;
 use crate::tools::gh::Run;
+
+/// Where the pipeline is entered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Entry {
+    /// `cargo xtask release`: tag HEAD, push, build, publish, deliver.
+    Release,
+    /// `cargo xtask publish --build-run-id`: publish this build of the
+    /// released tag, then deliver.
+    Publish { build_run: u64, allow_partial: bool },
+}
 
 /// One tag the release makes, and where it already exists.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -14,21 +27,37 @@ pub struct TagFact {
     pub remote: Option<String>,
 }
 
+/// The workflows of a release: files, and the build's display name.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Workflows {
+    pub build: String,
+    /// The `name:` of the build workflow, as gh reports it for a run.
+    pub build_name: String,
+    pub publish: String,
+}
+
 /// What is known before acting.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Facts {
+    pub entry: Entry,
+    /// The commit released: HEAD for `release`, the tag's for `publish`.
     pub head: String,
     pub remote: String,
+    pub workflows: Workflows,
     pub tags: Vec<TagFact>,
-    /// Build workflow runs (any), newest first, as `gh run list` gives them.
+    /// Build workflow runs (any), newest first, as `gh run list` gives them;
+    /// for `publish`, the one run it was given.
     pub build_runs: Vec<Run>,
     /// Publish workflow runs (any), newest first.
     pub publish_runs: Vec<Run>,
+    /// Publish runs listed at the pipeline's first look: a retry tells its
+    /// own dispatch from earlier ones by these.
+    pub earlier_publish_runs: Vec<u64>,
     /// Build run IDs a publish was dispatched for by an earlier run (from the evidence).
     pub dispatched_for: Vec<u64>,
 }
 
-/// One step of the mechanics.
+/// One step of the pipeline.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Step {
     /// `git tag -a <name> -m <message> <sha>`.
@@ -41,26 +70,33 @@ pub enum Step {
     PushTags { remote: String, tags: Vec<String> },
     /// Find (if `run` is `None`) and poll the build run of `sha`.
     AwaitBuild { sha: String, run: Option<u64> },
-    /// `gh workflow run <publish> -f build_run_id=<id> -f allow_partial_release=false`;
+    /// `gh workflow run <publish> -f build_run_id=<id> -f allow_partial_release=<bool>`;
     /// `None` until the build run is known (dry-run only).
-    Dispatch { build_run: Option<u64> },
+    Dispatch {
+        build_run: Option<u64>,
+        allow_partial: bool,
+    },
     /// Find (if `run` is `None`: a run not in `known`) and poll the publish run.
     AwaitPublish {
         sha: String,
         run: Option<u64>,
         known: Vec<u64>,
     },
+    /// `cargo xtask delivery`: every channel serves the release.
+    CheckDelivery,
 }
 
-/// Where the mechanics stand.
+/// Where the pipeline stands.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
     /// `steps` are left to do.
     Continue,
-    /// Built and published.
-    Done { build_run: u64, publish_run: u64 },
+    /// Built and published; delivery is left to check.
+    Published { build_run: u64, publish_run: u64 },
     /// A tag exists at another commit: nothing may be done.
     Conflict(String),
+    /// Nothing may be done, for the reason given (with its next step).
+    Refused(String),
     /// The build run failed.
     BuildFailed(Run),
     /// The publish run failed: retry with `cargo xtask publish`.
@@ -73,6 +109,16 @@ pub struct Plan {
     /// What is reused from an earlier run, for the report.
     pub reused: Vec<String>,
     pub outcome: Outcome,
+}
+
+impl Plan {
+    fn stop(reused: Vec<String>, outcome: Outcome) -> Plan {
+        Plan {
+            steps: Vec::new(),
+            reused,
+            outcome,
+        }
+    }
 }
 
 /// The runs of `sha` started by `event`, newest first.
@@ -93,38 +139,56 @@ fn best<'a>(runs: &[&'a Run]) -> Option<&'a Run> {
         .copied()
 }
 
+/// Why run `run` may not be published as `tag` at `tag_sha` (empty when it may).
+pub fn refusals(run: &Run, workflows: &Workflows, tag: &str, tag_sha: &str) -> Vec<String> {
+    let (build, build_name) = (&workflows.build, &workflows.build_name);
+    let mut problems = Vec::new();
+    if run.workflow_name != *build_name {
+        problems.push(format!(
+            "run {} belongs to workflow {:?}, not the build workflow {build} ({build_name:?}): pass the ID of a {build} run",
+            run.id, run.workflow_name
+        ));
+    }
+    if !run.succeeded() {
+        let state = if run.completed() {
+            run.conclusion.as_str()
+        } else {
+            run.status.as_str()
+        };
+        problems.push(format!(
+            "run {} is {state}, not a success: only a successful build is published (rerun it with `gh run rerun {} --failed`)",
+            run.id, run.id
+        ));
+    }
+    if run.head_sha != tag_sha {
+        problems.push(format!(
+            "run {} built {}, but {tag} is at {}: pass the build run of {tag}",
+            run.id,
+            short(&run.head_sha),
+            short(tag_sha)
+        ));
+    }
+    problems
+}
+
 /// Decides what is left, from the facts.
 pub fn mechanics(facts: &Facts) -> Plan {
+    match facts.entry {
+        Entry::Release => release(facts),
+        Entry::Publish {
+            build_run,
+            allow_partial,
+        } => publish_only(facts, build_run, allow_partial),
+    }
+}
+
+/// From the start: the tags, the build, then the publish.
+fn release(facts: &Facts) -> Plan {
     let head = &facts.head;
     let mut steps = Vec::new();
     let mut reused = Vec::new();
-    let done = |steps, reused, outcome| Plan {
-        steps,
-        reused,
-        outcome,
-    };
-
-    for tag in &facts.tags {
-        for (place, sha) in [
-            ("locally", &tag.local),
-            (facts.remote.as_str(), &tag.remote),
-        ] {
-            if let Some(sha) = sha.as_ref().filter(|sha| *sha != head) {
-                let place = if place == "locally" {
-                    "locally".to_string()
-                } else {
-                    format!("on {place}")
-                };
-                return done(
-                    Vec::new(),
-                    reused,
-                    Outcome::Conflict(format!(
-                        "tag {} exists {place} at {sha}, not at HEAD {head}",
-                        tag.name
-                    )),
-                );
-            }
-        }
+    if let Some(conflict) = tag_conflict(facts) {
+        return Plan::stop(reused, Outcome::Conflict(conflict));
     }
     let mut to_push = Vec::new();
     for tag in &facts.tags {
@@ -167,7 +231,11 @@ pub fn mechanics(facts: &Facts) -> Plan {
             Some(run.id)
         }
         Some(run) if run.completed() => {
-            return done(steps, reused, Outcome::BuildFailed(run.clone()));
+            return Plan {
+                steps,
+                reused,
+                outcome: Outcome::BuildFailed(run.clone()),
+            };
         }
         Some(run) => {
             reused.push(format!("build run {} ({})", run.id, run.status));
@@ -178,27 +246,129 @@ pub fn mechanics(facts: &Facts) -> Plan {
             None
         }
     };
-
-    let publishes = runs_of(&facts.publish_runs, head, "workflow_dispatch");
-    // Every publish run seen before a dispatch: the next new one is ours.
-    let known: Vec<u64> = facts.publish_runs.iter().map(|r| r.id).collect();
     let Some(build_id) = build_id else {
-        steps.push(Step::Dispatch { build_run: None });
+        steps.push(Step::Dispatch {
+            build_run: None,
+            allow_partial: false,
+        });
         steps.push(Step::AwaitPublish {
             sha: head.clone(),
             run: None,
-            known,
+            known: facts.publish_runs.iter().map(|r| r.id).collect(),
         });
-        return done(steps, reused, Outcome::Continue);
+        steps.push(Step::CheckDelivery);
+        return Plan {
+            steps,
+            reused,
+            outcome: Outcome::Continue,
+        };
     };
-    match best(&publishes) {
+    publish(facts, build_id, false, false, steps, reused)
+}
+
+/// A tag that exists locally or on the remote at another commit than HEAD.
+fn tag_conflict(facts: &Facts) -> Option<String> {
+    let head = &facts.head;
+    facts.tags.iter().find_map(|tag| {
+        if let Some(sha) = tag.local.as_ref().filter(|sha| *sha != head) {
+            return Some(format!(
+                "tag {} exists locally at {sha}, not at HEAD {head}",
+                tag.name
+            ));
+        }
+        let sha = tag.remote.as_ref().filter(|sha| *sha != head)?;
+        Some(format!(
+            "tag {} exists on {} at {sha}, not at HEAD {head}",
+            tag.name, facts.remote
+        ))
+    })
+}
+
+/// At a known build run of the released tag: check it, then the publish.
+fn publish_only(facts: &Facts, build_run: u64, allow_partial: bool) -> Plan {
+    let refuse = |message| Plan::stop(Vec::new(), Outcome::Refused(message));
+    let tag = &facts.tags[0].name;
+    let Some(tag_sha) = &facts.tags[0].remote else {
+        return refuse(format!(
+            "{tag} is not on {}: the publish-only retry publishes a released tag; run `cargo xtask release {tag} --live` first",
+            facts.remote
+        ));
+    };
+    let Some(run) = facts.build_runs.iter().find(|r| r.id == build_run) else {
+        return refuse(format!(
+            "run {build_run} was not found: pass the ID of a {} run (`gh run list --workflow {}`)",
+            facts.workflows.build, facts.workflows.build
+        ));
+    };
+    let problems = refusals(run, &facts.workflows, tag, tag_sha);
+    if !problems.is_empty() {
+        return refuse(format!(
+            "refusing to publish run {build_run}:\n  - {}",
+            problems.join("\n  - ")
+        ));
+    }
+    let reused = vec![format!("build run {build_run} (succeeded)")];
+    publish(facts, build_run, allow_partial, true, Vec::new(), reused)
+}
+
+/// The publish of `build_id`: dispatch once, await, then check delivery. A
+/// `retry` (`publish`) refuses while an earlier publish of the commit
+/// succeeded or still runs, and dispatches again after a failed one.
+fn publish(
+    facts: &Facts,
+    build_id: u64,
+    allow_partial: bool,
+    retry: bool,
+    mut steps: Vec<Step>,
+    mut reused: Vec<String>,
+) -> Plan {
+    let head = &facts.head;
+    let workflow = &facts.workflows.publish;
+    let tag = facts
+        .tags
+        .first()
+        .map_or("the release", |t| t.name.as_str());
+    let mut publishes = runs_of(&facts.publish_runs, head, "workflow_dispatch");
+    // Every publish run seen before a dispatch: the next new one is ours.
+    let known: Vec<u64> = facts.publish_runs.iter().map(|r| r.id).collect();
+    if retry {
+        let earlier: Vec<&Run> = publishes
+            .iter()
+            .copied()
+            .filter(|r| facts.earlier_publish_runs.contains(&r.id))
+            .collect();
+        if let Some(done) = earlier.iter().find(|r| r.succeeded()) {
+            return Plan::stop(
+                reused,
+                Outcome::Refused(format!(
+                    "{tag} was already published by {workflow} run {} ({}); a succeeded publish is never dispatched again. Next: cargo xtask delivery {tag}",
+                    done.id, done.url
+                )),
+            );
+        }
+        if let Some(running) = earlier.iter().find(|r| !r.completed()) {
+            return Plan::stop(
+                reused,
+                Outcome::Refused(format!(
+                    "{workflow} run {} is still {} for {tag}: wait for it (`gh run view {}`) instead of dispatching another",
+                    running.id, running.status, running.id
+                )),
+            );
+        }
+        publishes.retain(|r| !facts.earlier_publish_runs.contains(&r.id));
+    }
+    let await_new = |known| Step::AwaitPublish {
+        sha: head.clone(),
+        run: None,
+        known,
+    };
+    let outcome = match best(&publishes) {
         Some(run) if run.succeeded() => {
             reused.push(format!("publish run {} (succeeded)", run.id));
-            let outcome = Outcome::Done {
+            Outcome::Published {
                 build_run: build_id,
                 publish_run: run.id,
-            };
-            done(steps, reused, outcome)
+            }
         }
         Some(run) if !run.completed() => {
             reused.push(format!("publish run {} ({})", run.id, run.status));
@@ -207,36 +377,38 @@ pub fn mechanics(facts: &Facts) -> Plan {
                 run: Some(run.id),
                 known,
             });
-            done(steps, reused, Outcome::Continue)
+            Outcome::Continue
         }
         Some(run) => {
-            let outcome = Outcome::PublishFailed {
-                build_run: build_id,
-                run: run.clone(),
+            return Plan {
+                steps,
+                reused,
+                outcome: Outcome::PublishFailed {
+                    build_run: build_id,
+                    run: run.clone(),
+                },
             };
-            done(steps, reused, outcome)
         }
-        None if facts.dispatched_for.contains(&build_id) => {
+        None if !retry && facts.dispatched_for.contains(&build_id) => {
             // Dispatched by an interrupted run, not listed yet: wait, never dispatch twice.
             reused.push(format!("the publish dispatch for build run {build_id}"));
-            steps.push(Step::AwaitPublish {
-                sha: head.clone(),
-                run: None,
-                known,
-            });
-            done(steps, reused, Outcome::Continue)
+            steps.push(await_new(known));
+            Outcome::Continue
         }
         None => {
             steps.push(Step::Dispatch {
                 build_run: Some(build_id),
+                allow_partial,
             });
-            steps.push(Step::AwaitPublish {
-                sha: head.clone(),
-                run: None,
-                known,
-            });
-            done(steps, reused, Outcome::Continue)
+            steps.push(await_new(known));
+            Outcome::Continue
         }
+    };
+    steps.push(Step::CheckDelivery);
+    Plan {
+        steps,
+        reused,
+        outcome,
     }
 }
 
@@ -260,8 +432,14 @@ mod tests {
 
     fn facts() -> Facts {
         Facts {
+            entry: Entry::Release,
             head: HEAD.into(),
             remote: "origin".into(),
+            workflows: Workflows {
+                build: "release.yml".into(),
+                build_name: "Release".into(),
+                publish: "release-publish.yml".into(),
+            },
             tags: vec![
                 TagFact {
                     name: "v1.0.0".into(),
@@ -276,6 +454,7 @@ mod tests {
             ],
             build_runs: Vec::new(),
             publish_runs: Vec::new(),
+            earlier_publish_runs: Vec::new(),
             dispatched_for: Vec::new(),
         }
     }
@@ -312,11 +491,18 @@ mod tests {
                 run: None
             }
         );
-        assert_eq!(plan.steps[4], Step::Dispatch { build_run: None });
+        assert_eq!(
+            plan.steps[4],
+            Step::Dispatch {
+                build_run: None,
+                allow_partial: false
+            }
+        );
         assert!(matches!(
             plan.steps[5],
             Step::AwaitPublish { run: None, .. }
         ));
+        assert_eq!(plan.steps[6], Step::CheckDelivery);
     }
 
     #[test]
@@ -354,7 +540,13 @@ mod tests {
             run(6, "push", "completed", "failure"),
         ];
         let plan = mechanics(&f);
-        assert_eq!(plan.steps[0], Step::Dispatch { build_run: Some(7) });
+        assert_eq!(
+            plan.steps[0],
+            Step::Dispatch {
+                build_run: Some(7),
+                allow_partial: false
+            }
+        );
         assert_eq!(
             plan.steps[1],
             Step::AwaitPublish {
@@ -407,10 +599,10 @@ mod tests {
         f.build_runs = vec![run(7, "push", "completed", "success")];
         f.publish_runs = vec![run(8, "workflow_dispatch", "completed", "success")];
         let plan = mechanics(&f);
-        assert!(plan.steps.is_empty());
+        assert_eq!(plan.steps, [Step::CheckDelivery]);
         assert_eq!(
             plan.outcome,
-            Outcome::Done {
+            Outcome::Published {
                 build_run: 7,
                 publish_run: 8
             }
@@ -424,11 +616,14 @@ mod tests {
         f.publish_runs = vec![run(8, "workflow_dispatch", "queued", "")];
         assert_eq!(
             mechanics(&f).steps,
-            [Step::AwaitPublish {
-                sha: HEAD.into(),
-                run: Some(8),
-                known: vec![8]
-            }]
+            [
+                Step::AwaitPublish {
+                    sha: HEAD.into(),
+                    run: Some(8),
+                    known: vec![8]
+                },
+                Step::CheckDelivery
+            ]
         );
     }
 
@@ -455,5 +650,108 @@ mod tests {
             mechanics(&f).outcome,
             Outcome::PublishFailed { build_run: 7, .. }
         ));
+    }
+
+    fn retry(build_run: u64) -> Facts {
+        let mut f = on_origin(facts());
+        f.entry = Entry::Publish {
+            build_run,
+            allow_partial: true,
+        };
+        let mut build = run(build_run, "push", "completed", "success");
+        build.workflow_name = "Release".into();
+        f.build_runs = vec![build];
+        f
+    }
+
+    #[test]
+    fn a_publish_only_retry_dispatches_the_given_build() {
+        let plan = mechanics(&retry(7));
+        assert_eq!(plan.outcome, Outcome::Continue);
+        assert_eq!(
+            plan.steps,
+            [
+                Step::Dispatch {
+                    build_run: Some(7),
+                    allow_partial: true
+                },
+                Step::AwaitPublish {
+                    sha: HEAD.into(),
+                    run: None,
+                    known: vec![]
+                },
+                Step::CheckDelivery
+            ]
+        );
+        assert!(
+            !plan
+                .steps
+                .iter()
+                .any(|s| matches!(s, Step::CreateTag { .. } | Step::PushTags { .. }))
+        );
+    }
+
+    #[test]
+    fn a_retry_refuses_a_tag_not_pushed_and_a_build_it_may_not_publish() {
+        let mut f = retry(7);
+        f.tags[0].remote = None;
+        assert!(
+            matches!(mechanics(&f).outcome, Outcome::Refused(m) if m.contains("v1.0.0 is not on origin"))
+        );
+        let mut f = retry(7);
+        f.build_runs[0].conclusion = "failure".into();
+        f.build_runs[0].head_sha = "bbbb".into();
+        let Outcome::Refused(message) = mechanics(&f).outcome else {
+            panic!("a failed build of another commit is refused");
+        };
+        assert!(
+            message.contains("run 7 is failure, not a success"),
+            "{message}"
+        );
+        assert!(
+            message.contains("run 7 built bbbb, but v1.0.0 is at aaaa"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn a_retry_after_a_failed_publish_dispatches_again() {
+        let mut f = retry(7);
+        f.publish_runs = vec![run(8, "workflow_dispatch", "completed", "failure")];
+        f.earlier_publish_runs = vec![8];
+        let plan = mechanics(&f);
+        assert!(matches!(
+            plan.steps[0],
+            Step::Dispatch {
+                build_run: Some(7),
+                ..
+            }
+        ));
+        // Its own dispatch, once listed and done, completes the retry.
+        f.publish_runs
+            .insert(0, run(9, "workflow_dispatch", "completed", "success"));
+        assert_eq!(
+            mechanics(&f).outcome,
+            Outcome::Published {
+                build_run: 7,
+                publish_run: 9
+            }
+        );
+    }
+
+    #[test]
+    fn a_retry_refuses_while_an_earlier_publish_succeeded_or_runs() {
+        for (status, conclusion, says) in [
+            ("completed", "success", "was already published"),
+            ("in_progress", "", "is still in_progress"),
+        ] {
+            let mut f = retry(7);
+            f.publish_runs = vec![run(8, "workflow_dispatch", status, conclusion)];
+            f.earlier_publish_runs = vec![8];
+            assert!(
+                matches!(mechanics(&f).outcome, Outcome::Refused(ref m) if m.contains(says)),
+                "{says}"
+            );
+        }
     }
 }

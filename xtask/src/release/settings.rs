@@ -4,7 +4,15 @@ use std::time::Duration;
 
 use toml_edit::Table;
 
-use crate::config::{Fields, parse_duration};
+use crate::fields::{Fields, parse_duration};
+use crate::words::split_words;
+
+/// The inputs the publish workflow is dispatched with, and their types in
+/// its `workflow_dispatch` (checked against the workflow by `verify`).
+pub const BUILD_RUN_ID: &str = "build_run_id";
+pub const ALLOW_PARTIAL_RELEASE: &str = "allow_partial_release";
+pub const DISPATCH_INPUTS: [(&str, &str); 2] =
+    [(BUILD_RUN_ID, "string"), (ALLOW_PARTIAL_RELEASE, "boolean")];
 
 /// How a release is checked and carried out.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -164,96 +172,9 @@ pub fn parse(tables: &Tables<'_>, errors: &mut Vec<String>) -> Settings {
     s
 }
 
-/// Splits a command line into words the way a POSIX shell would for plain
-/// words and quotes (`'…'`, `"…"`, `\`), without expanding anything.
-pub fn split_words(line: &str) -> Result<Vec<String>, String> {
-    let mut words = Vec::new();
-    let mut word = String::new();
-    let mut in_word = false;
-    let mut chars = line.chars();
-    while let Some(c) = chars.next() {
-        match c {
-            '\'' => {
-                in_word = true;
-                loop {
-                    match chars.next() {
-                        Some('\'') => break,
-                        Some(c) => word.push(c),
-                        None => return Err(format!("unclosed ' in `{line}`")),
-                    }
-                }
-            }
-            '"' => {
-                in_word = true;
-                loop {
-                    match chars.next() {
-                        Some('"') => break,
-                        Some('\\') => match chars.next() {
-                            Some(c @ ('"' | '\\' | '$' | '`')) => word.push(c),
-                            Some(c) => {
-                                word.push('\\');
-                                word.push(c);
-                            }
-                            None => return Err(format!("unclosed \" in `{line}`")),
-                        },
-                        Some(c) => word.push(c),
-                        None => return Err(format!("unclosed \" in `{line}`")),
-                    }
-                }
-            }
-            '\\' => {
-                in_word = true;
-                if let Some(c) = chars.next() {
-                    word.push(c);
-                }
-            }
-            c if c.is_whitespace() => {
-                if in_word {
-                    words.push(std::mem::take(&mut word));
-                    in_word = false;
-                }
-            }
-            c => {
-                in_word = true;
-                word.push(c);
-            }
-        }
-    }
-    if in_word {
-        words.push(word);
-    }
-    Ok(words)
-}
-
-/// A command line for display: words that a shell would split or expand are
-/// single-quoted, so it can be copied back into a shell.
-pub fn quote_words(argv: &[String]) -> String {
-    let plain = |c: char| c.is_ascii_alphanumeric() || "_./=:@%+,-".contains(c);
-    argv.iter()
-        .map(|w| {
-            if !w.is_empty() && w.chars().all(plain) {
-                w.clone()
-            } else {
-                format!("'{}'", w.replace('\'', r"'\''"))
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn words_split_like_a_shell_without_expanding() {
-        assert_eq!(
-            split_words(r#"sh -c 'echo "$X"; exit 3'  a\ b "c \"d\"""#).unwrap(),
-            ["sh", "-c", "echo \"$X\"; exit 3", "a b", "c \"d\""]
-        );
-        assert!(split_words("echo 'oops").is_err());
-        assert_eq!(split_words("  ").unwrap(), Vec::<String>::new());
-    }
 
     #[test]
     fn every_key_is_documented() {
@@ -285,10 +206,10 @@ mod tests {
 
     #[test]
     fn quoted_words_split_back_to_the_same_words() {
-        let argv = split_words(r#"sh -c 'test "$X" != it' a\'b plain"#).unwrap();
-        let shown = quote_words(&argv);
+        let argv = crate::words::split_words(r#"sh -c 'test "$X" != it' a\'b plain"#).unwrap();
+        let shown = crate::words::quote_words(&argv);
         assert_eq!(shown, r#"sh -c 'test "$X" != it' 'a'\''b' plain"#);
-        assert_eq!(split_words(&shown).unwrap(), argv);
+        assert_eq!(crate::words::split_words(&shown).unwrap(), argv);
     }
 
     fn parse_text(text: &str) -> (Settings, Vec<String>) {

@@ -32,7 +32,7 @@ pub fn get(sh: &Shell, url: &str, accept: Option<&str>, timeout: Duration) -> Re
     // curl stops itself at --max-time; the process timeout is a backstop.
     let out = exec(cmd, None, timeout + Duration::from_secs(5))?;
     if out.timed_out || out.code == Some(28) {
-        bail!("GET {url} timed out after {}", human(timeout));
+        bail!("GET {url} timed out after {}", crate::clock::human(timeout));
     }
     if out.code != Some(0) {
         bail!("GET {url} failed: {}", out.combined().trim());
@@ -52,15 +52,4 @@ pub fn get(sh: &Shell, url: &str, accept: Option<&str>, timeout: Duration) -> Re
         status,
         body: body.to_string(),
     })
-}
-
-/// `250ms`, `20s`, `1.5s`: how durations appear in messages.
-pub fn human(d: Duration) -> String {
-    if d < Duration::from_secs(1) {
-        format!("{}ms", d.as_millis())
-    } else if d.subsec_millis() == 0 {
-        format!("{}s", d.as_secs())
-    } else {
-        format!("{:.1}s", d.as_secs_f64())
-    }
 }

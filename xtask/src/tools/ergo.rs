@@ -8,7 +8,7 @@ use anyhow::{Context, Result, bail};
 use serde_json::Value;
 use xshell::{Shell, cmd};
 
-use super::exec;
+use super::{Action, exec};
 
 const TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -75,24 +75,27 @@ pub fn list_epic(sh: &Shell, epic: &str) -> Result<Vec<Item>> {
 }
 
 /// `ergo new epic <title> --file <path>`: the file holds the first tasks.
-pub fn new_epic(sh: &Shell, title: &str, file: &Path) -> Result<String> {
-    let out = exec(
-        cmd!(sh, "ergo new epic {title} --file {file}"),
-        None,
-        TIMEOUT,
-    )?
-    .ok()?;
-    Ok(out.trim().to_string())
+/// An effect, run by the executor.
+pub fn new_epic<'a>(sh: &'a Shell, title: &str, file: &Path) -> Action<'a> {
+    Action {
+        cmd: cmd!(sh, "ergo new epic {title} --file {file}"),
+        stdin: None,
+        timeout: TIMEOUT,
+    }
 }
 
-/// `ergo new task <title> --epic <id>` with the body on stdin; the new task's ID.
-pub fn new_task(sh: &Shell, title: &str, epic: &str, body: &str) -> Result<String> {
-    let out = exec(
-        cmd!(sh, "ergo new task {title} --epic {epic}"),
-        Some(body.as_bytes()),
-        TIMEOUT,
-    )?
-    .ok()?;
+/// `ergo new task <title> --epic <id>` with the body on stdin. An effect,
+/// run by the executor; [`task_id`] reads what it prints.
+pub fn new_task<'a>(sh: &'a Shell, title: &str, epic: &str, body: &str) -> Action<'a> {
+    Action {
+        cmd: cmd!(sh, "ergo new task {title} --epic {epic}"),
+        stdin: Some(body.to_string()),
+        timeout: TIMEOUT,
+    }
+}
+
+/// The ID `ergo new task` printed.
+pub fn task_id(out: &str) -> Result<String> {
     let id = out.trim().to_string();
     if id.is_empty() {
         bail!("`ergo new task` printed no ID");

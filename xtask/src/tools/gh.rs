@@ -5,10 +5,10 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use serde_json::Value;
-use xshell::{Cmd, Shell, cmd};
+use xshell::{Shell, cmd};
 
-use super::curl::human;
-use super::{Output, exec};
+use super::{Action, Output, exec};
+use crate::clock::human;
 
 const TIMEOUT: Duration = Duration::from_secs(60);
 
@@ -129,12 +129,16 @@ pub fn failed_jobs(sh: &Shell, id: u64) -> Result<Vec<Job>> {
 }
 
 /// `gh workflow run <file> -f k=v …`: an effect, run by the executor.
-pub fn workflow_run<'a>(sh: &'a Shell, workflow: &str, inputs: &[(&str, String)]) -> Cmd<'a> {
+pub fn workflow_run<'a>(sh: &'a Shell, workflow: &str, inputs: &[(&str, String)]) -> Action<'a> {
     let fields: Vec<String> = inputs
         .iter()
         .flat_map(|(k, v)| ["-f".to_string(), format!("{k}={v}")])
         .collect();
-    cmd!(sh, "gh workflow run {workflow} {fields...}")
+    Action {
+        cmd: cmd!(sh, "gh workflow run {workflow} {fields...}"),
+        stdin: None,
+        timeout: TIMEOUT,
+    }
 }
 
 /// stdout of a gh query that must succeed within `timeout`.

@@ -3,9 +3,9 @@
 use std::time::Duration;
 
 use anyhow::Result;
-use xshell::{Cmd, Shell, cmd};
+use xshell::{Shell, cmd};
 
-use super::{Output, exec};
+use super::{Action, Output, exec};
 
 const TIMEOUT: Duration = Duration::from_secs(60);
 /// Talking to a remote may be slow; it still may not hang the release.
@@ -72,17 +72,20 @@ pub fn remote_tags(sh: &Shell, remote: &str, tags: &[&str]) -> Result<Vec<Option
 }
 
 /// `git tag -a <tag> -m <message> <sha>`: an effect, run by the executor.
-pub fn tag<'a>(sh: &'a Shell, tag: &str, message: &str, sha: &str) -> Cmd<'a> {
-    cmd!(sh, "git tag -a {tag} -m {message} {sha}")
+pub fn tag<'a>(sh: &'a Shell, tag: &str, message: &str, sha: &str) -> Action<'a> {
+    Action {
+        cmd: cmd!(sh, "git tag -a {tag} -m {message} {sha}"),
+        stdin: None,
+        timeout: TIMEOUT,
+    }
 }
 
 /// `git push --atomic <remote> refs/tags/…`: an effect, run by the executor.
-pub fn push_tags<'a>(sh: &'a Shell, remote: &str, tags: &[String]) -> Cmd<'a> {
+pub fn push_tags<'a>(sh: &'a Shell, remote: &str, tags: &[String]) -> Action<'a> {
     let refs: Vec<String> = tags.iter().map(|t| format!("refs/tags/{t}")).collect();
-    cmd!(sh, "git push --atomic {remote} {refs...}")
-}
-
-/// How long a push may take.
-pub fn push_timeout() -> Duration {
-    REMOTE_TIMEOUT
+    Action {
+        cmd: cmd!(sh, "git push --atomic {remote} {refs...}"),
+        stdin: None,
+        timeout: REMOTE_TIMEOUT,
+    }
 }

@@ -65,6 +65,31 @@ impl Output {
     }
 }
 
+/// A command that changes something, as its adapter builds it (with its
+/// timeout and input), for the executor to run or, in a dry-run, to show.
+pub struct Action<'a> {
+    pub cmd: Cmd<'a>,
+    pub stdin: Option<String>,
+    pub timeout: Duration,
+}
+
+impl Action<'_> {
+    /// The command line as shown to users.
+    pub fn display(&self) -> String {
+        self.cmd.to_string()
+    }
+
+    /// Runs it; its stdout, or an error naming it and its output.
+    pub fn run(self) -> Result<String> {
+        exec(
+            self.cmd,
+            self.stdin.as_deref().map(str::as_bytes),
+            self.timeout,
+        )?
+        .ok()
+    }
+}
+
 /// Runs `cmd` to completion or until `timeout`, feeding it `stdin` if given.
 ///
 /// An error means the process could not be started (for example, the

@@ -15,7 +15,7 @@ pub struct SuiteResult {
 pub fn run_all(sh: &Shell) -> Result<Vec<SuiteResult>> {
     let mut results = Vec::new();
     let mut suite = |name: &'static str, dir: &str, cmd: xshell::Cmd<'_>| {
-        println!("==> {name}: {cmd}  (in {dir})");
+        crate::ui::document(&format!("==> {name}: {cmd}  (in {dir})"));
         let start = std::time::Instant::now();
         let passed = cmd.run().is_ok();
         results.push(SuiteResult {

@@ -93,14 +93,15 @@ fn publish_refuses_a_run_for_another_commit() {
 #[test]
 fn publish_dispatches_a_successful_build_of_the_tag_once() {
     let (repo, _) = released();
-    let run = repo.xtask_with(&["publish", "--build-run-id", "504"], &[]);
+    let run = repo.xtask_with(&["publish", "--build-run-id", "504", "--live"], &[]);
     run.success();
     assert_eq!(
         dispatches(&repo),
         ["workflow run release-publish.yml -f build_run_id=504 -f allow_partial_release=false"]
     );
     assert!(
-        run.stdout.contains("next: cargo xtask delivery v1.5.0"),
+        run.stdout
+            .contains("delivery not checked; declare it, then run `cargo xtask delivery v1.5.0`"),
         "{}",
         run.stdout
     );
@@ -109,7 +110,7 @@ fn publish_dispatches_a_successful_build_of_the_tag_once() {
     assert_eq!(record["outcome"], "published");
     assert_eq!(record["context"]["allow_partial_release"], false);
     // A succeeded publish is never dispatched again.
-    let again = repo.xtask_with(&["publish", "--build-run-id", "504"], &[]);
+    let again = repo.xtask_with(&["publish", "--build-run-id", "504", "--live"], &[]);
     again.failure(1);
     assert!(
         again.stderr.contains("was already published"),
@@ -128,6 +129,7 @@ fn a_partial_release_is_asked_for_by_name_warned_and_recorded() {
             "--build-run-id",
             "504",
             "--allow-partial-release",
+            "--live",
         ],
         &[],
     );
@@ -161,7 +163,7 @@ fn a_failed_publish_files_a_blocker_with_its_jobs() {
     .unwrap();
     scenario["publish"] = json!({"conclusion": "failure", "polls": 1});
     repo.gh_scenario(scenario);
-    let run = repo.xtask_with(&["publish", "--build-run-id", "504"], &[]);
+    let run = repo.xtask_with(&["publish", "--build-run-id", "504", "--live"], &[]);
     run.failure(1);
     let tasks: Vec<Value> = repo
         .ergo_items()
@@ -182,8 +184,62 @@ fn a_failed_publish_files_a_blocker_with_its_jobs() {
             .contains("build (aarch64-apple-darwin) (failure)")
     );
     // The blocker is open: no publish until it is closed.
-    let again = repo.xtask_with(&["publish", "--build-run-id", "504"], &[]);
+    let again = repo.xtask_with(&["publish", "--build-run-id", "504", "--live"], &[]);
     again.failure(1);
     assert!(again.stderr.contains("blocker(s) open"), "{}", again.stderr);
     assert_eq!(dispatches(&repo).len(), 1);
+}
+
+#[test]
+fn publish_without_live_dispatches_nothing_and_shows_the_steps() {
+    let (repo, _) = released();
+    let dry = repo.xtask_with(&["publish", "--build-run-id", "504"], &[]);
+    dry.success();
+    assert!(dispatches(&repo).is_empty(), "{:?}", repo.gh_calls());
+    let mut at = 0;
+    for line in [
+        "publish v1.5.0 (dry-run) with build run 504",
+        "reusing build run 504 (succeeded)",
+        "would run: gh workflow run release-publish.yml -f build_run_id=504 -f allow_partial_release=false",
+        "would wait for the release-publish.yml run",
+        "then: cargo xtask delivery v1.5.0",
+    ] {
+        let found = dry.stdout[at..]
+            .find(line)
+            .unwrap_or_else(|| panic!("{line:?} missing, or out of order, in:\n{}", dry.stdout));
+        at += found + line.len();
+    }
+    let record = last_record(&repo);
+    assert_eq!(record["outcome"], "ready");
+    assert_eq!(record["context"]["mode"], "dry-run");
+    assert!(
+        record["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["step"] == "dispatch" && s["status"] == "planned")
+    );
+    // The same command with --live dispatches, exactly once.
+    let live = repo.xtask_with(&["publish", "--build-run-id", "504", "--live"], &[]);
+    live.success();
+    assert_eq!(
+        dispatches(&repo),
+        ["workflow run release-publish.yml -f build_run_id=504 -f allow_partial_release=false"]
+    );
+    assert_eq!(last_record(&repo)["outcome"], "published");
+}
+
+#[test]
+fn publish_refuses_a_tag_that_was_never_pushed() {
+    let repo = TempRepo::with_origin("release/in");
+    let run = repo.xtask_with(&["publish", "--build-run-id", "504", "--live"], &[]);
+    run.failure(1);
+    assert!(
+        run.stderr.contains(
+            "v1.5.0 is not on origin: the publish-only retry publishes a released tag; run `cargo xtask release v1.5.0 --live` first"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(dispatches(&repo).is_empty());
 }

@@ -89,3 +89,147 @@ fn the_dependency_list_explains_itself() {
         previous = line;
     }
 }
+
+/// The module path of a source file: `release/mod.rs` is `release`,
+/// `tools/gh.rs` is `tools::gh`, `main.rs` is the crate root (empty).
+fn module_of(path: &str) -> String {
+    let path = path.trim_end_matches(".rs");
+    let path = path.strip_suffix("/mod").unwrap_or(path);
+    if path == "main" {
+        return String::new();
+    }
+    path.replace('/', "::")
+}
+
+/// The modules `text` (the code of `module`, tests left out) names through
+/// `crate::…` or `super::…`, each resolved to the longest known module.
+fn references(module: &str, text: &str, modules: &[String]) -> Vec<String> {
+    let code = text.split("#[cfg(test)]").next().unwrap_or("");
+    let parent = module.rsplit_once("::").map_or("", |(p, _)| p);
+    let mut out = Vec::new();
+    let mut paths = Vec::new();
+    for line in code.lines().filter(|l| !l.trim_start().starts_with("//")) {
+        for (prefix, base) in [("crate::", ""), ("super::", parent)] {
+            let mut rest = line;
+            while let Some(at) = rest.find(prefix) {
+                let before = rest[..at].chars().last();
+                rest = &rest[at + prefix.len()..];
+                if before.is_some_and(|c| c.is_alphanumeric() || c == '_') {
+                    continue;
+                }
+                paths.push((base, rest));
+            }
+        }
+    }
+    for (base, rest) in paths {
+        // `use crate::{a, b::c}` names several paths.
+        let tails: Vec<String> = if let Some(group) = rest.strip_prefix('{') {
+            let group = group.split('}').next().unwrap_or("");
+            group.split(',').map(|p| p.trim().to_string()).collect()
+        } else {
+            vec![rest.to_string()]
+        };
+        for tail in tails {
+            let segments: Vec<&str> = tail
+                .split("::")
+                .map(|s| {
+                    s.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                        .next()
+                        .unwrap_or("")
+                })
+                .take_while(|s| !s.is_empty())
+                .collect();
+            let mut best = None;
+            for n in 1..=segments.len() {
+                let joined = segments[..n].join("::");
+                let candidate = if base.is_empty() {
+                    joined
+                } else {
+                    format!("{base}::{joined}")
+                };
+                if modules.contains(&candidate) {
+                    best = Some(candidate);
+                }
+            }
+            if let Some(target) = best.filter(|t| t != module) {
+                if !out.contains(&target) {
+                    out.push(target);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Every cycle of the `use crate::…` graph, each named once by its modules.
+fn module_cycles() -> Vec<Vec<String>> {
+    let sources = sources();
+    let modules: Vec<String> = sources.iter().map(|(p, _)| module_of(p)).collect();
+    let edges: Vec<Vec<usize>> = sources
+        .iter()
+        .zip(&modules)
+        .map(|((_, text), module)| {
+            references(module, text, &modules)
+                .iter()
+                .filter_map(|t| modules.iter().position(|m| m == t))
+                .collect()
+        })
+        .collect();
+    // A parent module may use its children, and children their parent's
+    // items; only cycles between modules that are not nested count.
+    let nested = |a: &str, b: &str| {
+        a.is_empty()
+            || b.is_empty()
+            || a.starts_with(&format!("{b}::"))
+            || b.starts_with(&format!("{a}::"))
+    };
+    let reaches = |from: usize, to: usize| {
+        let mut seen = vec![false; modules.len()];
+        let mut stack = vec![from];
+        while let Some(at) = stack.pop() {
+            for &next in &edges[at] {
+                if nested(&modules[at], &modules[next]) {
+                    continue;
+                }
+                if next == to {
+                    return true;
+                }
+                if !seen[next] {
+                    seen[next] = true;
+                    stack.push(next);
+                }
+            }
+        }
+        false
+    };
+    let mut cycles: Vec<Vec<String>> = Vec::new();
+    for a in 0..modules.len() {
+        if !reaches(a, a) {
+            continue;
+        }
+        // The strongly connected set of `a`, named once.
+        let mut members: Vec<String> = (0..modules.len())
+            .filter(|&b| b == a || (reaches(a, b) && reaches(b, a)))
+            .map(|b| modules[b].clone())
+            .collect();
+        members.sort();
+        if !cycles.contains(&members) {
+            cycles.push(members);
+        }
+    }
+    cycles
+}
+
+#[test]
+fn the_module_graph_has_no_cycle() {
+    let cycles = module_cycles();
+    assert!(
+        cycles.is_empty(),
+        "modules of xtask/src that depend on each other (move what they share to a module both can use):\n{}",
+        cycles
+            .iter()
+            .map(|c| format!("  - {}", c.join(" <-> ")))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+}
