@@ -104,20 +104,8 @@ impl cli::Bump {
             ),
         };
         let target = request.apply(&current)?;
-        let plan = plan(
-            &states,
-            current,
-            target,
-            &repo.config.tag_format,
-            &crate::clock::today(),
-        )?;
-        execute(
-            &Executor::new(sh, &repo.root, !self.dry_run, Ui { json: false }),
-            repo,
-            &plan,
-            "bump",
-        )?;
-        Ok(true)
+        let exec = Executor::new(sh, &repo.root, !self.dry_run, Ui { json: false });
+        execute(&exec, repo, &states, current, target, "bump")
     }
 }
 
@@ -129,25 +117,23 @@ impl cli::Sync {
         let Some(Ok(primary)) = states.first().map(|s| s.version().cloned()) else {
             bail!("the primary site has no single version");
         };
-        let plan = plan(
-            &states,
-            primary.clone(),
-            primary,
-            &repo.config.tag_format,
-            &crate::clock::today(),
-        )?;
-        execute(
-            &Executor::new(sh, &repo.root, !self.dry_run, Ui { json: false }),
-            repo,
-            &plan,
-            "sync",
-        )?;
-        Ok(true)
+        let exec = Executor::new(sh, &repo.root, !self.dry_run, Ui { json: false });
+        execute(&exec, repo, &states, primary.clone(), primary, "sync")
     }
 }
 
-/// Applies (or shows) the plan's edits, then reads every site back.
-fn execute(exec: &Executor<'_>, repo: &Repo, plan: &Plan, verb: &str) -> Result<()> {
+/// Plans the move from `current` to `target`, applies (or shows) its
+/// edits, then reads every site back.
+fn execute(
+    exec: &Executor<'_>,
+    repo: &Repo,
+    states: &[SiteState],
+    current: Version,
+    target: Version,
+    verb: &str,
+) -> Result<bool> {
+    let today = crate::clock::today();
+    let plan = &plan(states, current, target, &repo.config.tag_format, &today)?;
     let ui = Ui { json: false };
     let files = plan.edits.len();
     let tag = repo.config.tag(&plan.target);
@@ -157,7 +143,7 @@ fn execute(exec: &Executor<'_>, repo: &Repo, plan: &Plan, verb: &str) -> Result<
             "{verb} (dry run): {} -> {}, {files} file(s) would change; release tag {tag}",
             plan.current, plan.target
         ));
-        return Ok(());
+        return Ok(true);
     }
     // Read every site back from disk: each must now hold the target.
     let wrong: Vec<String> = repo
@@ -196,5 +182,5 @@ fn execute(exec: &Executor<'_>, repo: &Repo, plan: &Plan, verb: &str) -> Result<
     ui.line(&format!(
         "next: review `git diff`, then commit: git commit -am \"Release {tag}\""
     ));
-    Ok(())
+    Ok(true)
 }

@@ -42,27 +42,75 @@ fn every_module_opens_with_a_summary_line() {
 fn only_tools_spawns_processes() {
     let spawners = [
         "cmd!(",
+        ".cmd(",
         "Command::new(",
         "std::process::Command",
         ".spawn()",
     ];
-    let offenders: Vec<String> = sources()
+    // Unit tests may build commands to exercise the executor.
+    let offenders = lines_with(&spawners, |path| path.starts_with("tools/"));
+    assert!(
+        offenders.is_empty(),
+        "only xtask/src/tools/ may spawn processes:\n{}",
+        offenders.join("\n")
+    );
+}
+
+/// `path:line: text` of every non-comment line outside `allowed` (and
+/// outside unit tests) that contains one of `needles`.
+fn lines_with(needles: &[&str], allowed: impl Fn(&str) -> bool) -> Vec<String> {
+    sources()
         .into_iter()
-        .filter(|(path, _)| !path.starts_with("tools/"))
+        .filter(|(path, _)| !allowed(path))
         .flat_map(|(path, text)| {
-            // Unit tests may build commands to exercise the executor.
             let code = text.split("#[cfg(test)]").next().unwrap_or("").to_string();
             code.lines()
                 .enumerate()
                 .filter(|(_, line)| !line.trim_start().starts_with("//"))
-                .filter(|(_, line)| spawners.iter().any(|s| line.contains(s)))
+                .filter(|(_, line)| needles.iter().any(|s| line.contains(s)))
                 .map(|(i, line)| format!("{path}:{}: {}", i + 1, line.trim()))
                 .collect::<Vec<_>>()
         })
-        .collect();
+        .collect()
+}
+
+#[test]
+fn only_the_executor_knows_the_mode() {
+    let offenders = lines_with(&["Mode::", "Mode,", "Mode}", "enum Mode"], |p| {
+        p == "effects.rs"
+    });
     assert!(
         offenders.is_empty(),
-        "only xtask/src/tools/ may spawn processes:\n{}",
+        "only xtask/src/effects.rs may decide between dry-run and live; hand it an Effect instead:\n{}",
+        offenders.join("\n")
+    );
+    let effects = sources()
+        .into_iter()
+        .find(|(p, _)| p == "effects.rs")
+        .unwrap()
+        .1;
+    assert!(
+        effects.contains("\nenum Mode {"),
+        "Mode must stay private to the executor"
+    );
+}
+
+#[test]
+fn only_ui_prints() {
+    let offenders = lines_with(
+        &[
+            "print!(",
+            "println!(",
+            "eprint!(",
+            "eprintln!(",
+            "stdout()",
+            "stderr()",
+        ],
+        |p| p == "ui.rs",
+    );
+    assert!(
+        offenders.is_empty(),
+        "print through xtask/src/ui.rs, which redacts secrets:\n{}",
         offenders.join("\n")
     );
 }
