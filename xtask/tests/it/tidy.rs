@@ -281,3 +281,30 @@ fn the_module_graph_has_no_cycle() {
             .join("\n")
     );
 }
+
+#[test]
+fn the_code_map_names_every_module() {
+    let map = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/architecture.md"),
+    )
+    .unwrap();
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut missing = Vec::new();
+    for entry in std::fs::read_dir(&src).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let named = if path.is_dir() {
+            format!("`xtask/src/{name}/`")
+        } else {
+            format!("`xtask/src/{name}`")
+        };
+        if !map.contains(&named) {
+            missing.push(named);
+        }
+    }
+    missing.sort();
+    assert!(
+        missing.is_empty(),
+        "docs/architecture.md's code map does not name {missing:?}: add a row for each"
+    );
+}
