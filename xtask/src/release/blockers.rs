@@ -178,6 +178,24 @@ pub fn epic_file(blockers: &[&Blocker]) -> String {
         .join("---\n")
 }
 
+/// The blockers an epic is made with. ergo has no empty epics, so it is
+/// made with the blockers whose titles fit a `# <title>` line (the others
+/// are added as tasks afterwards); if none fits, the first one, flattened.
+fn epic_chunks(todo: &[&Blocker]) -> Vec<Blocker> {
+    let fits: Vec<Blocker> = todo
+        .iter()
+        .filter(|b| !b.title.contains(['\n', '\r']))
+        .map(|b| (*b).clone())
+        .collect();
+    if !fits.is_empty() || todo.is_empty() {
+        return fits;
+    }
+    vec![Blocker {
+        title: todo[0].title.replace(['\n', '\r'], " "),
+        ..todo[0].clone()
+    }]
+}
+
 /// What filing found and did.
 #[derive(Debug, Clone, Default)]
 pub struct Filing {
@@ -260,20 +278,8 @@ fn file_into(
     let titles: Vec<String> = open.iter().map(|i| i.title.clone()).collect();
     let mut todo = new_ones(blockers, &titles);
     if epic.is_none() && !todo.is_empty() {
-        // ergo has no empty epics: the epic is made with the blockers whose
-        // titles fit a `# <title>` line; the others are added as tasks below.
-        let (in_file, rest): (Vec<&Blocker>, Vec<&Blocker>) =
-            todo.iter().partition(|b| !b.title.contains(['\n', '\r']));
-        let flattened;
-        let in_file = if in_file.is_empty() {
-            flattened = Blocker {
-                title: rest[0].title.replace(['\n', '\r'], " "),
-                ..rest[0].clone()
-            };
-            vec![&flattened]
-        } else {
-            in_file
-        };
+        let in_file = epic_chunks(&todo);
+        let in_file: Vec<&Blocker> = in_file.iter().collect();
         exec.apply(&Effect::NewEpic {
             title: epic_title.clone(),
             file: scratch.join(format!("blockers-{}.md", tag.replace('/', "-"))),

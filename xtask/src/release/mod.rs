@@ -119,36 +119,15 @@ impl cli::Release {
             head: &head,
             scratch: &scratch,
         };
-        let rerun = format!(
-            "cargo xtask release {tag}{}",
-            if self.live { " --live" } else { "" }
-        );
-        let reached = match exec.guard(&refusals) {
-            Guard::Stop => {
-                ui.line(&format!(
-                    "\nrefusing to release {tag}: {}",
-                    refusals.join("; ")
-                ));
-                ui.line(&format!("nothing was tagged, pushed or dispatched; fix the blockers, then rerun `cargo xtask release {tag}`"));
-                None
-            }
-            guard => {
-                if guard == Guard::Clear {
-                    exec.announce(
-                        "\nevery gate passed and no blocker is open: releasing",
-                        "\nevery gate passed; a live run (`--live`) would:",
-                    );
-                }
-                match pipeline.run(&mut evidence) {
-                    Ok(reached) => Some(reached),
-                    Err(err) => {
-                        evidence.set("error", json!(format!("{err:#}")));
-                        finish(&mut evidence, started, gates_time, "interrupted")?;
-                        return Err(err.context(format!(
-                            "the release of {tag} stopped; fix what is named above, then rerun `{rerun}` to go on from where it is"
-                        )));
-                    }
-                }
+        let reached = match self.proceed(&exec, &pipeline, &refusals, &mut evidence) {
+            Ok(reached) => reached,
+            Err(err) => {
+                evidence.set("error", json!(format!("{err:#}")));
+                finish(&mut evidence, started, gates_time, "interrupted")?;
+                let rerun = if self.live { " --live" } else { "" };
+                return Err(err.context(format!(
+                    "the release of {tag} stopped; fix what is named above, then rerun `cargo xtask release {tag}{rerun}` to go on from where it is"
+                )));
             }
         };
         let outcome = match reached {
@@ -162,6 +141,34 @@ impl cli::Release {
             crate::ui::document(&serde_json::to_string_pretty(&evidence.current())?);
         }
         Ok(matches!(outcome, "ready" | "released"))
+    }
+
+    /// Past the gates: a live run stops at a refusal; otherwise the pipeline
+    /// runs (a dry-run shows it, refusals or not). `None` when stopped.
+    fn proceed(
+        &self,
+        exec: &Executor<'_>,
+        pipeline: &Pipeline<'_>,
+        refusals: &[String],
+        evidence: &mut Evidence,
+    ) -> Result<Option<Reached>> {
+        let tag = pipeline.tag;
+        match exec.guard(refusals) {
+            Guard::Stop => {
+                pipeline.ui.line(&format!(
+                    "\nrefusing to release {tag}: {}",
+                    refusals.join("; ")
+                ));
+                pipeline.ui.line(&format!("nothing was tagged, pushed or dispatched; fix the blockers, then rerun `cargo xtask release {tag}`"));
+                return Ok(None);
+            }
+            Guard::Clear => exec.announce(
+                "\nevery gate passed and no blocker is open: releasing",
+                "\nevery gate passed; a live run (`--live`) would:",
+            ),
+            Guard::Show => {}
+        }
+        pipeline.run(evidence).map(Some)
     }
 
     /// The tag whose diff decides the conditional gates.

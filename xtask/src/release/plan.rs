@@ -190,31 +190,7 @@ fn release(facts: &Facts) -> Plan {
     if let Some(conflict) = tag_conflict(facts) {
         return Plan::stop(reused, Outcome::Conflict(conflict));
     }
-    let mut to_push = Vec::new();
-    for tag in &facts.tags {
-        match (&tag.local, &tag.remote) {
-            (None, None) => {
-                steps.push(Step::CreateTag {
-                    name: tag.name.clone(),
-                    sha: head.clone(),
-                    message: format!("Release {}", facts.tags[0].name),
-                });
-                to_push.push(tag.name.clone());
-            }
-            (Some(_), None) => {
-                reused.push(format!("tag {} (local, not yet pushed)", tag.name));
-                to_push.push(tag.name.clone());
-            }
-            (_, Some(_)) => reused.push(format!("tag {} on {}", tag.name, facts.remote)),
-        }
-    }
-    let pushed_now = !to_push.is_empty();
-    if pushed_now {
-        steps.push(Step::PushTags {
-            remote: facts.remote.clone(),
-            tags: to_push,
-        });
-    }
+    let pushed_now = tag_steps(facts, &mut steps, &mut reused);
 
     let builds = runs_of(&facts.build_runs, head, "push");
     let build = if pushed_now { None } else { best(&builds) };
@@ -266,6 +242,36 @@ fn release(facts: &Facts) -> Plan {
     publish(facts, build_id, false, false, steps, reused)
 }
 
+/// Tags to make and push; whether any is pushed now.
+fn tag_steps(facts: &Facts, steps: &mut Vec<Step>, reused: &mut Vec<String>) -> bool {
+    let mut to_push = Vec::new();
+    for tag in &facts.tags {
+        match (&tag.local, &tag.remote) {
+            (None, None) => {
+                steps.push(Step::CreateTag {
+                    name: tag.name.clone(),
+                    sha: facts.head.clone(),
+                    message: format!("Release {}", facts.tags[0].name),
+                });
+                to_push.push(tag.name.clone());
+            }
+            (Some(_), None) => {
+                reused.push(format!("tag {} (local, not yet pushed)", tag.name));
+                to_push.push(tag.name.clone());
+            }
+            (_, Some(_)) => reused.push(format!("tag {} on {}", tag.name, facts.remote)),
+        }
+    }
+    if to_push.is_empty() {
+        return false;
+    }
+    steps.push(Step::PushTags {
+        remote: facts.remote.clone(),
+        tags: to_push,
+    });
+    true
+}
+
 /// A tag that exists locally or on the remote at another commit than HEAD.
 fn tag_conflict(facts: &Facts) -> Option<String> {
     let head = &facts.head;
@@ -311,6 +317,32 @@ fn publish_only(facts: &Facts, build_run: u64, allow_partial: bool) -> Plan {
     publish(facts, build_run, allow_partial, true, Vec::new(), reused)
 }
 
+/// Why a retry may not dispatch: an earlier publish of the commit succeeded,
+/// or still runs.
+fn earlier_publish(facts: &Facts, publishes: &[&Run]) -> Option<Outcome> {
+    let workflow = &facts.workflows.publish;
+    let tag = facts
+        .tags
+        .first()
+        .map_or("the release", |t| t.name.as_str());
+    let earlier: Vec<&Run> = publishes
+        .iter()
+        .copied()
+        .filter(|r| facts.earlier_publish_runs.contains(&r.id))
+        .collect();
+    if let Some(done) = earlier.iter().find(|r| r.succeeded()) {
+        return Some(Outcome::Refused(format!(
+            "{tag} was already published by {workflow} run {} ({}); a succeeded publish is never dispatched again. Next: cargo xtask delivery {tag}",
+            done.id, done.url
+        )));
+    }
+    let running = earlier.iter().find(|r| !r.completed())?;
+    Some(Outcome::Refused(format!(
+        "{workflow} run {} is still {} for {tag}: wait for it (`gh run view {}`) instead of dispatching another",
+        running.id, running.status, running.id
+    )))
+}
+
 /// The publish of `build_id`: dispatch once, await, then check delivery. A
 /// `retry` (`publish`) refuses while an earlier publish of the commit
 /// succeeded or still runs, and dispatches again after a failed one.
@@ -332,28 +364,8 @@ fn publish(
     // Every publish run seen before a dispatch: the next new one is ours.
     let known: Vec<u64> = facts.publish_runs.iter().map(|r| r.id).collect();
     if retry {
-        let earlier: Vec<&Run> = publishes
-            .iter()
-            .copied()
-            .filter(|r| facts.earlier_publish_runs.contains(&r.id))
-            .collect();
-        if let Some(done) = earlier.iter().find(|r| r.succeeded()) {
-            return Plan::stop(
-                reused,
-                Outcome::Refused(format!(
-                    "{tag} was already published by {workflow} run {} ({}); a succeeded publish is never dispatched again. Next: cargo xtask delivery {tag}",
-                    done.id, done.url
-                )),
-            );
-        }
-        if let Some(running) = earlier.iter().find(|r| !r.completed()) {
-            return Plan::stop(
-                reused,
-                Outcome::Refused(format!(
-                    "{workflow} run {} is still {} for {tag}: wait for it (`gh run view {}`) instead of dispatching another",
-                    running.id, running.status, running.id
-                )),
-            );
+        if let Some(refused) = earlier_publish(facts, &publishes) {
+            return Plan::stop(reused, refused);
         }
         publishes.retain(|r| !facts.earlier_publish_runs.contains(&r.id));
     }
