@@ -355,11 +355,6 @@ fn publish(
     mut reused: Vec<String>,
 ) -> Plan {
     let head = &facts.head;
-    let workflow = &facts.workflows.publish;
-    let tag = facts
-        .tags
-        .first()
-        .map_or("the release", |t| t.name.as_str());
     let mut publishes = runs_of(&facts.publish_runs, head, "workflow_dispatch");
     // Every publish run seen before a dispatch: the next new one is ours.
     let known: Vec<u64> = facts.publish_runs.iter().map(|r| r.id).collect();
