@@ -26,7 +26,7 @@ pub const TOOLS: [(&str, &str); 6] = [
     ),
     (
         "ergo",
-        "install ergo v6 and run `ergo init` at the repository root",
+        "install ergo v6, run `ergo init` at the repository root and commit `.ergo/` (with `.ergo/lock` in .gitignore)",
     ),
     ("cargo", "install Rust with rustup: https://rustup.rs"),
     (
@@ -354,14 +354,36 @@ fn check_branch(ctx: &Context<'_>) -> Outcome {
     }
 }
 
+/// The lines of `git status --porcelain` that count: not under an ignored path.
+pub fn dirty_lines<'a>(porcelain: &'a str, ignores: &[String]) -> Vec<&'a str> {
+    porcelain
+        .lines()
+        .filter(|line| {
+            // `XY path`, or `XY from -> to` for a rename; quoted when unusual.
+            let path = line.get(3..).unwrap_or("").trim_matches('"');
+            let path = path.rsplit(" -> ").next().unwrap_or(path);
+            !line.trim().is_empty()
+                && !ignores.iter().any(|ignored| {
+                    path == ignored.trim_end_matches('/')
+                        || (ignored.ends_with('/') && path.starts_with(ignored.as_str()))
+                })
+        })
+        .collect()
+}
+
 fn check_clean(ctx: &Context<'_>) -> Outcome {
+    let ignores = &ctx.repo.config.release.clean_ignores;
     let outcome = Outcome::new("git-clean", "git status --porcelain");
-    match git::query(ctx.sh, &["status", "--porcelain"]) {
-        Ok(out) if out.success() && out.stdout.trim().is_empty() => outcome,
-        Ok(out) if out.success() => outcome.with_output(&out).fail(
-            "the working tree has uncommitted changes",
-            "commit or stash them (`git status` lists them), then rerun",
-        ),
+    match git::query(ctx.sh, &["status", "--porcelain", "--untracked-files=all"]) {
+        Ok(out) if out.success() && dirty_lines(&out.stdout, ignores).is_empty() => outcome,
+        Ok(out) if out.success() => {
+            let mut out = out;
+            out.stdout = dirty_lines(&out.stdout, ignores).join("\n");
+            outcome.with_output(&out).fail(
+                "the working tree has uncommitted changes",
+                "commit or stash them (`git status` lists them), then rerun",
+            )
+        }
         Ok(out) => outcome
             .with_output(&out)
             .incomplete("`git status` failed", "fix the checkout, then rerun"),
@@ -608,5 +630,22 @@ fn check_command(ctx: &Context<'_>, spec: &GateSpec) -> Outcome {
             format!("could not start `{command}`"),
             format!("install `{}` or fix the gate's command in release/config.toml", spec.argv[0]),
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_trackers_store_does_not_make_the_tree_dirty() {
+        let ignores = vec![".ergo/".to_string(), "notes.txt".to_string()];
+        let status = " M .ergo/backlog.jsonl\n?? .ergo/lock\n M notes.txt\n M src/lib.rs\n?? .ergo2/x\nR  a -> .ergo/moved\n";
+        assert_eq!(
+            dirty_lines(status, &ignores),
+            [" M src/lib.rs", "?? .ergo2/x"]
+        );
+        assert!(dirty_lines(" M .ergo/backlog.jsonl\n", &ignores).is_empty());
+        assert_eq!(dirty_lines(" M x\n", &[]), [" M x"]);
     }
 }

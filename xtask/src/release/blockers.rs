@@ -51,7 +51,7 @@ fn body(
         excerpt.trim_end()
     };
     redact(&format!(
-        "Gate: {gate}\nCommand: `{command}`\nExit code: {exit}\n\nOutput excerpt:\n\n~~~text\n{excerpt}\n~~~\n\nNext action: {fix}\n\nEvidence: {evidence}\n\nAcceptance criteria: the gate passes on a rerun of `cargo xtask release {tag}`.\n"
+        "Gate: {gate}\nCommand: `{command}`\nExit code: {exit}\n\nOutput excerpt:\n\n~~~text\n{excerpt}\n~~~\n\nNext action: {fix}\n\nEvidence: {evidence}\n\nAcceptance criteria: the gate passes on a rerun of `cargo xtask release {tag}`.\n\nOnce fixed, close this blocker: `ergo done <ID>` with this task's ID.\n"
     ))
 }
 
@@ -240,7 +240,7 @@ pub fn file(
             .filter(|t| !filed.contains(&t) && !filing.open.iter().any(|(_, o, _)| o == t))
             .collect();
         filing.error = Some(format!(
-            "{err:#}; the release is blocked until ergo works: install ergo v6 and run `ergo init` at the repository root, then rerun `cargo xtask release {tag}`"
+            "{err:#}; the release is blocked until ergo works: install ergo v6, run `ergo init` at the repository root and commit `.ergo/` (with `.ergo/lock` in .gitignore), then rerun `cargo xtask release {tag}`"
         ));
     }
     filing

@@ -431,6 +431,7 @@ pub fn report_filing(ui: Ui, tag: &str, filing: &Filing) {
         for (id, title, state) in &filing.open {
             ui.line(&format!("  {id} [{state}] {title}"));
         }
+        ui.line("fix each, then close it: ergo done <ID>");
     }
 }
 
@@ -441,10 +442,16 @@ pub fn filing_refusals(filing: &Filing) -> Vec<String> {
         refusals.push(format!("ergo could not be used: {err}"));
     }
     if !filing.open.is_empty() {
+        let closes: Vec<String> = filing
+            .open
+            .iter()
+            .map(|(id, _, _)| format!("`ergo done {id}`"))
+            .collect();
         refusals.push(format!(
-            "{} blocker(s) open in epic {}: close them in ergo once fixed",
+            "{} blocker(s) open in epic {}: fix each, then close it ({})",
             filing.open.len(),
-            filing.epic_id.as_deref().unwrap_or("?")
+            filing.epic_id.as_deref().unwrap_or("?"),
+            closes.join(", ")
         ));
     }
     refusals

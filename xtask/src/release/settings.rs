@@ -21,6 +21,9 @@ pub struct Settings {
     pub branches: Vec<String>,
     /// The remote tags are pushed to and compared with.
     pub remote: String,
+    /// Paths (a trailing `/` for a folder) the `git-clean` gate does not
+    /// count: the task tracker's own store, rewritten by every filing.
+    pub clean_ignores: Vec<String>,
     pub ci_workflow: String,
     pub build_workflow: String,
     pub publish_workflow: String,
@@ -53,6 +56,7 @@ impl Default for Settings {
         Settings {
             branches: vec!["main".to_string()],
             remote: "origin".to_string(),
+            clean_ignores: vec![".ergo/".to_string()],
             ci_workflow: "ci.yml".to_string(),
             build_workflow: "release.yml".to_string(),
             publish_workflow: "release-publish.yml".to_string(),
@@ -96,6 +100,9 @@ pub fn parse(tables: &Tables<'_>, errors: &mut Vec<String>) -> Settings {
         }
         if let Some(remote) = f.string("remote") {
             s.remote = remote;
+        }
+        if let Some(paths) = f.string_array("clean_ignores") {
+            s.clean_ignores = paths;
         }
         f.finish();
     }

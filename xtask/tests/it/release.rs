@@ -94,7 +94,7 @@ fn a_green_dry_run_writes_evidence_and_changes_nothing() {
         record["context"]["tools"]["gh"],
         "gh version 2.62.0 (2024-11-14)"
     );
-    assert_eq!(record["context"]["tools"]["ergo"], "ergo 6.0.3");
+    assert_eq!(record["context"]["tools"]["ergo"], "ergo version 6.0.3");
     assert!(
         record["context"]["tools"]["git"]
             .as_str()
@@ -453,7 +453,7 @@ fn a_failing_ergo_blocks_the_release() {
         last_run(&repo)["blockers"]["error"]
             .as_str()
             .unwrap()
-            .contains("database is locked")
+            .contains("resource temporarily unavailable")
     );
     assert_nothing_released(&repo);
 }
@@ -487,9 +487,16 @@ fn an_open_blocker_refuses_live_until_it_is_closed() {
         "{}",
         run.all()
     );
+    // The message names the command that closes it.
+    let id = tasks(&repo)[0]["id"].as_str().unwrap().to_string();
+    assert!(
+        run.all().contains(&format!("`ergo done {id}`")),
+        "{}",
+        run.all()
+    );
     assert_nothing_released(&repo);
     // A `failed` blocker is still open.
-    set_task_state(&repo, "failed");
+    set_task_state(&repo, "fail");
     repo.xtask_with(&["release", "v1.5.0", "--live"], &[])
         .failure(1);
     assert_nothing_released(&repo);
@@ -503,15 +510,11 @@ fn an_open_blocker_refuses_live_until_it_is_closed() {
     );
 }
 
-fn set_task_state(repo: &TempRepo, state: &str) {
-    let path = repo.fake_state().join("ergo-state.json");
-    let mut doc: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-    for item in doc["items"].as_array_mut().unwrap() {
-        if item["kind"] == "task" {
-            item["state"] = json!(state);
-        }
+/// Moves every task as a person would: `ergo fail <ID>`, `ergo done <ID>`.
+fn set_task_state(repo: &TempRepo, verb: &str) {
+    for task in tasks(repo) {
+        repo.ergo(&[verb, task["id"].as_str().unwrap()]).success();
     }
-    std::fs::write(&path, doc.to_string()).unwrap();
 }
 
 /// The calls of the fake gh from the first lookup of the build on.
@@ -1105,4 +1108,90 @@ fn a_dry_run_without_gh_still_shows_the_plan() {
     assert_eq!(gate(&record, "tools")["status"], "failed");
     assert_eq!(gate(&record, "gh-auth")["status"], "incomplete");
     assert_nothing_released(&repo);
+}
+
+#[test]
+fn ergo_without_init_blocks_and_its_advice_works() {
+    let repo = repo();
+    repo.git(&["rm", "-r", "--quiet", ".ergo"]);
+    repo.git(&["commit", "--quiet", "-m", "no tracker"]);
+    repo.git(&["push", "--quiet", "origin", "main"]);
+    let run = repo.xtask_with(&["release", "v1.5.0"], &[("FAIL_GATE", "fmt")]);
+    run.failure(1);
+    for says in [
+        "no .ergo directory found (run ergo init)",
+        "run `ergo init` at the repository root and commit `.ergo/`",
+    ] {
+        assert!(run.all().contains(says), "{says}: {}", run.all());
+    }
+    assert!(tasks(&repo).is_empty());
+    // Following the advice: `ergo init`, commit `.ergo/` (its lock ignored).
+    repo.ergo(&["init"]).success();
+    repo.git(&["add", ".ergo"]);
+    repo.git(&["commit", "--quiet", "-m", "track the release blockers"]);
+    repo.git(&["push", "--quiet", "origin", "main"]);
+    repo.xtask_with(&["release", "v1.5.0"], &[("FAIL_GATE", "fmt")])
+        .failure(1);
+    assert_eq!(tasks(&repo).len(), 1);
+    // Filing rewrote the committed store; the clean gate does not count it.
+    assert!(
+        repo.git(&["status", "--porcelain"])
+            .contains(".ergo/backlog.jsonl")
+    );
+    let green = repo.xtask_with(&["release", "v1.5.0"], &[]);
+    assert!(
+        last_run(&repo)["gates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|g| g["name"] == "git-clean" && g["status"] == "passed"),
+        "{}",
+        green.all()
+    );
+}
+
+#[test]
+fn the_fake_ergo_is_as_strict_as_ergo_v6() {
+    let repo = repo();
+    let file = repo.base().join("chunks.md");
+    let ergo = |args: &[&str]| repo.ergo(args);
+    assert_eq!(ergo(&["--version"]).stdout, "ergo version 6.0.3\n");
+    std::fs::write(&file, "").unwrap();
+    let empty = ergo(&["new", "epic", "E", "--file", file.to_str().unwrap()]);
+    empty.failure(1);
+    assert!(
+        empty.stderr.contains("contains no task chunks"),
+        "{}",
+        empty.stderr
+    );
+    std::fs::write(&file, "# A\nbody\n---\n# A\nagain\n").unwrap();
+    ergo(&["new", "epic", "E", "--file", file.to_str().unwrap()]).failure(1);
+    std::fs::write(&file, "# A\nbody\n---\n# B\n").unwrap();
+    let made = ergo(&["new", "epic", "E", "--file", file.to_str().unwrap()]);
+    made.success();
+    assert_eq!(
+        made.stdout,
+        "Epic AAAAAB - E\nAAAAAC - A\nAAAAAD - B\n2 tasks, 0 dependencies\n"
+    );
+    let list = |args: &[&str]| -> Value { serde_json::from_str(&ergo(args).stdout).unwrap() };
+    let epic_state =
+        || list(&["list", "--epic", "AAAAAB", "--all", "--json"])["items"][0]["state"].clone();
+    assert_eq!(epic_state(), "active");
+    ergo(&["done", "AAAAAC"]).success();
+    ergo(&["cancel", "AAAAAD"]).success();
+    assert_eq!(epic_state(), "done");
+    assert_eq!(list(&["list", "--json"])["items"], json!([]));
+    ergo(&["list", "--all", "--ready", "--json"]).failure(1);
+    ergo(&["list", "--epic", "NOPE", "--json"]).failure(1);
+    ergo(&["list", "--commit", "x"]).failure(2);
+    let task = ergo(&["new", "task", "T", "--epic", "AAAAAB"]);
+    assert_eq!(task.stdout, "AAAAAE\n");
+    std::fs::remove_dir_all(repo.dir.join(".ergo")).unwrap();
+    let outside = ergo(&["list", "--json"]);
+    outside.failure(1);
+    assert!(
+        outside
+            .stderr
+            .contains("no .ergo directory found (run ergo init)")
+    );
 }

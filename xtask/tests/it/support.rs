@@ -196,12 +196,29 @@ impl TempRepo {
         argv_lines(&self.ergo_log())
     }
 
-    /// The epics and tasks the fake ergo holds.
+    /// The epics and tasks the fake ergo holds in the repository's `.ergo/`.
     pub fn ergo_items(&self) -> Vec<serde_json::Value> {
-        let text = std::fs::read_to_string(self.fake_state().join("ergo-state.json"))
-            .unwrap_or_else(|_| r#"{"items":[]}"#.to_string());
-        let state: serde_json::Value = serde_json::from_str(&text).unwrap();
-        state["items"].as_array().unwrap().clone()
+        std::fs::read_to_string(self.dir.join(".ergo/backlog.jsonl"))
+            .unwrap_or_default()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    }
+
+    /// Runs the fake ergo in the repository, as a person would (`ergo done <ID>`).
+    pub fn ergo(&self, args: &[&str]) -> Run {
+        let out = Command::new(self.base().join("fakes/bin/ergo"))
+            .args(args)
+            .current_dir(&self.dir)
+            .env("FAKE_DIR", self.fake_state())
+            .stdin(std::process::Stdio::null())
+            .output()
+            .expect("the fake ergo runs");
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
     }
 
     /// The workflow runs the fake gh knows.
