@@ -266,6 +266,10 @@ fn drift_facts(repo: &Repo) -> crate::drift::Facts<'_> {
             .iter()
             .map(|(input, kind)| (release.publish_workflow.clone(), *input, *kind))
             .collect(),
+        run_names: vec![(
+            release.publish_workflow.clone(),
+            crate::release::settings::PUBLISH_RUN_NAME,
+        )],
     }
 }
 

@@ -37,6 +37,8 @@ pub struct Facts<'a> {
     pub workflows: Vec<String>,
     /// `(workflow, input, type)` the xtask dispatches.
     pub dispatched: Vec<(String, &'static str, &'static str)>,
+    /// `(workflow, run-name)`: the title the xtask finds that workflow's runs by.
+    pub run_names: Vec<(String, &'static str)>,
 }
 
 /// A Markdown document of the repository.
@@ -222,6 +224,22 @@ fn tool_workflow_problems(root: &Path, facts: &Facts<'_>) -> Vec<Problem> {
                 crate::config::PATH,
                 format!("the release config names the workflow `{name}`, which is not in .github/workflows/"),
                 format!("add .github/workflows/{name} or fix the name in {}", crate::config::PATH),
+            ));
+        }
+    }
+    for (workflow, run_name) in &facts.run_names {
+        let path = format!(".github/workflows/{workflow}");
+        let text = std::fs::read_to_string(dir.join(workflow)).unwrap_or_default();
+        let found = text.lines().find_map(|l| l.strip_prefix("run-name:"));
+        if found.map(|f| f.trim().trim_matches(|c| c == '"' || c == '\'')) != Some(*run_name) {
+            problems.push(Problem::new(
+                "drift",
+                path,
+                format!(
+                    "the xtask finds this workflow's runs by their title, but its `run-name` is {}",
+                    found.map_or("missing".to_string(), |f| format!("`{}`", f.trim()))
+                ),
+                format!("set `run-name: {run_name}` at the top level"),
             ));
         }
     }

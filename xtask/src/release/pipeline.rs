@@ -13,6 +13,7 @@ use xshell::Shell;
 use super::blockers::{self, Blocker, Filing};
 use super::evidence::Evidence;
 use super::plan::{self, Entry, Facts, Outcome, Step, TagFact, Workflows};
+use super::settings::publish_title;
 use crate::effects::{Applied, Effect, Executor};
 use crate::gates::short;
 use crate::schedule::Schedule;
@@ -238,10 +239,28 @@ impl Pipeline<'_> {
                 Ok(progress(&applied))
             }
             Step::AwaitBuild { sha, run } => {
-                self.await_step(evidence, RunKind::Build, sha, *run, &[])
+                let of = format!("of {}", short(sha));
+                let wanted = |r: &gh::Run| r.event == "push" && r.head_sha == *sha;
+                self.await_step(evidence, RunKind::Build, &of, *run, &wanted)
             }
-            Step::AwaitPublish { sha, run, known } => {
-                self.await_step(evidence, RunKind::Publish, sha, *run, known)
+            Step::AwaitPublish {
+                build_run,
+                run,
+                known,
+            } => {
+                // A dispatched run carries the default branch's head, which
+                // may have moved on: it is found by the build it publishes.
+                let title = build_run.map(publish_title);
+                let of = match build_run {
+                    Some(id) => format!("of build run {id}"),
+                    None => "of the build run".to_string(),
+                };
+                let wanted = |r: &gh::Run| {
+                    r.event == "workflow_dispatch"
+                        && !known.contains(&r.id)
+                        && title.as_ref().is_none_or(|t| r.display_title == *t)
+                };
+                self.await_step(evidence, RunKind::Publish, &of, *run, &wanted)
             }
             Step::CheckDelivery => {
                 let what = format!("cargo xtask delivery {}", self.tag);
@@ -253,46 +272,32 @@ impl Pipeline<'_> {
         }
     }
 
-    /// Finds the build or publish run (by `sha`, or any new dispatch not in
-    /// `known`), polls it until it completes, and records it.
+    /// Finds the build or publish run (the newest that is `wanted`, unless
+    /// `run` names it), polls it until it completes, and records it.
     fn await_step(
         &self,
         evidence: &mut Evidence,
         kind: RunKind,
-        sha: &str,
+        of: &str,
         run: Option<u64>,
-        known: &[u64],
+        wanted: &dyn Fn(&gh::Run) -> bool,
     ) -> Result<Progress> {
         let s = &self.repo.config.release;
-        let (name, workflow, event, timeout) = match kind {
-            RunKind::Build => ("build", &s.build_workflow, "push", s.build_timeout),
-            RunKind::Publish => (
-                "publish",
-                &s.publish_workflow,
-                "workflow_dispatch",
-                s.publish_timeout,
-            ),
+        let (name, workflow, timeout) = match kind {
+            RunKind::Build => ("build", &s.build_workflow, s.build_timeout),
+            RunKind::Publish => ("publish", &s.publish_workflow, s.publish_timeout),
         };
         let mut id = run;
         let what = match run {
             Some(id) => format!("{workflow} run {id} to complete"),
-            None => format!(
-                "the {workflow} run of {} to appear and complete",
-                short(sha)
-            ),
+            None => format!("the {workflow} run {of} to appear and complete"),
         };
         let found = self.exec.wait(&what, self.schedule(timeout), || {
             let found = match id {
                 Some(id) => Some(gh::run_view(self.sh, id)?),
                 None => gh::run_list(self.sh, workflow, None)?
                     .into_iter()
-                    // A dispatched run runs at the default branch's head,
-                    // which may have moved on: any new dispatch is it.
-                    .filter(|r| {
-                        r.event == event
-                            && !known.contains(&r.id)
-                            && (event == "workflow_dispatch" || r.head_sha == sha)
-                    })
+                    .filter(|r| wanted(r))
                     .max_by_key(|r| r.id),
             };
             if let Some(run) = &found {

@@ -4,6 +4,7 @@
 //! the publish, wait for it and check delivery. No I/O here: every decision
 //! of a run, fresh or resumed, is made (and unit-tested) in this file.
 
+use super::settings::publish_title;
 use crate::gates::short;
 use crate::tools::gh::Run;
 
@@ -76,9 +77,11 @@ pub enum Step {
         build_run: Option<u64>,
         allow_partial: bool,
     },
-    /// Find (if `run` is `None`: a run not in `known`) and poll the publish run.
+    /// Find (if `run` is `None`: a run of `build_run`'s publish not in
+    /// `known`) and poll the publish run; `build_run` is `None` only in a
+    /// dry-run that has no build run yet.
     AwaitPublish {
-        sha: String,
+        build_run: Option<u64>,
         run: Option<u64>,
         known: Vec<u64>,
     },
@@ -126,6 +129,18 @@ fn runs_of<'a>(runs: &'a [Run], sha: &str, event: &str) -> Vec<&'a Run> {
     let mut found: Vec<&Run> = runs
         .iter()
         .filter(|r| r.head_sha == sha && r.event == event)
+        .collect();
+    found.sort_by(|a, b| b.id.cmp(&a.id));
+    found
+}
+
+/// The publish runs of `build_run` (found by their title, never by commit:
+/// a dispatched run carries the default branch's head), newest first.
+fn publishes_of(runs: &[Run], build_run: u64) -> Vec<&Run> {
+    let title = publish_title(build_run);
+    let mut found: Vec<&Run> = runs
+        .iter()
+        .filter(|r| r.event == "workflow_dispatch" && r.display_title == title)
         .collect();
     found.sort_by(|a, b| b.id.cmp(&a.id));
     found
@@ -228,7 +243,7 @@ fn release(facts: &Facts) -> Plan {
             allow_partial: false,
         });
         steps.push(Step::AwaitPublish {
-            sha: head.clone(),
+            build_run: None,
             run: None,
             known: facts.publish_runs.iter().map(|r| r.id).collect(),
         });
@@ -354,8 +369,7 @@ fn publish(
     mut steps: Vec<Step>,
     mut reused: Vec<String>,
 ) -> Plan {
-    let head = &facts.head;
-    let mut publishes = runs_of(&facts.publish_runs, head, "workflow_dispatch");
+    let mut publishes = publishes_of(&facts.publish_runs, build_id);
     // Every publish run seen before a dispatch: the next new one is ours.
     let known: Vec<u64> = facts.publish_runs.iter().map(|r| r.id).collect();
     if retry {
@@ -365,7 +379,7 @@ fn publish(
         publishes.retain(|r| !facts.earlier_publish_runs.contains(&r.id));
     }
     let await_new = |known| Step::AwaitPublish {
-        sha: head.clone(),
+        build_run: Some(build_id),
         run: None,
         known,
     };
@@ -380,7 +394,7 @@ fn publish(
         Some(run) if !run.completed() => {
             reused.push(format!("publish run {} ({})", run.id, run.status));
             steps.push(Step::AwaitPublish {
-                sha: head.clone(),
+                build_run: Some(build_id),
                 run: Some(run.id),
                 known,
             });
@@ -434,6 +448,11 @@ mod tests {
             conclusion: conclusion.into(),
             url: format!("https://github.com/o/r/actions/runs/{id}"),
             workflow_name: String::new(),
+            display_title: if event == "workflow_dispatch" {
+                publish_title(7)
+            } else {
+                String::new()
+            },
         }
     }
 
@@ -557,7 +576,7 @@ mod tests {
         assert_eq!(
             plan.steps[1],
             Step::AwaitPublish {
-                sha: HEAD.into(),
+                build_run: Some(7),
                 run: None,
                 known: vec![]
             }
@@ -625,7 +644,7 @@ mod tests {
             mechanics(&f).steps,
             [
                 Step::AwaitPublish {
-                    sha: HEAD.into(),
+                    build_run: Some(7),
                     run: Some(8),
                     known: vec![8]
                 },
@@ -683,7 +702,7 @@ mod tests {
                     allow_partial: true
                 },
                 Step::AwaitPublish {
-                    sha: HEAD.into(),
+                    build_run: Some(7),
                     run: None,
                     known: vec![]
                 },
@@ -760,5 +779,77 @@ mod tests {
                 "{says}"
             );
         }
+    }
+
+    fn publish_of(id: u64, build: u64, sha: &str, conclusion: &str) -> Run {
+        let mut r = run(id, "workflow_dispatch", "completed", conclusion);
+        r.display_title = publish_title(build);
+        r.head_sha = sha.into();
+        r
+    }
+
+    #[test]
+    fn a_publish_of_another_build_at_head_is_not_this_release() {
+        let mut f = on_origin(facts());
+        f.build_runs = vec![run(7, "push", "completed", "success")];
+        // A rehearsal published build 5 at this very commit.
+        f.publish_runs = vec![publish_of(8, 5, HEAD, "success")];
+        let plan = mechanics(&f);
+        assert_eq!(plan.outcome, Outcome::Continue);
+        assert!(matches!(
+            plan.steps[0],
+            Step::Dispatch {
+                build_run: Some(7),
+                ..
+            }
+        ));
+        assert_eq!(
+            plan.steps[1],
+            Step::AwaitPublish {
+                build_run: Some(7),
+                run: None,
+                known: vec![8]
+            }
+        );
+    }
+
+    #[test]
+    fn a_publish_run_is_found_by_its_build_wherever_main_is() {
+        let mut f = on_origin(facts());
+        f.build_runs = vec![run(7, "push", "completed", "success")];
+        // Main moved on before the dispatch: the run carries another commit.
+        f.publish_runs = vec![publish_of(9, 7, "ffff", "success")];
+        assert_eq!(
+            mechanics(&f).outcome,
+            Outcome::Published {
+                build_run: 7,
+                publish_run: 9
+            }
+        );
+    }
+
+    #[test]
+    fn two_publishes_at_one_commit_are_told_apart_by_their_build() {
+        let mut f = on_origin(facts());
+        f.build_runs = vec![run(7, "push", "completed", "success")];
+        f.publish_runs = vec![
+            publish_of(12, 6, HEAD, "success"),
+            publish_of(11, 7, HEAD, "failure"),
+        ];
+        assert!(matches!(
+            mechanics(&f).outcome,
+            Outcome::PublishFailed { build_run: 7, ref run } if run.id == 11
+        ));
+        // A retry of build 7 is not refused by build 6's success.
+        let mut r = retry(7);
+        r.publish_runs = f.publish_runs.clone();
+        r.earlier_publish_runs = vec![11, 12];
+        assert!(matches!(
+            mechanics(&r).steps[0],
+            Step::Dispatch {
+                build_run: Some(7),
+                ..
+            }
+        ));
     }
 }

@@ -14,6 +14,16 @@ pub const ALLOW_PARTIAL_RELEASE: &str = "allow_partial_release";
 pub const DISPATCH_INPUTS: [(&str, &str); 2] =
     [(BUILD_RUN_ID, "string"), (ALLOW_PARTIAL_RELEASE, "boolean")];
 
+/// The `run-name` of the publish workflow: a dispatched run carries the
+/// default branch's head, not the tag's commit, so its runs are told apart
+/// by the build they publish (checked against the workflow by `verify`).
+pub const PUBLISH_RUN_NAME: &str = "Publish build ${{ inputs.build_run_id }}";
+
+/// The title GitHub gives a publish run of `build_run` (`PUBLISH_RUN_NAME`).
+pub fn publish_title(build_run: u64) -> String {
+    PUBLISH_RUN_NAME.replace("${{ inputs.build_run_id }}", &build_run.to_string())
+}
+
 /// How a release is checked and carried out.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Settings {

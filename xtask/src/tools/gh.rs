@@ -13,7 +13,7 @@ use crate::clock::human;
 const TIMEOUT: Duration = Duration::from_secs(60);
 
 /// The fields of a run the xtask reads.
-pub const RUN_FIELDS: &str = "databaseId,headSha,event,status,conclusion,url";
+pub const RUN_FIELDS: &str = "databaseId,headSha,event,status,conclusion,url,displayTitle";
 
 /// One workflow run, as `gh run list/view --json` describes it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,6 +28,8 @@ pub struct Run {
     pub url: String,
     /// Only `gh run view` gives it.
     pub workflow_name: String,
+    /// The run's title: a workflow's `run-name`, or the commit's subject.
+    pub display_title: String,
 }
 
 impl Run {
@@ -41,6 +43,7 @@ impl Run {
             conclusion: text("conclusion"),
             url: text("url"),
             workflow_name: text("workflowName"),
+            display_title: text("displayTitle"),
         })
     }
 

@@ -130,3 +130,21 @@ fn channels_the_tool_does_not_accept() {
     });
     assert!(err.contains("passes the channel `docker`"), "{err}");
 }
+
+#[test]
+fn a_publish_workflow_whose_runs_cannot_be_told_apart() {
+    let err = drifted(".github/workflows/release-publish.yml", |t| {
+        t.replace(
+            "run-name: Publish build ${{ inputs.build_run_id }}",
+            "run-name: Publish",
+        )
+    });
+    assert!(
+        err.contains("finds this workflow's runs by their title, but its `run-name` is `Publish`"),
+        "{err}"
+    );
+    assert!(
+        err.contains("set `run-name: Publish build ${{ inputs.build_run_id }}`"),
+        "{err}"
+    );
+}

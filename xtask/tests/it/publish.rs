@@ -53,7 +53,7 @@ fn publish_refuses_a_failed_run() {
     );
     assert!(
         repo.gh_calls().contains(
-            &"run view 501 --json databaseId,headSha,event,status,conclusion,url,workflowName"
+            &"run view 501 --json databaseId,headSha,event,status,conclusion,url,displayTitle,workflowName"
                 .to_string()
         )
     );
@@ -242,4 +242,25 @@ fn publish_refuses_a_tag_that_was_never_pushed() {
         run.stderr
     );
     assert!(dispatches(&repo).is_empty());
+}
+
+#[test]
+fn a_publish_of_another_build_at_the_same_commit_does_not_refuse_the_retry() {
+    let (repo, head) = released();
+    let mut scenario: Value = serde_json::from_str(
+        &std::fs::read_to_string(repo.fake_state().join("gh-scenario.json")).unwrap(),
+    )
+    .unwrap();
+    scenario["runs"].as_array_mut().unwrap().push(json!({
+        "databaseId": 505, "workflow": "release-publish.yml", "workflowName": "Release publish",
+        "headSha": head, "event": "workflow_dispatch", "status": "completed", "conclusion": "success",
+        "displayTitle": "Publish build 503", "url": "https://github.com/plasmite/plasmite/actions/runs/505"
+    }));
+    repo.gh_scenario(scenario);
+    let run = repo.xtask_with(&["publish", "--build-run-id", "504", "--live"], &[]);
+    run.success();
+    assert_eq!(
+        dispatches(&repo),
+        ["workflow run release-publish.yml -f build_run_id=504 -f allow_partial_release=false"]
+    );
 }

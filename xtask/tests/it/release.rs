@@ -399,7 +399,7 @@ fn gate_ci_fails_without_a_green_run() {
     let repo = one_gate_fails("ci", |repo| repo.gh_scenario(json!({"ci": "failure"})), &[]);
     let calls = repo.gh_calls();
     let head = repo.git(&["rev-parse", "HEAD"]);
-    assert!(calls.contains(&format!("run list --workflow ci.yml --commit {head} --json databaseId,headSha,event,status,conclusion,url")), "{calls:#?}");
+    assert!(calls.contains(&format!("run list --workflow ci.yml --commit {head} --json databaseId,headSha,event,status,conclusion,url,displayTitle")), "{calls:#?}");
 }
 
 #[test]
@@ -621,7 +621,7 @@ fn the_live_happy_path() {
     let publish = release_runs(&repo, "release-publish.yml")[0]["databaseId"]
         .as_u64()
         .unwrap();
-    let fields = "databaseId,headSha,event,status,conclusion,url";
+    let fields = "databaseId,headSha,event,status,conclusion,url,displayTitle";
     let log = repo.gh_log();
     let start = log
         .iter()
@@ -1194,4 +1194,79 @@ fn the_fake_ergo_is_as_strict_as_ergo_v6() {
             .stderr
             .contains("no .ergo directory found (run ergo init)")
     );
+}
+
+fn dispatch_calls(repo: &TempRepo) -> Vec<String> {
+    repo.gh_calls()
+        .into_iter()
+        .filter(|c| c.starts_with("workflow run"))
+        .collect()
+}
+
+fn the_build_id(repo: &TempRepo) -> u64 {
+    let builds = release_runs(repo, "release.yml");
+    assert_eq!(builds.len(), 1, "one build: {builds:#?}");
+    builds[0]["databaseId"].as_u64().unwrap()
+}
+
+fn dispatch_of(build: u64) -> String {
+    format!(
+        "workflow run release-publish.yml -f build_run_id={build} -f allow_partial_release=false"
+    )
+}
+
+#[test]
+fn a_publish_of_another_build_at_head_is_not_this_release() {
+    let repo = repo();
+    let head = repo.git(&["rev-parse", "HEAD"]);
+    // A rehearsal published another build at this very commit.
+    repo.gh_scenario(json!({"runs": [{
+        "databaseId": 700, "workflow": "release-publish.yml", "workflowName": "Release publish",
+        "headSha": head, "event": "workflow_dispatch", "status": "completed", "conclusion": "success",
+        "displayTitle": "Publish build 699", "url": "https://github.com/plasmite/plasmite/actions/runs/700"
+    }]}));
+    let run = repo.xtask_with(&["release", "v1.5.0", "--live"], &[]);
+    run.success();
+    let build = the_build_id(&repo);
+    assert_eq!(dispatch_calls(&repo), [dispatch_of(build)], "{}", run.all());
+    let done = last_run(&repo)["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["step"] == "done")
+        .cloned()
+        .unwrap();
+    assert_ne!(done["publish_run_id"], 700);
+    assert_eq!(done["build_run_id"], build);
+}
+
+#[test]
+fn a_main_that_moved_on_before_the_dispatch() {
+    let repo = repo();
+    // The dispatched run carries the default branch's head, not the tag's commit.
+    repo.gh_scenario(json!({"dispatch_head": "1111111111111111111111111111111111111111"}));
+    let run = repo.xtask_with(&["release", "v1.5.0", "--live"], &[]);
+    run.success();
+    let build = the_build_id(&repo);
+    assert_eq!(dispatch_calls(&repo), [dispatch_of(build)]);
+    assert_eq!(last_run(&repo)["outcome"], "released");
+    // A rerun recognises the publish run of its build: nothing is dispatched again.
+    let again = repo.xtask_with(&["release", "v1.5.0", "--live"], &[]);
+    again.success();
+    assert!(
+        again.stdout.contains("reusing publish run"),
+        "{}",
+        again.stdout
+    );
+    assert_eq!(dispatch_calls(&repo), [dispatch_of(build)]);
+    // So does the publish-only retry.
+    let id = build.to_string();
+    let retry = repo.xtask_with(&["publish", "--build-run-id", &id, "--live"], &[]);
+    retry.failure(1);
+    assert!(
+        retry.stderr.contains("was already published"),
+        "{}",
+        retry.stderr
+    );
+    assert_eq!(dispatch_calls(&repo), [dispatch_of(build)]);
 }
