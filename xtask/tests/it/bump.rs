@@ -345,21 +345,33 @@ fn sync_writes_the_primary_version_everywhere() {
 
 #[test]
 fn this_repository_bumps_cleanly() {
+    // Whatever version this repository is at: the test must pass on every
+    // release, not only the first.
     let repo = TempRepo::of_workspace();
+    let versions = repo.xtask(&["versions", "--json"]).success().json();
+    let current = semver::Version::parse(versions["version"].as_str().unwrap()).unwrap();
+    let next = semver::Version::new(current.major, current.minor + 1, 0);
+    let rc1 = format!("{next}-rc.1");
     let before = repo.snapshot();
-    repo.xtask(&["bump", "pre", "rc", "--dry-run"]).success();
+    repo.xtask(&["bump", &rc1, "--dry-run"]).success();
     assert_same_tree(&repo.snapshot(), &before);
+    repo.xtask(&["bump", &rc1]).success();
+    // A level moves on from there: rc.1 -> rc.2.
     repo.xtask(&["bump", "pre", "rc"]).success();
     let versions = repo.xtask(&["versions", "--json"]).success().json();
-    assert_eq!(versions["version"], "0.2.0-rc.1");
+    assert_eq!(versions["version"], format!("{next}-rc.2"));
+    let pep440 = format!(
+        "version = \"{}.{}.{}rc2\"",
+        next.major, next.minor, next.patch
+    );
     assert!(
         repo.read("bindings/python/pyproject.toml")
-            .contains("version = \"0.2.0rc1\"")
+            .contains(&pep440),
+        "{pep440}"
     );
-    assert!(
-        repo.read("CHANGELOG.md")
-            .contains("## [Unreleased]\n\n## [0.2.0-rc.1] - 2026-01-15\n")
-    );
+    assert!(repo.read("CHANGELOG.md").contains(&format!(
+        "## [Unreleased]\n\n## [{next}-rc.2] - 2026-01-15\n"
+    )));
     repo.xtask(&["verify"]).success();
     let changed = repo.git(&["diff", "--name-only"]);
     assert_eq!(

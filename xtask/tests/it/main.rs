@@ -10,6 +10,7 @@ mod changelog;
 mod delivery;
 mod drift;
 mod homebrew;
+mod lifecycle;
 mod matrix;
 mod publish;
 mod release;

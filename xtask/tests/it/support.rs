@@ -90,6 +90,25 @@ impl TempRepo {
         let repo = TempRepo::new(tree);
         repo.git(&["tag", "-a", "v1.4.2", "-m", "Release v1.4.2"]);
         repo.git(&["commit", "--quiet", "--allow-empty", "-m", "prepare 1.5.0"]);
+        repo.attach_origin();
+        repo
+    }
+
+    /// A fixture repository, edited by `edit` before its first commit, with
+    /// a bare `origin` (no tags) and the fake `gh` and `ergo`.
+    pub fn with_fresh_origin(tree: &str, edit: impl FnOnce(&Path)) -> TempRepo {
+        let repo = TempRepo::make(|dir| {
+            copy_tree(&fixtures().join(tree), dir);
+            edit(dir);
+        });
+        repo.attach_origin();
+        repo
+    }
+
+    /// Makes `<base>/origin.git`, pushes `main` and the tags to it, and
+    /// copies the fakes to `<base>/fakes`.
+    fn attach_origin(&self) {
+        let repo = self;
         let origin = repo.base().join("origin.git");
         let out = Command::new("git")
             .args(["init", "--quiet", "--bare", "--initial-branch=main"])
@@ -102,7 +121,6 @@ impl TempRepo {
         repo.git(&["branch", "--quiet", "--set-upstream-to=origin/main"]);
         copy_tree(&fixtures().join("fakes"), &repo.base().join("fakes"));
         std::fs::create_dir_all(repo.fake_state()).unwrap();
-        repo
     }
 
     /// The temporary directory holding the repository, `origin.git` and the fakes.
