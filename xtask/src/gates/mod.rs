@@ -136,7 +136,85 @@ impl Outcome {
 }
 
 /// The last lines of `text`, bounded and redacted.
+/// The excerpt of a gate's output for its report and blocker: the failing
+/// tests by name when the output names them (cargo's `failures:` list and
+/// `... FAILED` lines, unittest's `FAIL:`/`ERROR:` lines, node's `not ok`
+/// lines), then the last lines; otherwise the last lines alone.
 pub fn tail(text: &str) -> String {
+    let failing = failing_tests(text);
+    let last = last_lines(text);
+    if failing.is_empty() {
+        return last;
+    }
+    let shown: Vec<&str> = failing.iter().take(20).map(String::as_str).collect();
+    let more = failing.len().saturating_sub(shown.len());
+    let more = if more > 0 {
+        format!("\n  … and {more} more")
+    } else {
+        String::new()
+    };
+    let last: Vec<&str> = last.lines().rev().take(8).collect();
+    let last: Vec<&str> = last.into_iter().rev().collect();
+    redact(&format!(
+        "failing tests:\n  {}{more}\n…\n{}",
+        shown.join("\n  "),
+        last.join("\n")
+    ))
+}
+
+/// The names of the failing tests an output lists, in order, once each.
+pub fn failing_tests(text: &str) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    let mut push = |name: &str| {
+        let name = name.trim().to_string();
+        if !name.is_empty() && !names.contains(&name) {
+            names.push(name);
+        }
+    };
+    let mut in_failures = false;
+    for line in text.lines() {
+        let trimmed = line.trim();
+        if trimmed == "failures:" {
+            in_failures = true;
+            continue;
+        }
+        if in_failures {
+            // cargo's list: indented names, ended by a blank or `test result:` line.
+            if line.starts_with("    ") && !trimmed.contains(' ') {
+                push(trimmed);
+                continue;
+            }
+            if trimmed.is_empty() || trimmed.starts_with("test result:") {
+                in_failures = false;
+            }
+            if !trimmed.starts_with("----") {
+                continue;
+            }
+        }
+        if let Some(name) = trimmed
+            .strip_prefix("test ")
+            .and_then(|rest| rest.strip_suffix(" ... FAILED"))
+        {
+            push(name);
+        } else if let Some(rest) = trimmed
+            .strip_prefix("FAIL: ")
+            .or_else(|| trimmed.strip_prefix("ERROR: "))
+        {
+            push(rest);
+        } else if let Some(rest) = trimmed.strip_prefix("not ok ") {
+            // TAP: `not ok 3 - name # comment`.
+            let rest = rest
+                .trim_start_matches(|c: char| c.is_ascii_digit())
+                .trim_start();
+            let rest = rest.strip_prefix("- ").unwrap_or(rest);
+            push(rest.split(" # ").next().unwrap_or(rest));
+        }
+    }
+    names
+}
+
+/// The last lines of an output, at most `TAIL_LINES` and `TAIL_CHARS`.
+fn last_lines(text: &str) -> String {
     let lines: Vec<&str> = text.trim_end().lines().collect();
     let mut out = lines[lines.len().saturating_sub(TAIL_LINES)..].join("\n");
     if out.len() > TAIL_CHARS {
@@ -636,6 +714,29 @@ fn check_command(ctx: &Context<'_>, spec: &GateSpec) -> Outcome {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_excerpt_names_the_failing_tests() {
+        let cargo = "running 3 tests\ntest a::one ... ok\ntest a::two ... FAILED\n\nfailures:\n\n---- a::two stdout ----\nboom\n\nfailures:\n    a::two\n    b::three\n\ntest result: FAILED. 1 passed; 2 failed\n";
+        assert_eq!(failing_tests(cargo), ["a::two", "b::three"]);
+        let unittest = "..F.E\n======\nFAIL: test_x (tests.T.test_x)\n------\nERROR: test_y (tests.T.test_y)\nFAILED (failures=1, errors=1)\n";
+        assert_eq!(
+            failing_tests(unittest),
+            ["test_x (tests.T.test_x)", "test_y (tests.T.test_y)"]
+        );
+        let node = "TAP version 13\nok 1 - fine\nnot ok 2 - version comes from package.json\n  ---\n# fail 1\n";
+        assert_eq!(failing_tests(node), ["version comes from package.json"]);
+        // The names come first, even when another suite ran last.
+        let both = format!("{cargo}{}\nnode suite passed\n", "x\n".repeat(60));
+        let excerpt = tail(&both);
+        assert!(
+            excerpt.starts_with("failing tests:\n  a::two\n  b::three\n"),
+            "{excerpt}"
+        );
+        assert!(excerpt.ends_with("node suite passed"), "{excerpt}");
+        // Nothing named: the last lines.
+        assert_eq!(tail("a\nb\n"), "a\nb");
+    }
 
     #[test]
     fn the_trackers_store_does_not_make_the_tree_dirty() {
