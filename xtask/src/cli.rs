@@ -135,6 +135,10 @@ pub struct Delivery {
     /// How long each channel keeps retrying: 90s, 15m (default: [delivery].max_wait).
     #[arg(long, value_name = "DURATION")]
     pub max_wait: Option<String>,
+    /// Do not file a blocker in ergo for a channel that fails (for CI, which
+    /// has no tracker).
+    #[arg(long)]
+    pub no_blocker: bool,
     /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,

@@ -331,16 +331,15 @@ fn get_ok(
 }
 
 /// `cargo xtask delivery`.
-impl crate::cli::Delivery {
-    pub fn run(self, sh: &Shell, repo: &Repo) -> Result<bool> {
-        let opts = Options {
-            channels: self.channels.map(|c| parse_channels(&c)).transpose()?,
-            max_wait: self
-                .max_wait
+impl Options {
+    /// The options `--channels` and `--max-wait` give.
+    pub fn from_flags(channels: Option<Vec<String>>, max_wait: Option<String>) -> Result<Options> {
+        Ok(Options {
+            channels: channels.map(|c| parse_channels(&c)).transpose()?,
+            max_wait: max_wait
                 .map(|m| crate::fields::parse_duration(&m))
                 .transpose()?,
-        };
-        report(sh, repo, &self.tag, &opts, self.json)
+        })
     }
 }
 
@@ -359,13 +358,12 @@ fn parse_channels(names: &[String]) -> Result<Vec<Channel>> {
         .collect()
 }
 
-fn report(sh: &Shell, repo: &Repo, tag: &str, opts: &Options, as_json: bool) -> Result<bool> {
-    let version = crate::version::parse(tag)?;
-    let report = check(sh, repo, &version, opts)?;
+/// Prints the report, as JSON or text.
+pub fn print(report: &Report, as_json: bool) -> Result<()> {
     if as_json {
         crate::ui::document(&serde_json::to_string_pretty(&report.to_json())?);
     } else {
         crate::ui::text(&report.render());
     }
-    Ok(report.ok())
+    Ok(())
 }

@@ -109,11 +109,31 @@ pub fn from_run(
     }
 }
 
+/// The blocker for a step that stopped the release: a rejected push, a
+/// failed dispatch, a run that never appeared or never finished, …. The
+/// title names the step, not the error, so a rerun that fails the same way
+/// files no second blocker.
+pub fn from_failure(
+    tag: &str,
+    gate: &str,
+    summary: &str,
+    command: &str,
+    error: &str,
+    fix: &str,
+    evidence: &str,
+) -> Blocker {
+    Blocker {
+        gate: gate.to_string(),
+        title: redact(&title(tag, gate, summary)),
+        body: body(tag, gate, command, "n/a", error, fix, evidence),
+    }
+}
+
 /// The blocker for channels that do not serve the release after the publish.
 pub fn from_delivery(
     tag: &str,
     report: &crate::delivery::Report,
-    build_run: u64,
+    build_run: Option<u64>,
     evidence: &str,
 ) -> Blocker {
     let failed: Vec<&crate::delivery::Outcome> = report
@@ -127,7 +147,8 @@ pub fn from_delivery(
         .map(|o| format!("- {}: {}", o.channel.name(), o.reason))
         .collect();
     let fix = format!(
-        "find why in the publish run's jobs, then retry the publish only (`cargo xtask publish --build-run-id {build_run} --live`) and check again with `cargo xtask delivery {tag}`; never re-tag"
+        "find why in the publish run's jobs, close this blocker, then publish again (`cargo xtask publish --build-run-id {} --live`: it dispatches again while a channel does not serve the release) and check with `cargo xtask delivery {tag}`; never re-tag",
+        build_run.map_or("<ID of the build run>".to_string(), |id| id.to_string())
     );
     Blocker {
         gate: "delivery".to_string(),

@@ -8,6 +8,7 @@
 //! effect or, in a dry-run, prints it.
 
 pub mod blockers;
+pub mod deliver;
 pub mod evidence;
 pub mod pipeline;
 pub mod plan;
@@ -105,7 +106,7 @@ impl cli::Release {
             head: &head,
             changed: &changed,
         };
-        let (refusals, gates_time) = run_gates(&ctx, &exec, &mut evidence, ui)?;
+        let (refusals, open, gates_time) = run_gates(&ctx, &exec, &mut evidence, ui)?;
         let scratch = repo.root.join(SCRATCH);
         let pipeline = Pipeline {
             sh,
@@ -118,15 +119,18 @@ impl cli::Release {
             tags: &tags,
             head: &head,
             scratch: &scratch,
+            rerun: format!(
+                "cargo xtask release {tag}{}",
+                if self.live { " --live" } else { "" }
+            ),
         };
         let reached = match self.proceed(&exec, &pipeline, &refusals, &mut evidence) {
             Ok(reached) => reached,
             Err(err) => {
                 evidence.set("error", json!(format!("{err:#}")));
                 finish(&mut evidence, started, gates_time, "interrupted")?;
-                let rerun = if self.live { " --live" } else { "" };
                 return Err(err.context(format!(
-                    "the release of {tag} stopped; fix what is named above, then rerun `cargo xtask release {tag}{rerun}` to go on from where it is"
+                    "the release of {tag} stopped (the `next:` line above says how to go on)"
                 )));
             }
         };
@@ -136,6 +140,17 @@ impl cli::Release {
             _ => "blocked",
         };
         finish(&mut evidence, started, gates_time, outcome)?;
+        if !refusals.is_empty() {
+            let close = if open.is_empty() {
+                String::new()
+            } else {
+                format!(", close each ({})", open.join(", "))
+            };
+            ui.line(&format!(
+                "next: fix what the table above names{close}, then rerun `{}`",
+                pipeline.rerun
+            ));
+        }
         ui.line(&format!("evidence: {}", evidence.rel));
         if self.json {
             crate::ui::document(&serde_json::to_string_pretty(&evidence.current())?);
@@ -159,7 +174,7 @@ impl cli::Release {
                     "\nrefusing to release {tag}: {}",
                     refusals.join("; ")
                 ));
-                pipeline.ui.line(&format!("nothing was tagged, pushed or dispatched; fix the blockers, then rerun `cargo xtask release {tag}`"));
+                pipeline.ui.line("nothing was tagged, pushed or dispatched");
                 return Ok(None);
             }
             Guard::Clear => exec.announce(
@@ -210,13 +225,14 @@ pub fn open_evidence(repo: &Repo, tag: &str, command: &str, ui: Ui) -> Result<Ev
 }
 
 /// Runs every gate, then files a blocker for each that did not pass; what
-/// forbids a live release, and the time the gates took.
+/// forbids a live release, how to close the open blockers, and the time the
+/// gates took.
 fn run_gates(
     ctx: &gates::Context<'_>,
     exec: &Executor<'_>,
     evidence: &mut Evidence,
     ui: Ui,
-) -> Result<(Vec<String>, Duration)> {
+) -> Result<(Vec<String>, Vec<String>, Duration)> {
     let tag = ctx.tags[0].as_str();
     let outcomes = gates::run(ctx, &gates::all(&ctx.repo.config.release.gates), ui);
     let gates_time: Duration = outcomes.iter().map(|o| o.duration).sum();
@@ -252,7 +268,12 @@ fn run_gates(
         ));
     }
     refusals.extend(pipeline::filing_refusals(&filing));
-    Ok((refusals, gates_time))
+    let open = filing
+        .open
+        .iter()
+        .map(|(id, _, _)| format!("`ergo done {id}`"))
+        .collect();
+    Ok((refusals, open, gates_time))
 }
 
 /// Records the outcome and the timing (the xtask's own time is the total minus the gates').

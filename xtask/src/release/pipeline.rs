@@ -65,6 +65,8 @@ pub struct Pipeline<'a> {
     /// The commit released: HEAD for `release`; for `publish`, found on the remote.
     pub head: &'a str,
     pub scratch: &'a Path,
+    /// The command that goes on from where a stopped run left off.
+    pub rerun: String,
 }
 
 impl Pipeline<'_> {
@@ -72,7 +74,16 @@ impl Pipeline<'_> {
     pub fn run(&self, evidence: &mut Evidence) -> Result<Reached> {
         let mut earlier: Option<Vec<u64>> = None;
         for round in 0..12 {
-            let facts = self.gather(evidence, &mut earlier)?;
+            let facts = self.gather(evidence, &mut earlier).map_err(|err| {
+                let summary = "the release's tags and workflow runs could not be read";
+                self.fail(
+                    evidence,
+                    "state",
+                    summary,
+                    "git ls-remote; gh run list",
+                    err,
+                )
+            })?;
             let plan = plan::mechanics(&facts);
             // What the first look finds was left by an earlier run; later
             // rounds only see this run's own work.
@@ -82,6 +93,7 @@ impl Pipeline<'_> {
             }
             match &plan.outcome {
                 Outcome::Continue => {}
+                // The `tag` gate has filed this already.
                 Outcome::Conflict(message) => bail!(
                     "{message}: a tag is never moved; if that version is out, bump to the next one (`cargo xtask bump`)"
                 ),
@@ -98,24 +110,34 @@ impl Pipeline<'_> {
                     ));
                 }
                 Outcome::BuildFailed(run) => {
-                    let fix = format!(
-                        "fix the failed jobs, then `gh run rerun {} --failed` and rerun `cargo xtask release {} --live`",
-                        run.id, self.tag
+                    let first = format!(
+                        "fix the failed jobs, then rerun them: `gh run rerun {} --failed`",
+                        run.id
                     );
-                    self.run_failed(evidence, RunKind::Build, run, &fix)?;
+                    self.run_failed(evidence, RunKind::Build, run, &first, &self.rerun)?;
                     return Ok(Reached::Failed);
                 }
                 Outcome::PublishFailed { build_run, run } => {
-                    let fix = format!(
-                        "fix the failed jobs, then retry the publish only: `cargo xtask publish --build-run-id {build_run} --live`"
-                    );
-                    self.run_failed(evidence, RunKind::Publish, run, &fix)?;
+                    let retry = format!("cargo xtask publish --build-run-id {build_run} --live");
+                    self.run_failed(
+                        evidence,
+                        RunKind::Publish,
+                        run,
+                        "fix the failed jobs",
+                        &retry,
+                    )?;
                     return Ok(Reached::Failed);
                 }
             }
             let mut shown = false;
             for step in &plan.steps {
-                let progress = self.apply(step, evidence)?;
+                let progress = match self.apply(step, evidence) {
+                    Ok(progress) => progress,
+                    Err(err) => {
+                        let (gate, summary, command) = self.describe(step);
+                        return Err(self.fail(evidence, gate, &summary, &command, err));
+                    }
+                };
                 evidence.save()?;
                 match progress {
                     Progress::Next => {}
@@ -160,6 +182,16 @@ impl Pipeline<'_> {
         let earlier = earlier
             .get_or_insert_with(|| publish_runs.iter().map(|r| r.id).collect())
             .clone();
+        let undelivered = match self.entry {
+            Entry::Publish { build_run, .. } => {
+                let title = publish_title(build_run);
+                let published = publish_runs
+                    .iter()
+                    .any(|r| earlier.contains(&r.id) && r.display_title == title && r.succeeded());
+                if published { self.undelivered() } else { None }
+            }
+            Entry::Release => None,
+        };
         Ok(Facts {
             entry: self.entry.clone(),
             head,
@@ -174,7 +206,33 @@ impl Pipeline<'_> {
             publish_runs,
             earlier_publish_runs: earlier,
             dispatched_for: evidence.dispatched_for(),
+            undelivered,
         })
+    }
+
+    /// The channels that do not serve the release at one look (no waiting),
+    /// or `None` when delivery cannot be checked (no `[delivery]`).
+    fn undelivered(&self) -> Option<Vec<String>> {
+        self.repo.config.distribution.delivery.as_ref()?;
+        let once = crate::delivery::Options {
+            channels: None,
+            max_wait: Some(std::time::Duration::ZERO),
+        };
+        let report = crate::delivery::check(self.sh, self.repo, self.target, &once).ok()?;
+        let missing: Vec<String> = report
+            .outcomes
+            .iter()
+            .filter(|o| o.required && o.status == crate::delivery::Status::Fail)
+            .map(|o| o.channel.name().to_string())
+            .collect();
+        if !missing.is_empty() {
+            self.ui.line(&format!(
+                "    {} do not serve {} after its publish: publishing again",
+                missing.join(", "),
+                self.tag
+            ));
+        }
+        Some(missing)
     }
 
     /// The runs of `workflow`; a dry-run that cannot ask GitHub (no gh, no
@@ -236,6 +294,9 @@ impl Pipeline<'_> {
                     allow_partial: *allow_partial,
                 })?;
                 evidence.step(json!({"step": "dispatch", "workflow": settings.publish_workflow, "build_run_id": build_run, "allow_partial_release": allow_partial, "status": applied.status()}));
+                if *allow_partial && applied.done() {
+                    self.file_incident(evidence, build_run.unwrap_or_default());
+                }
                 Ok(progress(&applied))
             }
             Step::AwaitBuild { sha, run } => {
@@ -353,12 +414,121 @@ impl Pipeline<'_> {
         evidence.save()?;
         if !report.ok() {
             let build_run = evidence.last_build_run().unwrap_or_default();
-            let blocker = blockers::from_delivery(self.tag, &report, build_run, &evidence.rel);
+            let blocker =
+                blockers::from_delivery(self.tag, &report, Some(build_run), &evidence.rel);
             let filing = self.file_blocker(&blocker);
             evidence.set("blockers", filing.to_json());
             evidence.save()?;
+            self.ui.line(&format!(
+                "next: find why in the publish run's jobs, {}, then publish again: `cargo xtask publish --build-run-id {build_run} --live`",
+                close_hint(&filing, &blocker.title)
+            ));
         }
         Ok(report.ok())
+    }
+
+    /// What a step is, for the blocker of its failure: the gate, a stable
+    /// summary, and the command it runs.
+    fn describe(&self, step: &Step) -> (&'static str, String, String) {
+        let s = &self.repo.config.release;
+        match step {
+            Step::CreateTag { name, .. } => (
+                "tag",
+                format!("`git tag {name}` failed"),
+                format!("git tag -a {name}"),
+            ),
+            Step::PushTags { remote, tags } => (
+                "push",
+                format!("the push of {} to {remote} failed", tags.join(", ")),
+                format!("git push --atomic {remote} {}", tags.join(" ")),
+            ),
+            Step::AwaitBuild { sha, .. } => (
+                "build",
+                format!("no completed {} run of {}", s.build_workflow, short(sha)),
+                format!("gh run list --workflow {}", s.build_workflow),
+            ),
+            Step::Dispatch { build_run, .. } => (
+                "dispatch",
+                format!(
+                    "the dispatch of {} for build run {} failed",
+                    s.publish_workflow,
+                    build_run.map_or("?".to_string(), |id| id.to_string())
+                ),
+                format!("gh workflow run {}", s.publish_workflow),
+            ),
+            Step::AwaitPublish { build_run, .. } => (
+                "publish",
+                format!(
+                    "no completed {} run of build run {}",
+                    s.publish_workflow,
+                    build_run.map_or("?".to_string(), |id| id.to_string())
+                ),
+                format!("gh run list --workflow {}", s.publish_workflow),
+            ),
+            Step::CheckDelivery => (
+                "delivery",
+                "delivery could not be checked".to_string(),
+                format!("cargo xtask delivery {}", self.tag),
+            ),
+        }
+    }
+
+    /// A failure that stops the pipeline: files its blocker, says the next
+    /// step (fix, close the blocker, rerun), and hands the error back.
+    fn fail(
+        &self,
+        evidence: &mut Evidence,
+        gate: &str,
+        summary: &str,
+        command: &str,
+        err: anyhow::Error,
+    ) -> anyhow::Error {
+        let error = format!("{err:#}");
+        let fix = format!(
+            "fix what stopped it (the error above), close this blocker, then rerun `{}`; it goes on from where it stopped",
+            self.rerun
+        );
+        let blocker = blockers::from_failure(
+            self.tag,
+            gate,
+            summary,
+            command,
+            &error,
+            &fix,
+            &evidence.rel,
+        );
+        let filing = self.file_blocker(&blocker);
+        evidence.step(json!({"step": gate, "error": error, "blocker": filing.to_json()}));
+        // The error is what matters now; a report that cannot be saved says so later.
+        let _ = evidence.save();
+        self.ui.line(&format!(
+            "next: fix what stopped it (the error below), {}, then rerun `{}`",
+            close_hint(&filing, &blocker.title),
+            self.rerun
+        ));
+        err
+    }
+
+    /// A publish that may leave registries without the release is an
+    /// incident: it gets a blocker of its own, closed once every channel
+    /// serves the release.
+    fn file_incident(&self, evidence: &mut Evidence, build_run: u64) {
+        let retry = format!("cargo xtask publish --build-run-id {build_run} --live");
+        let fix = format!(
+            "check `cargo xtask delivery {}`; fix the channels that do not serve the release and publish them again (`{retry}`), or fix forward with a patch release; then close this blocker",
+            self.tag
+        );
+        let blocker = blockers::from_failure(
+            self.tag,
+            "publish",
+            &format!("a partial release was allowed for build run {build_run}"),
+            &format!("{retry} --allow-partial-release"),
+            "--allow-partial-release: the GitHub release may go out while some registries lack the version (an incident, RELEASING.md)",
+            &fix,
+            &evidence.rel,
+        );
+        let filing = self.file_blocker(&blocker);
+        evidence.step(json!({"step": "incident", "blocker": filing.to_json()}));
     }
 
     /// Files one blocker found by the pipeline, and says what happened.
@@ -380,8 +550,10 @@ impl Pipeline<'_> {
         evidence: &mut Evidence,
         kind: RunKind,
         run: &gh::Run,
-        fix: &str,
+        first: &str,
+        rerun: &str,
     ) -> Result<()> {
+        let fix = format!("{first}, close this blocker, then rerun `{rerun}`");
         let s = &self.repo.config.release;
         let (gate, workflow) = match kind {
             RunKind::Build => ("build", &s.build_workflow),
@@ -398,7 +570,7 @@ impl Pipeline<'_> {
                 job.name, job.conclusion, job.url
             ));
         }
-        let blocker = blockers::from_run(self.tag, gate, workflow, run, &jobs, fix, &evidence.rel);
+        let blocker = blockers::from_run(self.tag, gate, workflow, run, &jobs, &fix, &evidence.rel);
         let filing = self.file_blocker(&blocker);
         evidence.step(json!({
             "step": gate,
@@ -409,7 +581,10 @@ impl Pipeline<'_> {
         }));
         evidence.set("blockers", filing.to_json());
         evidence.save()?;
-        self.ui.line(&format!("next: {fix}"));
+        self.ui.line(&format!(
+            "next: {first}, {}, then rerun `{rerun}`",
+            close_hint(&filing, &blocker.title)
+        ));
         Ok(())
     }
 }
@@ -437,6 +612,21 @@ pub fn report_filing(ui: Ui, tag: &str, filing: &Filing) {
             ui.line(&format!("  {id} [{state}] {title}"));
         }
         ui.line("fix each, then close it: ergo done <ID>");
+    }
+}
+
+/// How to close the blocker titled `title`: `ergo done <ID>` when filed.
+pub fn close_hint(filing: &Filing, title: &str) -> String {
+    let id = filing
+        .filed
+        .iter()
+        .map(|(id, t)| (id, t))
+        .chain(filing.open.iter().map(|(id, t, _)| (id, t)))
+        .find(|(_, t)| *t == title)
+        .map(|(id, _)| id.clone());
+    match id {
+        Some(id) => format!("close its blocker (`ergo done {id}`)"),
+        None => "close its blocker in ergo if one was filed".to_string(),
     }
 }
 

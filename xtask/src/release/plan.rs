@@ -56,6 +56,9 @@ pub struct Facts {
     pub earlier_publish_runs: Vec<u64>,
     /// Build run IDs a publish was dispatched for by an earlier run (from the evidence).
     pub dispatched_for: Vec<u64>,
+    /// For a retry after a successful publish: the channels that do not
+    /// serve the release at one look (`None`: not checked).
+    pub undelivered: Option<Vec<String>>,
 }
 
 /// One step of the pipeline.
@@ -346,10 +349,19 @@ fn earlier_publish(facts: &Facts, publishes: &[&Run]) -> Option<Outcome> {
         .filter(|r| facts.earlier_publish_runs.contains(&r.id))
         .collect();
     if let Some(done) = earlier.iter().find(|r| r.succeeded()) {
-        return Some(Outcome::Refused(format!(
-            "{tag} was already published by {workflow} run {} ({}); a succeeded publish is never dispatched again. Next: cargo xtask delivery {tag}",
-            done.id, done.url
-        )));
+        return match &facts.undelivered {
+            // A channel is missing after all: publish again (every publish
+            // job treats "already published" as success).
+            Some(missing) if !missing.is_empty() => None,
+            Some(_) => Some(Outcome::Refused(format!(
+                "{tag} was already published by {workflow} run {} ({}) and every channel serves it; nothing to retry",
+                done.id, done.url
+            ))),
+            None => Some(Outcome::Refused(format!(
+                "{tag} was already published by {workflow} run {} ({}); a succeeded publish is never dispatched again while every channel serves it. Next: cargo xtask delivery {tag}",
+                done.id, done.url
+            ))),
+        };
     }
     let running = earlier.iter().find(|r| !r.completed())?;
     Some(Outcome::Refused(format!(
@@ -373,7 +385,11 @@ fn publish(
     // Every publish run seen before a dispatch: the next new one is ours.
     let known: Vec<u64> = facts.publish_runs.iter().map(|r| r.id).collect();
     if retry {
-        if let Some(refused) = earlier_publish(facts, &publishes) {
+        // Once this retry has a run of its own, the earlier ones have had their say.
+        let own = publishes
+            .iter()
+            .any(|r| !facts.earlier_publish_runs.contains(&r.id));
+        if let Some(refused) = earlier_publish(facts, &publishes).filter(|_| !own) {
             return Plan::stop(reused, refused);
         }
         publishes.retain(|r| !facts.earlier_publish_runs.contains(&r.id));
@@ -482,6 +498,7 @@ mod tests {
             publish_runs: Vec::new(),
             earlier_publish_runs: Vec::new(),
             dispatched_for: Vec::new(),
+            undelivered: None,
         }
     }
 
@@ -850,6 +867,26 @@ mod tests {
                 build_run: Some(7),
                 ..
             }
+        ));
+    }
+
+    #[test]
+    fn a_retry_publishes_again_while_a_channel_does_not_serve_the_release() {
+        let mut f = retry(7);
+        f.publish_runs = vec![run(8, "workflow_dispatch", "completed", "success")];
+        f.earlier_publish_runs = vec![8];
+        f.undelivered = Some(vec!["crates".into()]);
+        assert!(matches!(
+            mechanics(&f).steps[0],
+            Step::Dispatch {
+                build_run: Some(7),
+                ..
+            }
+        ));
+        f.undelivered = Some(Vec::new());
+        assert!(matches!(
+            mechanics(&f).outcome,
+            Outcome::Refused(m) if m.contains("every channel serves it")
         ));
     }
 }

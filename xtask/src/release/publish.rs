@@ -64,6 +64,15 @@ impl cli::Publish {
             tags: &tags[..1],
             head: "",
             scratch: &scratch,
+            rerun: format!(
+                "cargo xtask publish --build-run-id {id}{}{}",
+                if self.live { " --live" } else { "" },
+                if self.allow_partial_release {
+                    " --allow-partial-release"
+                } else {
+                    ""
+                }
+            ),
         };
         let result = match exec.guard(&refusals) {
             Guard::Stop => Err(anyhow::anyhow!(

@@ -13,6 +13,7 @@ mod homebrew;
 mod lifecycle;
 mod matrix;
 mod publish;
+mod recovery;
 mod release;
 mod tidy;
 mod verify;

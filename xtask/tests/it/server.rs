@@ -23,6 +23,12 @@ pub enum Answer {
     Hang,
     /// 404 for the first `misses` requests, then `then`: a version that shows up late.
     Late { misses: usize, then: Box<Answer> },
+    /// `then` once the file exists (a fake made it), `otherwise` before.
+    OnceFile {
+        file: PathBuf,
+        then: Box<Answer>,
+        otherwise: Box<Answer>,
+    },
 }
 
 pub struct Server {
@@ -116,6 +122,17 @@ fn serve(
         answer = match answer {
             Answer::Late { misses, then } if seen >= misses => *then,
             Answer::Late { .. } => Answer::Status(404),
+            Answer::OnceFile {
+                file,
+                then,
+                otherwise,
+            } => {
+                if file.exists() {
+                    *then
+                } else {
+                    *otherwise
+                }
+            }
             other => break respond(&mut stream, other, stop),
         };
     }
@@ -141,7 +158,7 @@ fn respond(stream: &mut TcpStream, answer: Answer, stop: &AtomicBool) {
             }
             return;
         }
-        Answer::Late { .. } => unreachable!("resolved by serve"),
+        Answer::Late { .. } | Answer::OnceFile { .. } => unreachable!("resolved by serve"),
     };
     let reason = if status == 200 { "OK" } else { "Not Found" };
     let head = format!(

@@ -225,13 +225,18 @@ impl TempRepo {
 
     /// Runs the fake ergo in the repository, as a person would (`ergo done <ID>`).
     pub fn ergo(&self, args: &[&str]) -> Run {
-        let out = Command::new(self.base().join("fakes/bin/ergo"))
+        self.fake("ergo", args)
+    }
+
+    /// Runs the fake `gh` or `ergo` in the repository, as a person would.
+    pub fn fake(&self, tool: &str, args: &[&str]) -> Run {
+        let out = Command::new(self.base().join("fakes/bin").join(tool))
             .args(args)
             .current_dir(&self.dir)
             .env("FAKE_DIR", self.fake_state())
             .stdin(std::process::Stdio::null())
             .output()
-            .expect("the fake ergo runs");
+            .expect("the fake runs");
         Run {
             code: out.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
