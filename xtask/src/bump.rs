@@ -15,7 +15,7 @@ use crate::effects::{Applied, Effect, Executor, FileEdit};
 use crate::survey::{Repo, SiteState, agreement};
 use crate::ui::Ui;
 use crate::version::Request;
-use crate::versions::{self, Target};
+use crate::versions::{self, Kind, Target};
 
 /// What a bump will do: the versions and each file's new contents.
 #[derive(Debug)]
@@ -137,6 +137,7 @@ fn execute(
     let ui = Ui { json: false };
     let files = plan.edits.len();
     let tag = repo.config.tag(&plan.target);
+    warn_empty_notes(states, plan, ui);
     let applied = exec.apply(&Effect::Write(plan.edits.clone()))?;
     if applied == Applied::Shown {
         ui.line(&format!(
@@ -183,4 +184,20 @@ fn execute(
         "next: review `git diff`, then commit: git commit -am \"Release {tag}\""
     ));
     Ok(true)
+}
+
+/// Warns when a changelog section the bump creates has no notes: they are
+/// written under `## [Unreleased]` before bumping, and a release needs them.
+fn warn_empty_notes(states: &[SiteState], plan: &Plan, ui: Ui) {
+    for state in states.iter().filter(|s| s.site.kind == Kind::Changelog) {
+        let Some(edit) = plan.edits.iter().find(|e| e.path == state.site.path) else {
+            continue;
+        };
+        if crate::changelog::notes(&edit.after, &edit.path, &plan.target).is_err() {
+            ui.warn(&format!(
+                "warning: the section `## [{}]` this bump writes into {} is empty: write the release notes under it (or under `## [Unreleased]` before bumping); the release's changelog gate and its GitHub release need them",
+                plan.target, edit.path
+            ));
+        }
+    }
 }

@@ -400,3 +400,26 @@ fn this_repository_bumps_cleanly() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn a_bump_warns_when_the_new_section_has_no_notes() {
+    let repo = lockstep();
+    // Notes under `## [Unreleased]`: no warning.
+    let run = repo.xtask(&["bump", "minor", "--dry-run"]);
+    run.success();
+    assert!(!run.stderr.contains("is empty"), "{}", run.stderr);
+    // No notes: the bump still goes ahead, and says what is missing.
+    let changelog = repo
+        .read("CHANGELOG.md")
+        .replace("### Fixed\n\n- A thing that was broken.\n\n", "");
+    repo.write("CHANGELOG.md", &changelog);
+    let run = repo.xtask(&["bump", "minor"]);
+    run.success();
+    assert!(
+        run.stderr.contains(
+            "warning: the section `## [1.5.0]` this bump writes into CHANGELOG.md is empty: write the release notes under it"
+        ),
+        "{}",
+        run.stderr
+    );
+}

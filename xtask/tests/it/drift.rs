@@ -148,3 +148,34 @@ fn a_publish_workflow_whose_runs_cannot_be_told_apart() {
         "{err}"
     );
 }
+
+#[test]
+fn the_runbook_and_the_skill_say_what_the_policy_says() {
+    let root = crate::support::workspace_root();
+    let read = |rel: &str| std::fs::read_to_string(root.join(rel)).unwrap();
+    let releasing = read("RELEASING.md");
+    let skill = read("skills/plasmite-release-manager/SKILL.md");
+    let references = root.join("skills/plasmite-release-manager/references");
+    for entry in std::fs::read_dir(references).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+        assert!(
+            releasing.contains(&format!(
+                "skills/plasmite-release-manager/references/{name}"
+            )),
+            "RELEASING.md does not list the skill's reference {name}"
+        );
+    }
+    assert!(releasing.contains("If this page and the skill disagree, follow the skill"));
+    // The publish-only retry as the policy states it, in both: what
+    // `cargo xtask publish` dispatches.
+    let retry = "gh workflow run release-publish.yml -f build_run_id=1234567890 -f allow_partial_release=false";
+    assert!(releasing.contains(retry), "RELEASING.md lacks `{retry}`");
+    assert!(skill.contains(retry), "SKILL.md lacks `{retry}`");
+    assert!(
+        !skill.contains("no manual\n`gh workflow run`")
+            && !skill.contains("no manual `gh workflow run`")
+    );
+    assert!(
+        skill.contains("under\n   `## [Unreleased]`") || skill.contains("under `## [Unreleased]`")
+    );
+}
