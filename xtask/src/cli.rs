@@ -4,11 +4,22 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-const EXIT_CODES: &str = "\
-Exit codes:
+/// The exit codes every command shares, as a literal for `concat!`.
+macro_rules! exit_codes {
+    () => {
+        "Exit codes:
   0  success
   1  a check failed, or a file or tool could not be used (the message says what to do)
-  2  usage error: an unknown command or flag, a malformed version, a bump that does not go up";
+  2  usage error: an unknown command or flag, a malformed version, a bump that does not go up"
+    };
+}
+
+/// A subcommand's `--help` epilogue: examples of real use, then the exit codes.
+macro_rules! examples {
+    ($($line:literal),+ $(,)?) => {
+        concat!("Examples:\n", $("  ", $line, "\n",)+ "\n", exit_codes!())
+    };
+}
 
 /// The release tool of plasmite.
 ///
@@ -16,7 +27,15 @@ Exit codes:
 /// dry-runs unless given `--live`. Commands that only edit files of the
 /// working tree (`bump`, `sync`, `homebrew`) write unless given `--dry-run`.
 #[derive(Debug, Parser)]
-#[command(name = "cargo xtask", bin_name = "cargo xtask", version, after_help = EXIT_CODES)]
+#[command(
+    name = "cargo xtask",
+    bin_name = "cargo xtask",
+    version,
+    after_help = concat!(
+        "Start with `cargo xtask verify`: it checks that every version site agrees,\nand says what to run next.\n\n",
+        exit_codes!()
+    )
+)]
 pub struct Cli {
     /// Act on the repository containing <DIR> instead of the current directory.
     #[arg(short = 'C', value_name = "DIR", global = true)]
@@ -43,7 +62,7 @@ pub enum Command {
 
 /// List every version site with the version found there.
 #[derive(Debug, Args)]
-#[command(after_help = EXIT_CODES)]
+#[command(after_help = examples!("cargo xtask versions", "cargo xtask versions --json"))]
 pub struct Versions {
     /// Print JSON instead of a table.
     #[arg(long)]
@@ -52,7 +71,7 @@ pub struct Versions {
 
 /// Offline consistency checks: sites agree, Cargo.lock, changelog, config.
 #[derive(Debug, Args)]
-#[command(after_help = EXIT_CODES)]
+#[command(after_help = examples!("cargo xtask verify", "cargo xtask verify --json", "cargo xtask verify --tag v0.2.0"))]
 pub struct Verify {
     /// Print JSON instead of text.
     #[arg(long)]
@@ -64,7 +83,7 @@ pub struct Verify {
 
 /// Move every version site to a new version, all or nothing.
 #[derive(Debug, Args)]
-#[command(after_help = EXIT_CODES)]
+#[command(after_help = examples!("cargo xtask bump minor --dry-run", "cargo xtask bump 0.2.0", "cargo xtask bump pre rc"))]
 pub struct Bump {
     /// X.Y.Z (or vX.Y.Z), major, minor, patch, `pre <label>` or release.
     #[arg(required = true, num_args = 1..=2, value_name = "VERSION|LEVEL")]
@@ -76,7 +95,7 @@ pub struct Bump {
 
 /// Write the primary site's version (the first in the config) to every site.
 #[derive(Debug, Args)]
-#[command(after_help = EXIT_CODES)]
+#[command(after_help = examples!("cargo xtask sync --dry-run", "cargo xtask sync"))]
 pub struct Sync {
     /// Print a diff of every file instead of writing.
     #[arg(long)]
@@ -85,12 +104,12 @@ pub struct Sync {
 
 /// Run every test of the repository: Rust, Python and Node.
 #[derive(Debug, Args)]
-#[command(after_help = EXIT_CODES)]
+#[command(after_help = examples!("cargo xtask test", "cargo xtask -C ../plasmite test"))]
 pub struct Test {}
 
 /// Print the release build matrix, from the config's [[target]]s.
 #[derive(Debug, Args)]
-#[command(after_help = EXIT_CODES)]
+#[command(after_help = examples!("cargo xtask matrix", "cargo xtask matrix --json"))]
 pub struct Matrix {
     /// Print `{"include": [...]}` on one line, for a workflow's `fromJSON`.
     #[arg(long)]
@@ -99,7 +118,7 @@ pub struct Matrix {
 
 /// Print the release notes of one version from the changelog.
 #[derive(Debug, Args)]
-#[command(after_help = EXIT_CODES)]
+#[command(after_help = examples!("cargo xtask changelog v0.2.0", "cargo xtask changelog 0.2.0 > notes.md"))]
 pub struct Changelog {
     /// X.Y.Z or vX.Y.Z.
     pub version: String,
@@ -107,7 +126,7 @@ pub struct Changelog {
 
 /// Point the Homebrew formula at a release: version, URLs and sha256s, all or nothing.
 #[derive(Debug, Args)]
-#[command(after_help = EXIT_CODES)]
+#[command(after_help = examples!("cargo xtask homebrew v0.2.0 --sha256sums sha256sums.txt --dry-run", "cargo xtask homebrew v0.2.0 --sha256sums sha256sums.txt --formula tap/Formula/plasmite.rb"))]
 pub struct Homebrew {
     /// The release tag, vX.Y.Z.
     pub tag: String,
@@ -124,7 +143,7 @@ pub struct Homebrew {
 
 /// Check that every channel (crates.io, npm, PyPI, Homebrew, GitHub) serves a release.
 #[derive(Debug, Args)]
-#[command(after_help = EXIT_CODES)]
+#[command(after_help = examples!("cargo xtask delivery v0.2.0", "cargo xtask delivery v0.2.0 --channels crates,npm --max-wait 15m", "cargo xtask delivery v0.2.0 --no-blocker --json"))]
 pub struct Delivery {
     /// The release tag, vX.Y.Z.
     pub tag: String,
@@ -146,7 +165,7 @@ pub struct Delivery {
 
 /// Check, then (with --live) tag, build and publish a release. Dry-run by default.
 #[derive(Debug, Args)]
-#[command(after_help = EXIT_CODES)]
+#[command(after_help = examples!("cargo xtask release v0.2.0", "cargo xtask release v0.2.0 --live", "cargo xtask release v0.2.0 --json --agent claude@ci-runner-3"))]
 pub struct Release {
     /// The version to release: vX.Y.Z (or X.Y.Z).
     #[arg(value_name = "vX.Y.Z")]
@@ -170,7 +189,7 @@ pub struct Release {
 /// Publish-only retry: the release pipeline entered at a successful build
 /// run. Dry-run by default; `--live` dispatches the publish workflow.
 #[derive(Debug, Args)]
-#[command(after_help = EXIT_CODES)]
+#[command(after_help = examples!("cargo xtask publish --build-run-id 1234567890", "cargo xtask publish --build-run-id 1234567890 --live"))]
 pub struct Publish {
     /// The databaseId of a successful run of the build workflow for the released tag.
     #[arg(long, value_name = "ID", required = true)]
@@ -185,4 +204,58 @@ pub struct Publish {
     /// Print the run's evidence record as JSON on stdout.
     #[arg(long)]
     pub json: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    /// The example lines of a help text: `  cargo xtask …` under `Examples:`.
+    fn examples(help: &str) -> Vec<String> {
+        help.split("Examples:\n")
+            .nth(1)
+            .unwrap_or("")
+            .lines()
+            .take_while(|l| !l.trim().is_empty())
+            .map(|l| l.trim().to_string())
+            .collect()
+    }
+
+    #[test]
+    fn every_subcommand_shows_examples_that_parse() {
+        let mut cli = Cli::command();
+        let top = cli.render_long_help().to_string();
+        assert!(top.contains("Start with `cargo xtask verify`"), "{top}");
+        cli.build();
+        for sub in cli.get_subcommands_mut().filter(|s| s.get_name() != "help") {
+            let name = sub.get_name().to_string();
+            let help = sub.render_long_help().to_string();
+            let lines = examples(&help);
+            assert!(
+                (1..=3).contains(&lines.len()),
+                "`cargo xtask {name} --help` shows {} examples",
+                lines.len()
+            );
+            assert!(
+                help.trim_end().ends_with("a bump that does not go up"),
+                "{help}"
+            );
+            for line in lines {
+                // A shell redirection is not the command's own.
+                let words: Vec<&str> = line
+                    .split(" > ")
+                    .next()
+                    .unwrap()
+                    .split_whitespace()
+                    .collect();
+                assert_eq!(words[..2], ["cargo", "xtask"], "{line}");
+                let argv = std::iter::once("cargo xtask").chain(words[2..].iter().copied());
+                if let Err(err) = Cli::try_parse_from(argv) {
+                    panic!("`{line}` from `cargo xtask {name} --help` does not parse: {err}");
+                }
+            }
+        }
+    }
 }
