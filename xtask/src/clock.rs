@@ -40,6 +40,11 @@ pub fn format_utc(secs: u64) -> String {
     )
 }
 
+/// Whole seconds, as a ticker counts them: `12s`, `2m05s`.
+pub fn human_secs(d: std::time::Duration) -> String {
+    human(std::time::Duration::from_secs(d.as_secs()))
+}
+
 /// How a duration appears in messages: `340ms`, `20s`, `1.5s`, `2m05s`.
 pub fn human(d: std::time::Duration) -> String {
     let ms = d.as_millis();

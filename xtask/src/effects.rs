@@ -206,7 +206,10 @@ impl<'a> Executor<'a> {
         }
         self.ui.line(&format!("    waiting for {what}"));
         let start = std::time::Instant::now();
-        match schedule.poll(First::Pause, check)? {
+        let ticker = crate::ui::Ticker::start(self.ui, "waiting");
+        let found = schedule.poll(First::Pause, check);
+        drop(ticker);
+        match found? {
             Some(found) => Ok(Some(found)),
             None => bail!(
                 "gave up waiting for {what} after {}",

@@ -42,13 +42,29 @@ pub fn error(text: &str) {
     err(&format!("error: {text}\n"));
 }
 
+/// Whether a ticker's line is on the terminal, to be cleared before the
+/// next line is written.
+static TICKER_SHOWN: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 /// Writes to stdout; a closed pipe (`| head`) is not an error to report.
 fn out(text: &str) {
-    let _ = std::io::stdout().lock().write_all(redact(text).as_bytes());
+    let _ = std::io::stdout()
+        .lock()
+        .write_all(redact(&after_ticker(text)).as_bytes());
 }
 
 fn err(text: &str) {
-    let _ = std::io::stderr().lock().write_all(redact(text).as_bytes());
+    let _ = std::io::stderr()
+        .lock()
+        .write_all(redact(&after_ticker(text)).as_bytes());
+}
+
+/// `text`, after clearing a ticker's line if one is shown.
+fn after_ticker(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.starts_with('\r') && TICKER_SHOWN.swap(false, std::sync::atomic::Ordering::SeqCst) {
+        return format!("\r{:<72}\r{text}", "").into();
+    }
+    text.into()
 }
 
 /// Text as it is, on stdout (a rendered report that ends its own lines).
@@ -59,4 +75,79 @@ pub fn text(text: &str) {
 /// A line for a person reading stderr (a problem list, a hint).
 pub fn note(text: &str) {
     err(&format!("{text}\n"));
+}
+
+/// How long something runs before its progress is shown.
+const QUIET_FOR: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// Whether progress may be redrawn in place: the stream is a terminal and
+/// `NO_COLOR` is not set. Otherwise output stays plain lines.
+fn live_terminal(json: bool) -> bool {
+    use std::io::IsTerminal;
+    let terminal = if json {
+        std::io::stderr().is_terminal()
+    } else {
+        std::io::stdout().is_terminal()
+    };
+    terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+/// The line a ticker draws: `  … clippy: running for 12s`, carriage return
+/// first, padded so that it covers the line before.
+pub fn ticker_line(what: &str, elapsed: std::time::Duration) -> String {
+    let text = format!(
+        "    … {what}: running for {}",
+        crate::clock::human_secs(elapsed)
+    );
+    format!("\r{text:<72}")
+}
+
+/// Shows, in place, that something is still running and for how long, once
+/// it has run for a few seconds; only on a terminal. Stopped when dropped.
+pub struct Ticker {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<bool>>,
+    json: bool,
+}
+
+impl Ticker {
+    pub fn start(ui: Ui, what: &str) -> Ticker {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        let stop = std::sync::Arc::new(AtomicBool::new(false));
+        let thread = live_terminal(ui.json).then(|| {
+            let (stop, what) = (stop.clone(), what.to_string());
+            std::thread::spawn(move || {
+                let start = std::time::Instant::now();
+                let mut drawn = false;
+                while !stop.load(Ordering::SeqCst) {
+                    std::thread::sleep(std::time::Duration::from_millis(100));
+                    let elapsed = start.elapsed();
+                    if elapsed >= QUIET_FOR && elapsed.subsec_millis() < 100 {
+                        ui.print(&ticker_line(&what, elapsed));
+                        TICKER_SHOWN.store(true, Ordering::SeqCst);
+                        drawn = true;
+                    }
+                }
+                drawn
+            })
+        });
+        Ticker {
+            stop,
+            thread,
+            json: ui.json,
+        }
+    }
+}
+
+impl Drop for Ticker {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        if let Some(thread) = self.thread.take()
+            && thread.join().unwrap_or(false)
+            && TICKER_SHOWN.swap(false, std::sync::atomic::Ordering::SeqCst)
+        {
+            // Clear the ticker's line for what comes next.
+            Ui { json: self.json }.print(&format!("\r{:<72}\r", ""));
+        }
+    }
 }

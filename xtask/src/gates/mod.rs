@@ -295,7 +295,9 @@ pub fn run(ctx: &Context<'_>, gates: &[Gate], ui: Ui) -> Vec<Outcome> {
         let name = gate.name();
         ui.line(&format!("==> {name}"));
         let start = Instant::now();
+        let ticker = crate::ui::Ticker::start(ui, &name);
         let mut outcome = check(ctx, gate);
+        drop(ticker);
         outcome.duration = start.elapsed();
         let status = match &outcome.status {
             Status::Skipped(reason) => format!("skipped ({reason})"),

@@ -1270,3 +1270,43 @@ fn a_main_that_moved_on_before_the_dispatch() {
     );
     assert_eq!(dispatch_calls(&repo), [dispatch_of(build)]);
 }
+
+#[test]
+fn a_long_gate_shows_its_progress_on_a_terminal_only() {
+    let repo = repo();
+    let config = repo.read("release/config.toml")
+        + "\n[[gate]]\nname = \"slow\"\ncommand = \"sleep 4\"\ntimeout = \"20s\"\n";
+    repo.write("release/config.toml", &config);
+    repo.commit_and_push("a slow gate");
+    let terminal = repo.xtask_on_terminal(&["release", "v1.5.0"], &[]);
+    assert!(
+        terminal.stdout.contains("\r    … slow: running for 3s"),
+        "{:?}",
+        terminal.stdout
+    );
+    // The ticker's line is cleared before the gate's result.
+    assert!(
+        terminal.stdout.contains("\r    passed ("),
+        "{:?}",
+        terminal.stdout
+    );
+    let no_color = repo.xtask_on_terminal(&["release", "v1.5.0"], &[("NO_COLOR", "1")]);
+    assert!(
+        no_color.stdout.contains("==> slow"),
+        "{:?}",
+        no_color.stdout
+    );
+    assert!(
+        !no_color.stdout.contains("running for"),
+        "{:?}",
+        no_color.stdout
+    );
+    assert!(!no_color.stdout.contains('\x1b'));
+    let plain = repo.xtask_with(&["release", "v1.5.0"], &[]);
+    plain.success();
+    assert!(
+        !plain.all().contains('\r') && !plain.all().contains('\x1b'),
+        "{:?}",
+        plain.all()
+    );
+}

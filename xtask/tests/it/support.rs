@@ -136,6 +136,36 @@ impl TempRepo {
     /// Runs the xtask with the fakes first on `PATH` (and no real gh or ergo
     /// on it), plus `env`.
     pub fn xtask_with(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
+        let mut command = self.command(env!("CARGO_BIN_EXE_xtask"), env);
+        command.args(args);
+        let out = command.output().expect("the xtask binary runs");
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    /// Runs the xtask as `xtask_with` does, on a terminal: `script` gives it
+    /// a pseudo-terminal and records what it drew (stdout and stderr alike).
+    pub fn xtask_on_terminal(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
+        let line: Vec<String> = std::iter::once(env!("CARGO_BIN_EXE_xtask"))
+            .chain(args.iter().copied())
+            .map(|w| format!("'{}'", w.replace('\'', r"'\''")))
+            .collect();
+        let mut command = self.command("script", env);
+        command.args(["-qec", &line.join(" "), "/dev/null"]);
+        let out = command.output().expect("script runs");
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    /// `program` in the repository with the fakes first on `PATH` (and no
+    /// real gh or ergo on it), the tests' fixed environment, plus `env`.
+    fn command(&self, program: &str, env: &[(&str, &str)]) -> Command {
         let first = [Some(self.base().join("fakes/bin")), python_dir()];
         let path = std::env::join_paths(
             first
@@ -144,9 +174,8 @@ impl TempRepo {
                 .chain(system_path().iter().cloned()),
         )
         .unwrap();
-        let mut command = Command::new(env!("CARGO_BIN_EXE_xtask"));
+        let mut command = Command::new(program);
         command
-            .args(args)
             .current_dir(&self.dir)
             .env("PATH", path)
             .env("FAKE_DIR", self.fake_state())
@@ -164,18 +193,14 @@ impl TempRepo {
             "PYPI_API_TOKEN",
             "FAIL_GATE",
             "SLOW_GATE",
+            "NO_COLOR",
         ] {
             command.env_remove(var);
         }
         for (k, v) in env {
             command.env(k, v);
         }
-        let out = command.output().expect("the xtask binary runs");
-        Run {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
+        command
     }
 
     /// Writes the fake gh's scenario.
