@@ -14,6 +14,7 @@ mod drift;
 mod effects;
 mod fields;
 mod gates;
+mod github;
 mod homebrew;
 mod matrix;
 mod problem;

@@ -101,6 +101,47 @@ impl Report {
     }
 
     /// One line per channel, then a verdict.
+    /// The channels in Markdown, for GitHub's step summary.
+    pub fn markdown(&self) -> String {
+        let rows: Vec<Vec<String>> = self
+            .outcomes
+            .iter()
+            .map(|o| {
+                vec![
+                    o.channel.name().to_string(),
+                    o.status.name().to_string(),
+                    o.reason.clone(),
+                ]
+            })
+            .collect();
+        format!(
+            "### Delivery of {}\n\n{}",
+            self.tag,
+            crate::github::table(&["channel", "status", "reason"], &rows)
+        )
+    }
+
+    /// One workflow command per required channel that fails (GitHub Actions only).
+    pub fn annotate(&self) {
+        for o in self
+            .outcomes
+            .iter()
+            .filter(|o| o.required && o.status == Status::Fail)
+        {
+            crate::github::annotate(
+                crate::github::Level::Error,
+                None,
+                None,
+                &format!(
+                    "{} does not serve {}: {}",
+                    o.channel.name(),
+                    self.tag,
+                    o.reason
+                ),
+            );
+        }
+    }
+
     pub fn render(&self) -> String {
         let mut out = format!("delivery of {}:\n", self.tag);
         for o in &self.outcomes {

@@ -354,6 +354,27 @@ pub fn table(outcomes: &[Outcome]) -> String {
     out
 }
 
+/// The summary table in Markdown, for GitHub's step summary.
+pub fn markdown(outcomes: &[Outcome]) -> String {
+    let rows: Vec<Vec<String>> = outcomes
+        .iter()
+        .map(|o| {
+            let next = match &o.status {
+                Status::Passed => "-".to_string(),
+                Status::Skipped(reason) => format!("- ({reason})"),
+                _ => o.fix.clone(),
+            };
+            vec![
+                o.name.clone(),
+                o.status.name().to_string(),
+                crate::clock::human(o.duration),
+                next,
+            ]
+        })
+        .collect();
+    crate::github::table(&["gate", "status", "time", "next action"], &rows)
+}
+
 fn check(ctx: &Context<'_>, gate: &Gate) -> Outcome {
     match gate {
         Gate::Tools => check_tools(),

@@ -20,6 +20,8 @@ impl cli::Delivery {
         let version = crate::version::parse(&self.tag)?;
         let report = delivery::check(sh, repo, &version, &opts)?;
         delivery::print(&report, self.json)?;
+        report.annotate();
+        crate::github::summarize(&report.markdown());
         if report.ok() || self.no_blocker {
             return Ok(report.ok());
         }

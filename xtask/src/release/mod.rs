@@ -140,6 +140,10 @@ impl cli::Release {
             _ => "blocked",
         };
         finish(&mut evidence, started, gates_time, outcome)?;
+        crate::github::summarize(&format!(
+            "**cargo xtask release {tag}** ({}): {outcome}\n\n",
+            exec.mode_name()
+        ));
         if !refusals.is_empty() {
             let close = if open.is_empty() {
                 String::new()
@@ -242,6 +246,25 @@ fn run_gates(
     );
     evidence.save()?;
     ui.line(&format!("\n{}", gates::table(&outcomes)));
+    for o in outcomes.iter().filter(|o| o.status.blocks()) {
+        crate::github::annotate(
+            crate::github::Level::Error,
+            None,
+            None,
+            &format!(
+                "gate {} {}: {} (next: {})",
+                o.name,
+                o.status.name(),
+                o.summary,
+                o.fix
+            ),
+        );
+    }
+    crate::github::summarize(&format!(
+        "### Gates of {tag} ({})\n\n{}\n",
+        exec.mode_name(),
+        gates::markdown(&outcomes)
+    ));
 
     // Blockers: filed in both modes, never twice.
     let found: Vec<Blocker> = outcomes

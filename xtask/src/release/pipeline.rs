@@ -410,6 +410,8 @@ impl Pipeline<'_> {
         for line in report.render().lines() {
             self.ui.line(&format!("    {line}"));
         }
+        report.annotate();
+        crate::github::summarize(&report.markdown());
         evidence.step(json!({"step": "delivery", "status": if report.ok() { "passed" } else { "failed" }, "report": report.to_json()}));
         evidence.save()?;
         if !report.ok() {
@@ -484,6 +486,12 @@ impl Pipeline<'_> {
         err: anyhow::Error,
     ) -> anyhow::Error {
         let error = format!("{err:#}");
+        crate::github::annotate(
+            crate::github::Level::Error,
+            None,
+            None,
+            &format!("{gate}: {summary}: {error}"),
+        );
         let fix = format!(
             "fix what stopped it (the error above), close this blocker, then rerun `{}`; it goes on from where it stopped",
             self.rerun
@@ -560,6 +568,21 @@ impl Pipeline<'_> {
             RunKind::Publish => ("publish", &s.publish_workflow),
         };
         let jobs = gh::failed_jobs(self.sh, run.id).unwrap_or_default();
+        crate::github::annotate(
+            crate::github::Level::Error,
+            None,
+            None,
+            &format!(
+                "{gate}: {workflow} run {} {} ({}); failed jobs: {}",
+                run.id,
+                run.conclusion,
+                run.url,
+                jobs.iter()
+                    .map(|j| j.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        );
         self.ui.line(&format!(
             "\n{workflow} run {} {}: {}",
             run.id, run.conclusion, run.url

@@ -39,7 +39,9 @@ impl cli::Publish {
             json!({"target": tag, "build_run_id": id, "allow_partial_release": self.allow_partial_release, "mode": exec.mode_name(), "time": crate::clock::now_utc()}),
         );
         if self.allow_partial_release {
-            ui.warn("warning: --allow-partial-release: the publish may leave some registries without this release; this is recorded in the evidence");
+            let warning = "--allow-partial-release: the publish may leave some registries without this release; this is recorded in the evidence";
+            ui.warn(&format!("warning: {warning}"));
+            crate::github::annotate(crate::github::Level::Warning, None, None, warning);
         }
         ui.line(&format!(
             "publish {tag} ({}) with build run {id}",
@@ -92,6 +94,13 @@ impl cli::Publish {
             evidence.set("error", json!(format!("{err:#}")));
         }
         finish(&mut evidence, started, Duration::ZERO, outcome)?;
+        crate::github::summarize(&format!(
+            "**cargo xtask publish --build-run-id {id}** ({}): {outcome}\n\n",
+            exec.mode_name()
+        ));
+        if let Err(err) = &result {
+            crate::github::annotate(crate::github::Level::Error, None, None, &format!("{err:#}"));
+        }
         if self.json {
             crate::ui::document(&serde_json::to_string_pretty(&evidence.current())?);
         }

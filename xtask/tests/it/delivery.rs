@@ -325,3 +325,41 @@ fn real_registries() {
         run.all()
     );
 }
+
+#[test]
+fn on_github_actions_a_failing_channel_is_an_annotation_and_a_summary() {
+    let server = Server::start(vec![(CRATES, Answer::Status(404))]);
+    let repo = repo(&server);
+    let summary = repo.dir.parent().unwrap().join("step-summary.md");
+    let run = xtask_env(
+        &repo.dir,
+        &[
+            "delivery",
+            "v1.4.2",
+            "--channels",
+            "crates",
+            "--max-wait",
+            "0s",
+            "--no-blocker",
+        ],
+        &[
+            ("GITHUB_ACTIONS", "true".as_ref()),
+            ("GITHUB_STEP_SUMMARY", summary.as_os_str()),
+        ],
+    );
+    run.failure(1);
+    let annotations: Vec<&str> = run.stdout.lines().filter(|l| l.starts_with("::")).collect();
+    assert_eq!(annotations.len(), 1, "{}", run.stdout);
+    assert!(
+        annotations[0].starts_with("::error::crates does not serve v1.4.2: "),
+        "{}",
+        annotations[0]
+    );
+    let text = std::fs::read_to_string(&summary).unwrap();
+    assert!(
+        text.starts_with("### Delivery of v1.4.2\n\n| channel | status | reason |\n| --- | --- | --- |\n| crates | fail | "),
+        "{text}"
+    );
+    // --no-blocker: nothing is filed, and ergo is not even asked.
+    assert!(!run.all().contains("blocker"), "{}", run.all());
+}

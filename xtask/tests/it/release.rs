@@ -1310,3 +1310,72 @@ fn a_long_gate_shows_its_progress_on_a_terminal_only() {
         plain.all()
     );
 }
+
+#[test]
+fn on_github_actions_a_failing_gate_is_an_annotation_and_a_summary() {
+    let repo = repo();
+    let summary = repo.base().join("step-summary.md");
+    let env = [
+        ("GITHUB_ACTIONS", "true"),
+        ("GITHUB_STEP_SUMMARY", summary.to_str().unwrap()),
+        ("FAIL_GATE", "clippy"),
+    ];
+    let run = repo.xtask_with(&["release", "v1.5.0"], &env);
+    run.failure(1);
+    let annotations: Vec<&str> = run.stdout.lines().filter(|l| l.starts_with("::")).collect();
+    assert_eq!(
+        annotations,
+        [
+            "::error::gate clippy failed: `sh -c 'test \"$FAIL_GATE\" != clippy'` failed with exit code 1 (next: run `sh -c 'test \"$FAIL_GATE\" != clippy'`, fix what it reports, commit, then rerun)"
+        ],
+        "{}",
+        run.stdout
+    );
+    let text = std::fs::read_to_string(&summary).unwrap();
+    assert!(text.starts_with("### Gates of v1.5.0 (dry-run)\n\n| gate | status | time | next action |\n| --- | --- | --- | --- |\n"), "{text}");
+    assert!(text.contains("| clippy | failed |"), "{text}");
+    assert!(
+        text.ends_with("**cargo xtask release v1.5.0** (dry-run): blocked\n\n"),
+        "{text}"
+    );
+    // Off elsewhere: no workflow command, no summary.
+    std::fs::remove_file(&summary).unwrap();
+    let plain = repo.xtask_with(&["release", "v1.5.0"], &[("FAIL_GATE", "clippy")]);
+    assert!(!plain.stdout.contains("::error"), "{}", plain.stdout);
+    assert!(!summary.exists());
+}
+
+#[test]
+fn the_delivery_command_files_a_blocker_unless_told_not_to() {
+    let server = Server::start(vec![(
+        CRATES_INDEX,
+        Answer::File("delivery/crates-index-fixture"),
+    )]);
+    let repo = repo();
+    with_delivery(&repo, &server);
+    let quiet = repo.xtask_with(
+        &["delivery", "v1.5.0", "--max-wait", "0s", "--no-blocker"],
+        &[],
+    );
+    quiet.failure(1);
+    assert!(tasks(&repo).is_empty());
+    let run = repo.xtask_with(&["delivery", "v1.5.0", "--max-wait", "0s"], &[]);
+    run.failure(1);
+    let titles: Vec<Value> = tasks(&repo).iter().map(|t| t["title"].clone()).collect();
+    assert_eq!(
+        titles,
+        [json!(
+            "[release-blocker][v1.5.0] delivery: crates do not serve v1.5.0"
+        )]
+    );
+    let id = tasks(&repo)[0]["id"].as_str().unwrap().to_string();
+    assert!(
+        run.stdout.contains(&format!("`ergo done {id}`")),
+        "{}",
+        run.stdout
+    );
+    // Again: the same blocker is not filed twice.
+    repo.xtask_with(&["delivery", "v1.5.0", "--max-wait", "0s"], &[])
+        .failure(1);
+    assert_eq!(tasks(&repo).len(), 1);
+}
