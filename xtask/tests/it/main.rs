@@ -2,6 +2,7 @@
 //!
 //! One test crate, so the binary and the helpers are built once.
 
+mod actions;
 mod server;
 mod support;
 
@@ -13,6 +14,7 @@ mod homebrew;
 mod matrix;
 mod publish;
 mod release;
+mod release_workflows;
 mod tidy;
 mod verify;
 mod workflows;
