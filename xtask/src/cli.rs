@@ -101,6 +101,11 @@ pub enum Command {
         /// How long each channel keeps retrying: 90s, 15m (default: [delivery].max_wait).
         #[arg(long, value_name = "DURATION")]
         max_wait: Option<String>,
+        /// A file the build made (a .crate, a wheel, an sdist): where crates.io
+        /// or PyPI already holds the version, its checksum must match, or the
+        /// channel is `mismatch`. Repeatable.
+        #[arg(long, value_name = "FILE")]
+        artifact: Vec<PathBuf>,
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,

@@ -17,6 +17,7 @@ mod matrix;
 mod publish;
 mod release;
 mod secrets;
+mod sha256;
 mod survey;
 mod test;
 mod tools;
@@ -84,11 +85,13 @@ fn run(cli: Cli) -> Result<bool> {
             tag,
             channels,
             max_wait,
+            artifact,
             json,
         } => {
             let opts = delivery::Options {
                 channels: channels.map(|c| parse_channels(&c)).transpose()?,
                 max_wait: max_wait.map(|m| config::parse_duration(&m)).transpose()?,
+                artifacts: artifact,
             };
             delivery::run(&sh, &Repo::open(root)?, &tag, &opts, json)
         }
