@@ -67,6 +67,7 @@ pub struct Job {
     pub errors: Vec<String>,
     pub notices: Vec<String>,
     pub runs_on: String,
+    pub seconds: f64,
 }
 
 /// One workflow run.
@@ -90,7 +91,7 @@ impl Run {
     pub fn results(&self) -> String {
         self.jobs
             .iter()
-            .map(|(id, j)| format!("{id}: {}\n", j.result))
+            .map(|(id, j)| format!("{id}: {} ({:.1}s)\n", j.result, j.seconds))
             .collect()
     }
 
@@ -419,7 +420,10 @@ impl World {
             for leg in &legs {
                 let mut ctx = ctx.clone();
                 ctx["matrix"] = leg.clone();
-                let ran = self.run_job(&doc, &job_id, job, ctx, &git_ref, &sha, id);
+                let started = Instant::now();
+                let mut ran = self.run_job(&doc, &job_id, job, ctx, &git_ref, &sha, id);
+                ran.seconds = started.elapsed().as_secs_f64();
+                combined.seconds += ran.seconds;
                 if leg.is_null() {
                     combined = ran;
                 } else {
