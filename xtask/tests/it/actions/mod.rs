@@ -43,7 +43,7 @@ pub const TAP: &str = "plasmite/homebrew-tap";
 
 /// A step that runs longer than this fails (a delivery check waiting for a
 /// channel that never comes, say), so no scenario can hang the suite.
-const STEP_TIMEOUT: Duration = Duration::from_secs(120);
+const STEP_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// What started a run.
 #[derive(Clone, Debug)]
@@ -669,6 +669,10 @@ impl World {
             .unwrap_or_default();
         let mut command = Command::new("bash");
         command.args(&args).arg(&files.script).current_dir(dir);
+        // Its own process group, so a timeout stops the step's children too
+        // (they hold its output pipes open).
+        #[cfg(unix)]
+        std::os::unix::process::CommandExt::process_group(&mut command, 0);
         for (k, _) in std::env::vars_os() {
             let k = k.to_string_lossy().into_owned();
             if k.starts_with("GITHUB_")
@@ -715,6 +719,8 @@ impl World {
                 break status.code();
             }
             if started.elapsed() > STEP_TIMEOUT {
+                let group = format!("-{}", child.id());
+                let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
                 let _ = child.kill();
                 let _ = child.wait();
                 break None;
