@@ -367,6 +367,10 @@ impl World {
         let jobs = doc["jobs"].as_object().unwrap();
         for job_id in order(jobs) {
             let job = &jobs[&job_id];
+            understood(&format!("{workflow}: job {job_id}"), job, JOB_KEYS);
+            for step in job["steps"].as_array().unwrap() {
+                understood(&format!("{workflow}: a step of {job_id}"), step, STEP_KEYS);
+            }
             let needs: Vec<String> = match &job["needs"] {
                 Value::String(s) => vec![s.clone()],
                 Value::Array(a) => a.iter().map(|n| n.as_str().unwrap().to_string()).collect(),
@@ -907,6 +911,44 @@ impl World {
     }
 }
 
+/// The job and step keys the harness implements; `timeout-minutes` and
+/// `fail-fast` change nothing for a run that passes.
+const JOB_KEYS: &[&str] = &[
+    "name",
+    "needs",
+    "if",
+    "runs-on",
+    "permissions",
+    "outputs",
+    "env",
+    "strategy",
+    "steps",
+    "defaults",
+    "timeout-minutes",
+];
+const STEP_KEYS: &[&str] = &[
+    "name",
+    "id",
+    "if",
+    "uses",
+    "with",
+    "run",
+    "env",
+    "shell",
+    "working-directory",
+];
+
+/// Panics on a key the harness does not implement (`continue-on-error`, say),
+/// so a workflow cannot pass here by using what it ignores.
+fn understood(what: &str, value: &Value, known: &[&str]) {
+    for key in value.as_object().unwrap().keys() {
+        assert!(
+            known.contains(&key.as_str()),
+            "{what} uses `{key}`, which the workflow harness does not implement: teach it (tests/it/actions/mod.rs)"
+        );
+    }
+}
+
 /// The step's files: its script, and GitHub's command files.
 struct StepFiles {
     script: PathBuf,
@@ -1069,4 +1111,26 @@ fn git(dir: &Path, args: &[&str]) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn reads_github_output_and_env_files() {
+    let text = "tag=v1.0.0\nnotes<<EOF\nline one\nline=two\nEOF\nempty=\n";
+    assert_eq!(
+        parse_commands(text),
+        [
+            ("tag".to_string(), "v1.0.0".to_string()),
+            ("notes".to_string(), "line one\nline=two".to_string()),
+            ("empty".to_string(), String::new()),
+        ]
+    );
+}
+
+#[test]
+fn orders_jobs_by_needs_and_matches_artifact_patterns() {
+    let jobs = json!({"c": {"needs": ["a", "b"]}, "b": {"needs": "a"}, "a": {}});
+    assert_eq!(order(jobs.as_object().unwrap()), ["a", "b", "c"]);
+    assert!(glob("cli-*", "cli-linux-x86_64"));
+    assert!(!glob("cli-*", "python-dist"));
+    assert!(glob("sha256sums", "sha256sums"));
 }
