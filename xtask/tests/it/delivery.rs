@@ -325,3 +325,111 @@ fn real_registries() {
         run.all()
     );
 }
+
+#[test]
+fn a_built_file_is_compared_with_the_registry_checksum() {
+    let registry = std::env::temp_dir().join(format!("xtask-it-registry-{}", std::process::id()));
+    let server = Server::directory(registry.clone());
+    let repo = repo(&server);
+    repo.write("fixture-1.4.2.crate", "the crate this build made");
+    let sum = {
+        let out = std::process::Command::new("sha256sum")
+            .arg(repo.path("fixture-1.4.2.crate"))
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout)
+            .split_whitespace()
+            .next()
+            .unwrap()
+            .to_string()
+    };
+    let index = registry.join("crates-index/fi/xt/fixture");
+    std::fs::create_dir_all(index.parent().unwrap()).unwrap();
+    let entry = |cksum: &str| {
+        format!(
+            "{{\"name\":\"fixture\",\"vers\":\"1.4.2\",\"cksum\":\"{cksum}\",\"yanked\":false}}\n"
+        )
+    };
+    let gh = FakeGh::new(&repo, &[]);
+    let args = [
+        "delivery",
+        "v1.4.2",
+        "--channels",
+        "crates",
+        "--artifact",
+        "fixture-1.4.2.crate",
+        "--max-wait",
+        "30s",
+    ];
+    std::fs::write(&index, entry(&sum)).unwrap();
+    let run = gh.run(&repo, &args);
+    run.success();
+    assert!(
+        line(&run, "crates").contains("with the checksum of fixture-1.4.2.crate"),
+        "{}",
+        run.all()
+    );
+
+    // Someone else's 1.4.2: a mismatch at once, without waiting for the maximum.
+    std::fs::write(&index, entry(&"ab".repeat(32))).unwrap();
+    let started = Instant::now();
+    let run = gh.run(&repo, &args);
+    run.failure(1);
+    assert!(started.elapsed() < Duration::from_secs(10), "no retries");
+    let crates = line(&run, "crates");
+    assert!(
+        crates.contains(" mismatch ") && crates.contains("(1 attempt,"),
+        "{}",
+        run.all()
+    );
+    assert!(
+        crates.contains(&"ab".repeat(32)) && crates.contains(&sum),
+        "{crates}"
+    );
+    let mut json_args = args.to_vec();
+    json_args.push("--json");
+    let json = gh.run(&repo, &json_args).failure(1).json();
+    assert_eq!(json["channels"][0]["status"], "mismatch");
+
+    // A file that is not there is an error that names it.
+    let run = gh.run(
+        &repo,
+        &[
+            "delivery",
+            "v1.4.2",
+            "--channels",
+            "crates",
+            "--artifact",
+            "gone.crate",
+        ],
+    );
+    run.failure(1);
+    assert!(
+        run.stderr.contains("cannot read the artifact gone.crate"),
+        "{}",
+        run.all()
+    );
+    let _ = std::fs::remove_dir_all(&registry);
+}
+
+#[test]
+fn a_pre_release_skips_homebrew() {
+    let server = Server::start(all_good());
+    let repo = repo(&server);
+    let gh = FakeGh::new(&repo, &[]);
+    let run = gh.run(
+        &repo,
+        &["delivery", "v1.5.0-rc.1", "--channels", "homebrew"],
+    );
+    run.success();
+    assert!(
+        line(&run, "homebrew").contains("skip  a pre-release is not published to the Homebrew tap"),
+        "{}",
+        run.all()
+    );
+    assert!(
+        !gh.log().contains("homebrew-tap"),
+        "the tap is not read: {}",
+        gh.log()
+    );
+}
