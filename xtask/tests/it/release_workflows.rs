@@ -186,6 +186,14 @@ fn first_release_v0_1_0_with_an_empty_tap_and_no_npm_package() {
     assert_eq!(publish.job("resolve").outputs["tag"], "v0.1.0");
     assert_eq!(publish.job("resolve").outputs["version"], "0.1.0");
     assert_eq!(
+        publish.job("resolve").outputs["source_sha"],
+        build.job("context").outputs["source_sha"]
+    );
+    // cargo publish runs at the root of the checkout of the built commit.
+    for call in world.calls_of("cargo", &["publish"]) {
+        assert_eq!(call["cwd"], ".");
+    }
+    assert_eq!(
         publish.job("preflight").outputs["npm_first_publish"],
         "true"
     );
@@ -217,11 +225,16 @@ fn first_release_v0_1_0_with_an_empty_tap_and_no_npm_package() {
         (twine[0]["user"].as_str(), twine[0]["token"].as_bool()),
         (Some("__token__"), Some(true))
     );
-    assert!(
-        calls
-            .iter()
-            .all(|c| c["job"] != "preflight" || c["tool"] != "cargo")
-    );
+    // The preflight asked npm about the package before any channel published.
+    let asked = calls
+        .iter()
+        .position(|c| c["job"] == "preflight" && argv(c) == ["view", "plasmite", "name"])
+        .expect("the preflight asks npm whether the package exists");
+    let first_publish = calls
+        .iter()
+        .position(|c| c["job"].as_str().unwrap().starts_with("publish-"))
+        .unwrap();
+    assert!(asked < first_publish);
 
     // What the registries and GitHub hold now.
     let index = world.registry("crates/pl/as/plasmite").unwrap();
