@@ -102,7 +102,7 @@ pub struct Sync {
     pub dry_run: bool,
 }
 
-/// Run every test of the repository: Rust, Python and Node.
+/// Run every test of the repository: Rust, Python, Node, and Go when it is installed.
 #[derive(Debug, Args)]
 #[command(after_help = examples!("cargo xtask test", "cargo xtask -C ../plasmite test"))]
 pub struct Test {}
@@ -154,6 +154,11 @@ pub struct Delivery {
     /// How long each channel keeps retrying: 90s, 15m (default: [delivery].max_wait).
     #[arg(long, value_name = "DURATION")]
     pub max_wait: Option<String>,
+    /// A file the build made (a .crate, a wheel, an sdist): where crates.io
+    /// or PyPI already holds the version, its checksum must match, or the
+    /// channel is `mismatch`. Repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub artifact: Vec<PathBuf>,
     /// Do not file a blocker in ergo for a channel that fails (for CI, which
     /// has no tracker).
     #[arg(long)]

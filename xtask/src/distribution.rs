@@ -53,15 +53,17 @@ pub enum Channel {
     Pypi,
     Homebrew,
     Github,
+    Go,
 }
 
 impl Channel {
-    pub const ALL: [Channel; 5] = [
+    pub const ALL: [Channel; 6] = [
         Channel::Crates,
         Channel::Npm,
         Channel::Pypi,
         Channel::Homebrew,
         Channel::Github,
+        Channel::Go,
     ];
 
     pub fn name(self) -> &'static str {
@@ -71,6 +73,7 @@ impl Channel {
             Channel::Pypi => "pypi",
             Channel::Homebrew => "homebrew",
             Channel::Github => "github",
+            Channel::Go => "go",
         }
     }
 
@@ -92,6 +95,8 @@ pub struct Delivery {
     pub crates_index: String,
     pub npm_registry: String,
     pub pypi_url: String,
+    /// The Go module proxy.
+    pub go_proxy: String,
     /// How long a channel keeps retrying before it fails.
     pub max_wait: Duration,
     /// The limit of one request (HTTP or `gh`).
@@ -234,6 +239,7 @@ fn delivery(table: &Table, has_homebrew: bool, errors: &mut Vec<String>) -> Opti
     let crates_index = url(&mut fields, "crates_index", "https://index.crates.io");
     let npm_registry = url(&mut fields, "npm_registry", "https://registry.npmjs.org");
     let pypi_url = url(&mut fields, "pypi", "https://pypi.org");
+    let go_proxy = url(&mut fields, "go_proxy", "https://proxy.golang.org");
     let duration = |fields: &mut Fields, key: &'static str, default: u64| match fields
         .string(key)
         .map(|text| parse_duration(&text))
@@ -257,7 +263,7 @@ fn delivery(table: &Table, has_homebrew: bool, errors: &mut Vec<String>) -> Opti
                 let channel = Channel::parse(name);
                 if channel.is_none() {
                     fields.error(format!(
-                        "delivery.channels names {name:?}; the channels are crates, npm, pypi, homebrew, github"
+                        "delivery.channels names {name:?}; the channels are crates, npm, pypi, homebrew, github, go"
                     ));
                 }
                 channel
@@ -273,6 +279,8 @@ fn delivery(table: &Table, has_homebrew: bool, errors: &mut Vec<String>) -> Opti
             Channel::Homebrew | Channel::Github => {
                 github_repo.is_none().then_some("delivery.github_repo")
             }
+            // The module comes from [release].go_module's go.mod, checked when probed.
+            Channel::Go => None,
         };
         if let Some(needs) = needs {
             fields.error(format!(
@@ -291,6 +299,7 @@ fn delivery(table: &Table, has_homebrew: bool, errors: &mut Vec<String>) -> Opti
         crates_index,
         npm_registry,
         pypi_url,
+        go_proxy,
         max_wait,
         request_timeout,
         backoff,

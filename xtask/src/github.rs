@@ -50,10 +50,11 @@ pub fn command(level: Level, file: Option<&str>, line: Option<usize>, message: &
     format!("::{name}{properties}::{}", escape_data(message))
 }
 
-/// Prints one problem as a workflow command, on GitHub Actions only.
+/// Prints one problem as a workflow command, on GitHub Actions only. It goes
+/// to stderr, which the runner reads too: stdout may carry a JSON document.
 pub fn annotate(level: Level, file: Option<&str>, line: Option<usize>, message: &str) {
     if active() {
-        crate::ui::document(&command(level, file, line, message));
+        crate::ui::note(&command(level, file, line, message));
     }
 }
 

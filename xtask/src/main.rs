@@ -21,6 +21,7 @@ mod problem;
 mod release;
 mod schedule;
 mod secrets;
+mod sha256;
 mod survey;
 mod test;
 mod tools;

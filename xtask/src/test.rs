@@ -1,4 +1,5 @@
-//! `cargo xtask test`: every test of the repository (Rust, Python, Node).
+//! `cargo xtask test`: every test of the repository (Rust, Python, Node, and
+//! Go when it is installed).
 
 use anyhow::{Result, bail};
 use xshell::Shell;
@@ -39,21 +40,27 @@ fn run_all(sh: &Shell) -> Result<bool> {
     let results = suite::run_all(sh)?;
     crate::ui::document("\n==> summary");
     for r in &results {
-        crate::ui::document(&format!(
-            "{:8} {:6} {:.1}s",
-            r.name,
-            if r.passed { "passed" } else { "FAILED" },
-            r.seconds
-        ));
+        let status = match (&r.skipped, r.passed) {
+            (Some(why), _) => format!("skipped ({why})"),
+            (None, true) => "passed".to_string(),
+            (None, false) => "FAILED".to_string(),
+        };
+        crate::ui::document(&format!("{:8} {status:6} {:.1}s", r.name, r.seconds));
     }
     let failed: Vec<&str> = results
         .iter()
         .filter(|r| !r.passed)
         .map(|r| r.name)
         .collect();
+    let skipped = results.iter().filter(|r| r.skipped.is_some()).count();
+    let skipped = if skipped > 0 {
+        format!(", {skipped} skipped")
+    } else {
+        String::new()
+    };
     crate::ui::document(&format!(
-        "suites: {} passed, {} failed",
-        results.len() - failed.len(),
+        "suites: {} passed, {} failed{skipped}",
+        results.len() - failed.len() - results.iter().filter(|r| r.skipped.is_some()).count(),
         failed.len()
     ));
     if !failed.is_empty() {

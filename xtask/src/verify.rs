@@ -194,16 +194,28 @@ fn workspace_packages(root: &Path) -> Vec<(String, String, String)> {
     packages
 }
 
-/// Prints problems (or a success line) in text or JSON; true when there are none.
-pub fn report(problems: &[Problem], version: Option<String>, as_json: bool) -> Result<bool> {
+/// Prints problems (or a success line) in text or JSON, and warnings (which
+/// do not fail); true when there are no problems.
+pub fn report(
+    problems: &[Problem],
+    warnings: &[String],
+    version: Option<String>,
+    as_json: bool,
+) -> Result<bool> {
     if as_json {
         let doc = json!({
             "ok": problems.is_empty(),
             "version": version,
             "problems": problems.iter().map(Problem::to_json).collect::<Vec<_>>(),
+            "warnings": warnings,
         });
         crate::ui::document(&serde_json::to_string_pretty(&doc)?);
-    } else if problems.is_empty() {
+        return Ok(problems.is_empty());
+    }
+    for warning in warnings {
+        crate::ui::note(&format!("warning: {warning}"));
+    }
+    if problems.is_empty() {
         crate::ui::document(&format!(
             "verify: ok, every version site holds {}",
             version.unwrap_or_default()
@@ -235,7 +247,7 @@ fn check(repo: &Result<Repo>, as_json: bool, tag: Option<&str>) -> Result<bool> 
                 format!("{err:#}"),
                 "fix the release config; every key is described in docs/config.md",
             );
-            return report(&[problem], None, as_json);
+            return report(&[problem], &[], None, as_json);
         }
     };
     let states = repo.survey();
@@ -245,7 +257,76 @@ fn check(repo: &Result<Repo>, as_json: bool, tag: Option<&str>) -> Result<bool> 
         problems.extend(tag_problem(&repo, tag, version));
     }
     problems.extend(crate::drift::problems(&repo.root, &drift_facts(&repo)));
-    report(&problems, agreed.map(|v| v.to_string()), as_json)
+    problems.extend(tag_filter_problem(&repo));
+    let warnings = runner_warnings(&repo.config.distribution.targets);
+    report(&problems, &warnings, agreed.map(|v| v.to_string()), as_json)
+}
+
+/// Runner labels GitHub has retired, with the date: a job that asks for one
+/// waits for a runner that never comes, and with `fail-fast` nothing publishes.
+pub const RETIRED_RUNNERS: &[(&str, &str)] = &[
+    ("macos-13", "2025-12-04"),
+    ("macos-12", "2024-12-03"),
+    ("macos-11", "2024-06-28"),
+    ("macos-10.15", "2022-08-30"),
+    ("ubuntu-20.04", "2025-04-15"),
+    ("ubuntu-18.04", "2023-04-03"),
+    ("windows-2019", "2025-06-30"),
+];
+
+/// A warning for each `[[target]]` whose runner GitHub has retired.
+fn runner_warnings(targets: &[crate::distribution::Target]) -> Vec<String> {
+    targets
+        .iter()
+        .filter_map(|t| {
+            let (_, date) = RETIRED_RUNNERS.iter().find(|(label, _)| *label == t.runner)?;
+            Some(format!(
+                "{}: [[target]] {} runs on {}, which GitHub retired on {date}: its build would wait forever; pick a supported runner (https://github.com/actions/runner-images)",
+                crate::config::PATH,
+                t.triple,
+                t.runner
+            ))
+        })
+        .collect()
+}
+
+/// The build workflow's `push` tag filter must match the tags `tag_format` makes.
+fn tag_filter_problem(repo: &Repo) -> Option<Problem> {
+    let rel = format!(".github/workflows/{}", repo.config.release.build_workflow);
+    let text = std::fs::read_to_string(repo.root.join(&rel)).ok()?;
+    let filters = crate::drift::workflows::push_tags(&text)?;
+    let samples =
+        ["1.2.3", "1.2.3-rc.1"].map(|v| repo.config.tag(&semver::Version::parse(v).unwrap()));
+    let unmatched: Vec<&String> = samples
+        .iter()
+        .filter(|tag| {
+            !filters
+                .iter()
+                .any(|f| crate::drift::workflows::filter_matches(f, tag))
+        })
+        .collect();
+    if unmatched.is_empty() {
+        return None;
+    }
+    let mut problem = Problem::new(
+        "workflows",
+        rel,
+        format!(
+            "the push tag filter {filters:?} does not match {}, a tag of tag_format = {:?}: pushing a release tag would build nothing",
+            unmatched
+                .iter()
+                .map(|t| t.as_str())
+                .collect::<Vec<_>>()
+                .join(" or "),
+            repo.config.tag_format
+        ),
+        format!(
+            "make `on.push.tags` match tag_format in {} (for \"v{{version}}\": tags: [\"v*\"])",
+            crate::config::PATH
+        ),
+    );
+    problem.found = Some(filters.join(", "));
+    Some(problem)
 }
 
 /// What the tool says, for the drift checks to hold the documents to.

@@ -1,9 +1,12 @@
-//! crates.io: the crate's sparse index entry lists the version (and it is not yanked).
+//! crates.io: the crate's sparse index entry lists the version (and it is not
+//! yanked); with a built `.crate`, the entry's `cksum` is that file's sha256.
 
 use std::time::Duration;
 
 use semver::Version;
 use xshell::Shell;
+
+use super::{Built, Miss};
 
 /// The sparse index path of a crate: `1/a`, `2/ab`, `3/a/abc`, `se/rd/serde`.
 pub fn index_path(name: &str) -> String {
@@ -48,13 +51,41 @@ pub fn probe(
     index: &str,
     name: &str,
     version: &Version,
+    built: &[Built],
     timeout: Duration,
-) -> Result<String, String> {
+) -> Result<String, Miss> {
     let url = format!("{index}/{}", index_path(name));
     let body = super::get_ok(sh, &url, None, timeout, || {
         format!("crate {name} is not in the sparse index")
     })?;
-    find(&body, name, version)
+    let found = find(&body, name, version)?;
+    match built.iter().find(|b| b.name.ends_with(".crate")) {
+        None => Ok(found),
+        Some(crate_file) => compare(&body, name, version, crate_file),
+    }
+}
+
+/// The index entry's `cksum` of `version` must be the built `.crate`'s sha256.
+pub fn compare(entry: &str, name: &str, version: &Version, built: &Built) -> Result<String, Miss> {
+    let wanted = version.to_string();
+    let cksum = entry
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .find(|doc| doc["vers"] == wanted.as_str())
+        .and_then(|doc| doc["cksum"].as_str().map(String::from))
+        .unwrap_or_default();
+    if cksum == built.sha256 {
+        return Ok(format!(
+            "{name} {wanted} is in the crates.io index, with the checksum of {}",
+            built.name
+        ));
+    }
+    Err(Miss::Differs(format!(
+        "crates.io's {name} {wanted} has checksum {}, but this build's {} has {}: it is not this release; publish under another version (or crate name), never over it",
+        if cksum.is_empty() { "(none)" } else { &cksum },
+        built.name,
+        built.sha256
+    )))
 }
 
 #[cfg(test)]
@@ -78,5 +109,24 @@ mod tests {
         assert!(find(&yanked, "x", &v).unwrap_err().contains("yanked"));
         let old = find("{\"vers\":\"1.0.0\"}\n", "x", &v).unwrap_err();
         assert!(old.contains("lists up to 1.0.0"), "{old}");
+    }
+
+    #[test]
+    fn compares_the_checksum_of_the_version() {
+        let v = Version::parse("1.0.1").unwrap();
+        let entry =
+            "{\"vers\":\"1.0.0\",\"cksum\":\"aa\"}\n{\"vers\":\"1.0.1\",\"cksum\":\"bb\"}\n";
+        let built = |sha: &str| Built {
+            name: "x-1.0.1.crate".into(),
+            sha256: sha.into(),
+        };
+        assert!(compare(entry, "x", &v, &built("bb")).is_ok());
+        let Err(Miss::Differs(why)) = compare(entry, "x", &v, &built("aa")) else {
+            panic!("another checksum is a mismatch");
+        };
+        assert!(
+            why.contains("has checksum bb") && why.contains("has aa"),
+            "{why}"
+        );
     }
 }

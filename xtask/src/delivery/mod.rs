@@ -3,9 +3,13 @@
 //! Each channel is probed on its own thread and retried with backoff until
 //! `max_wait`, since registries take a while to show a new version; every
 //! request has a timeout. Probes only read: nothing here changes anything.
+//! With `--artifact`, crates.io and PyPI must also hold those very files
+//! (same sha256): a version someone else published is a `mismatch`, at once.
+//! A pre-release never goes to the Homebrew tap, so that channel is skipped.
 
 mod crates;
 mod github;
+mod go;
 mod homebrew;
 mod npm;
 mod pypi;
@@ -31,6 +35,30 @@ pub struct Options {
     pub channels: Option<Vec<Channel>>,
     /// Overrides `[delivery].max_wait`.
     pub max_wait: Option<Duration>,
+    /// Files the build made, compared with the registries' checksums.
+    pub artifacts: Vec<PathBuf>,
+}
+
+/// A file the build made: its name and sha256.
+#[derive(Debug, Clone)]
+pub struct Built {
+    pub name: String,
+    pub sha256: String,
+}
+
+/// Why a probe did not pass.
+#[derive(Debug, Clone)]
+pub enum Miss {
+    /// Not (yet) there: retried until the maximum wait.
+    NotYet(String),
+    /// There, but not what the build made: never retried.
+    Differs(String),
+}
+
+impl From<String> for Miss {
+    fn from(reason: String) -> Miss {
+        Miss::NotYet(reason)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,6 +66,8 @@ pub enum Status {
     Pass,
     Fail,
     Skip,
+    /// The registry holds the version, but other files than the build made.
+    Mismatch,
 }
 
 impl Status {
@@ -46,6 +76,7 @@ impl Status {
             Status::Pass => "pass",
             Status::Fail => "fail",
             Status::Skip => "skip",
+            Status::Mismatch => "mismatch",
         }
     }
 }
@@ -69,12 +100,12 @@ pub struct Report {
 }
 
 impl Report {
-    /// True when no required channel failed.
+    /// True when no required channel failed (or holds other files).
     pub fn ok(&self) -> bool {
         !self
             .outcomes
             .iter()
-            .any(|o| o.required && o.status == Status::Fail)
+            .any(|o| o.required && matches!(o.status, Status::Fail | Status::Mismatch))
     }
 
     pub fn to_json(&self) -> serde_json::Value {
@@ -164,7 +195,7 @@ impl Report {
         let failed: Vec<&str> = self
             .outcomes
             .iter()
-            .filter(|o| o.required && o.status == Status::Fail)
+            .filter(|o| o.required && matches!(o.status, Status::Fail | Status::Mismatch))
             .map(|o| o.channel.name())
             .collect();
         if failed.is_empty() {
@@ -191,6 +222,9 @@ struct Probe<'a> {
     dist: &'a Distribution,
     version: &'a Version,
     tag: &'a str,
+    built: &'a [Built],
+    /// `[release].go_module`: the Go binding's folder.
+    go_module: Option<&'a str>,
 }
 
 /// Checks every channel for `version`, as `cargo xtask release --live` does last.
@@ -209,12 +243,33 @@ pub fn check(sh: &Shell, repo: &Repo, version: &Version, opts: &Options) -> Resu
         .unwrap_or_else(|| delivery.channels.clone());
     let max_wait = opts.max_wait.unwrap_or(delivery.max_wait);
     let root: PathBuf = sh.current_dir();
+    let built = opts
+        .artifacts
+        .iter()
+        .map(|path| {
+            let bytes = std::fs::read(root.join(path)).map_err(|e| {
+                anyhow::anyhow!(
+                    "cannot read the artifact {}: {e}; pass a file the build made",
+                    path.display()
+                )
+            })?;
+            Ok(Built {
+                name: path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default(),
+                sha256: crate::sha256::hex(&bytes),
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
     let probe = Probe {
         root: &root,
         delivery,
         dist,
         version,
         tag: &tag,
+        built: &built,
+        go_module: repo.config.release.go_module.as_deref(),
     };
     let outcomes = std::thread::scope(|scope| {
         let handles: Vec<_> = Channel::ALL
@@ -223,6 +278,16 @@ pub fn check(sh: &Shell, repo: &Repo, version: &Version, opts: &Options) -> Resu
                 let probe = &probe;
                 let required = requested.contains(&channel);
                 scope.spawn(move || {
+                    if channel == Channel::Homebrew && !probe.version.pre.is_empty() {
+                        return Outcome {
+                            channel,
+                            status: Status::Skip,
+                            required: false,
+                            reason: "a pre-release is not published to the Homebrew tap (its formula stays on the stable release)".into(),
+                            attempts: 0,
+                            elapsed: Duration::ZERO,
+                        };
+                    }
                     if !required {
                         return Outcome {
                             channel,
@@ -254,7 +319,7 @@ fn poll(
     channel: Channel,
     delivery: &Delivery,
     max_wait: Duration,
-    mut attempt: impl FnMut() -> Result<String, String>,
+    mut attempt: impl FnMut() -> Result<String, Miss>,
 ) -> Outcome {
     let schedule = Schedule {
         interval: delivery.backoff,
@@ -265,13 +330,22 @@ fn poll(
     let start = Instant::now();
     let mut attempts = 0;
     let mut last = String::new();
-    let passed = schedule.poll(First::Look, || {
+    let found = schedule.poll(First::Look, || {
         attempts += 1;
-        Ok::<_, std::convert::Infallible>(attempt().map_err(|reason| last = reason).ok())
+        match attempt() {
+            Ok(reason) => Ok(Some(reason)),
+            // There, but not what the build made: never retried.
+            Err(Miss::Differs(reason)) => Err(reason),
+            Err(Miss::NotYet(reason)) => {
+                last = reason;
+                Ok(None)
+            }
+        }
     });
-    let (status, reason) = match passed {
+    let (status, reason) = match found {
         Ok(Some(reason)) => (Status::Pass, reason),
-        _ => (
+        Err(reason) => (Status::Mismatch, reason),
+        Ok(None) => (
             Status::Fail,
             format!("{last}; gave up (max wait {})", human(max_wait)),
         ),
@@ -287,7 +361,7 @@ fn poll(
 }
 
 impl Probe<'_> {
-    fn run(&self, channel: Channel) -> Result<String, String> {
+    fn run(&self, channel: Channel) -> Result<String, Miss> {
         let sh = Shell::new().map_err(|e| e.to_string())?;
         sh.change_dir(self.root);
         let missing = |key: &str| {
@@ -300,21 +374,41 @@ impl Probe<'_> {
         match channel {
             Channel::Crates => {
                 let name = d.crate_name.as_deref().ok_or_else(|| missing("crate"))?;
-                crates::probe(&sh, &d.crates_index, name, self.version, d.request_timeout)
+                crates::probe(
+                    &sh,
+                    &d.crates_index,
+                    name,
+                    self.version,
+                    self.built,
+                    d.request_timeout,
+                )
             }
             Channel::Npm => {
                 let name = d
                     .npm_package
                     .as_deref()
                     .ok_or_else(|| missing("npm_package"))?;
-                npm::probe(&sh, &d.npm_registry, name, self.version, d.request_timeout)
+                Ok(npm::probe(
+                    &sh,
+                    &d.npm_registry,
+                    name,
+                    self.version,
+                    d.request_timeout,
+                )?)
             }
             Channel::Pypi => {
                 let name = d
                     .pypi_package
                     .as_deref()
                     .ok_or_else(|| missing("pypi_package"))?;
-                pypi::probe(&sh, &d.pypi_url, name, self.version, d.request_timeout)
+                pypi::probe(
+                    &sh,
+                    &d.pypi_url,
+                    name,
+                    self.version,
+                    self.built,
+                    d.request_timeout,
+                )
             }
             Channel::Homebrew => {
                 let repo = d
@@ -322,12 +416,12 @@ impl Probe<'_> {
                     .as_deref()
                     .ok_or_else(|| missing("github_repo"))?;
                 let Some(brew) = &self.dist.homebrew else {
-                    return Err(format!(
+                    return Err(Miss::NotYet(format!(
                         "not configured: add a [homebrew] section to {}",
                         crate::config::PATH
-                    ));
+                    )));
                 };
-                homebrew::probe(
+                Ok(homebrew::probe(
                     &sh,
                     repo,
                     brew,
@@ -335,21 +429,37 @@ impl Probe<'_> {
                     self.version,
                     self.tag,
                     d.request_timeout,
-                )
+                )?)
+            }
+            Channel::Go => {
+                let dir = self.go_module.ok_or_else(|| {
+                    format!(
+                        "not configured: set [release].go_module in {}",
+                        crate::config::PATH
+                    )
+                })?;
+                Ok(go::probe(
+                    &sh,
+                    &d.go_proxy,
+                    self.root,
+                    dir,
+                    self.version,
+                    d.request_timeout,
+                )?)
             }
             Channel::Github => {
                 let repo = d
                     .github_repo
                     .as_deref()
                     .ok_or_else(|| missing("github_repo"))?;
-                github::probe(
+                Ok(github::probe(
                     &sh,
                     repo,
                     self.dist,
                     self.version,
                     self.tag,
                     d.request_timeout,
-                )
+                )?)
             }
         }
     }
@@ -374,12 +484,17 @@ fn get_ok(
 /// `cargo xtask delivery`.
 impl Options {
     /// The options `--channels` and `--max-wait` give.
-    pub fn from_flags(channels: Option<Vec<String>>, max_wait: Option<String>) -> Result<Options> {
+    pub fn from_flags(
+        channels: Option<Vec<String>>,
+        max_wait: Option<String>,
+        artifacts: Vec<PathBuf>,
+    ) -> Result<Options> {
         Ok(Options {
             channels: channels.map(|c| parse_channels(&c)).transpose()?,
             max_wait: max_wait
                 .map(|m| crate::fields::parse_duration(&m))
                 .transpose()?,
+            artifacts,
         })
     }
 }
@@ -391,7 +506,7 @@ fn parse_channels(names: &[String]) -> Result<Vec<Channel>> {
         .map(|name| {
             Channel::parse(name).ok_or_else(|| {
                 crate::version::UsageError(format!(
-                    "unknown channel `{name}`: the channels are crates, npm, pypi, homebrew, github"
+                    "unknown channel `{name}`: the channels are crates, npm, pypi, homebrew, github, go"
                 ))
                 .into()
             })

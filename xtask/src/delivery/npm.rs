@@ -6,15 +6,21 @@ use semver::Version;
 use xshell::Shell;
 
 /// The dist-tag a release is published under: `latest`, or the pre-release
-/// label (`rc` for `1.0.0-rc.1`), as the publish workflow passes to `npm publish --tag`.
+/// label: the first identifier without its trailing digits (`rc` for
+/// `1.0.0-rc.1` and `1.0.0-rc1`), or `next` when nothing is left (`1.0.0-1`:
+/// npm refuses a tag that looks like a version). `release-publish.yml`
+/// applies the same rule to `npm publish --tag`; a test holds them together.
 pub fn dist_tag(version: &Version) -> String {
     if version.pre.is_empty() {
         return "latest".to_string();
     }
     let first = version.pre.as_str().split('.').next().unwrap_or_default();
-    first
-        .trim_end_matches(|c: char| c.is_ascii_digit())
-        .to_string()
+    let label = first.trim_end_matches(|c: char| c.is_ascii_digit());
+    if label.is_empty() {
+        "next".to_string()
+    } else {
+        label.to_string()
+    }
 }
 
 /// Checks a registry document (full or abbreviated) for `version` and its dist-tag.
@@ -62,6 +68,8 @@ mod tests {
     fn dist_tags() {
         assert_eq!(dist_tag(&Version::parse("1.0.0").unwrap()), "latest");
         assert_eq!(dist_tag(&Version::parse("1.0.0-rc.1").unwrap()), "rc");
+        assert_eq!(dist_tag(&Version::parse("1.0.0-rc1").unwrap()), "rc");
+        assert_eq!(dist_tag(&Version::parse("1.0.0-1").unwrap()), "next");
     }
 
     #[test]

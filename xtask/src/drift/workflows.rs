@@ -1,4 +1,5 @@
-//! Just enough YAML to read a GitHub workflow's `workflow_dispatch` inputs.
+//! Just enough YAML to read a GitHub workflow's `workflow_dispatch` inputs
+//! and the tag filters of its `push` trigger.
 //!
 //! Our workflows are plain block YAML; this reads `key: value` lines by
 //! indentation, which is all the drift checks need.
@@ -90,6 +91,72 @@ pub fn dispatch_inputs(text: &str) -> Option<Vec<Input>> {
     Some(out)
 }
 
+/// The `on.push.tags` filters (`tags: ["v*"]`, or one `- "v*"` per line),
+/// or `None` when the workflow has no tag filter on push.
+pub fn push_tags(text: &str) -> Option<Vec<String>> {
+    let lines: Vec<&str> = text
+        .lines()
+        .filter(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
+        .collect();
+    let indent = |l: &str| l.len() - l.trim_start().len();
+    let key = |l: &str| {
+        l.trim()
+            .split(':')
+            .next()
+            .unwrap_or("")
+            .trim_matches(['"', '\''])
+            .to_string()
+    };
+    let on = lines
+        .iter()
+        .position(|l| indent(l) == 0 && key(l) == "on")?;
+    let within = |from: usize, base: usize| {
+        lines[from + 1..]
+            .iter()
+            .take_while(move |l| indent(l) > base)
+            .enumerate()
+            .map(move |(i, l)| (from + 1 + i, *l))
+    };
+    let (push, push_line) = within(on, 0).find(|(_, l)| key(l) == "push")?;
+    let (tags, tags_line) = within(push, indent(push_line)).find(|(_, l)| key(l) == "tags")?;
+    let unquote = |v: &str| v.trim().trim_matches(['"', '\'']).to_string();
+    let value = tags_line
+        .split_once(':')
+        .map(|(_, v)| v.split(" #").next().unwrap_or("").trim())?;
+    if let Some(list) = value.strip_prefix('[').and_then(|v| v.strip_suffix(']')) {
+        return Some(
+            list.split(',')
+                .map(unquote)
+                .filter(|v| !v.is_empty())
+                .collect(),
+        );
+    }
+    if !value.is_empty() {
+        return Some(vec![unquote(value)]);
+    }
+    Some(
+        within(tags, indent(tags_line))
+            .filter_map(|(_, l)| l.trim().strip_prefix('-').map(unquote))
+            .collect(),
+    )
+}
+
+/// Whether a GitHub filter pattern matches `name`: `*` is any run of
+/// characters but `/`, `**` any run at all; other characters match themselves.
+pub fn filter_matches(pattern: &str, name: &str) -> bool {
+    fn go(p: &[u8], n: &[u8]) -> bool {
+        match p {
+            [] => n.is_empty(),
+            [b'*', b'*', rest @ ..] => (0..=n.len()).any(|i| go(rest, &n[i..])),
+            [b'*', rest @ ..] => (0..=n.len())
+                .take_while(|&i| i == 0 || n[i - 1] != b'/')
+                .any(|i| go(rest, &n[i..])),
+            [c, rest @ ..] => n.first() == Some(c) && go(rest, &n[1..]),
+        }
+    }
+    go(pattern.as_bytes(), name.as_bytes())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -113,6 +180,24 @@ mod tests {
                 },
             ]
         );
+    }
+
+    #[test]
+    fn reads_push_tag_filters() {
+        let flow =
+            "on:\n  push:\n    tags: [\"v*\", 'release-*']\n  workflow_dispatch:\njobs: {}\n";
+        assert_eq!(push_tags(flow).unwrap(), ["v*", "release-*"]);
+        let block = "on:\n  push:\n    branches: [main]\n    tags:\n      - \"v*\"\n      - 'x/**'\njobs:\n  tags: []\n";
+        assert_eq!(push_tags(block).unwrap(), ["v*", "x/**"]);
+        assert_eq!(
+            push_tags("on:\n  push:\n    branches: [main]\njobs: {}\n"),
+            None
+        );
+        assert!(filter_matches("v*", "v1.2.3-rc.1"));
+        assert!(!filter_matches("v*", "1.2.3"));
+        assert!(!filter_matches("v*", "v1/2"));
+        assert!(filter_matches("**", "go/v1.2.3"));
+        assert!(filter_matches("plasmite-*", "plasmite-1.0.0"));
     }
 
     #[test]

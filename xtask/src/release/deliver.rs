@@ -16,7 +16,7 @@ use crate::ui::Ui;
 
 impl cli::Delivery {
     pub fn run(self, sh: &Shell, repo: &Repo) -> Result<bool> {
-        let opts = Options::from_flags(self.channels, self.max_wait)?;
+        let opts = Options::from_flags(self.channels, self.max_wait, self.artifact)?;
         let version = crate::version::parse(&self.tag)?;
         let report = delivery::check(sh, repo, &version, &opts)?;
         delivery::print(&report, self.json)?;

@@ -217,6 +217,7 @@ impl Pipeline<'_> {
         let once = crate::delivery::Options {
             channels: None,
             max_wait: Some(std::time::Duration::ZERO),
+            artifacts: Vec::new(),
         };
         let report = crate::delivery::check(self.sh, self.repo, self.target, &once).ok()?;
         let missing: Vec<String> = report

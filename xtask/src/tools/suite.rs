@@ -1,17 +1,20 @@
-//! Test runners of the repository's three languages, streamed to the terminal.
+//! Test runners of the repository's languages, streamed to the terminal.
 
 use anyhow::Result;
 use xshell::{Shell, cmd};
 
-/// One test suite: its name, where it runs, and whether it passed.
+/// One test suite: its name, and whether it passed or why it was skipped.
 pub struct SuiteResult {
     pub name: &'static str,
     pub passed: bool,
+    /// Why the suite did not run (its tool is not installed).
+    pub skipped: Option<String>,
     pub seconds: f64,
 }
 
-/// Runs `cargo test --workspace`, the Python binding's unittest suite and the
-/// Node binding's `node --test`, each even if an earlier one failed.
+/// Runs `cargo test --workspace`, the Python binding's unittest suite, the
+/// Node binding's `node --test` and, when Go is installed, the Go binding's
+/// `go test ./...`, each even if an earlier one failed.
 pub fn run_all(sh: &Shell) -> Result<Vec<SuiteResult>> {
     let mut results = Vec::new();
     let mut suite = |name: &'static str, dir: &str, cmd: xshell::Cmd<'_>| {
@@ -21,6 +24,7 @@ pub fn run_all(sh: &Shell) -> Result<Vec<SuiteResult>> {
         results.push(SuiteResult {
             name,
             passed,
+            skipped: None,
             seconds: start.elapsed().as_secs_f64(),
         });
     };
@@ -36,6 +40,20 @@ pub fn run_all(sh: &Shell) -> Result<Vec<SuiteResult>> {
     {
         let _dir = sh.push_dir("bindings/node");
         suite("node", "bindings/node", cmd!(sh, "node --test"));
+    }
+    if super::on_path("go") {
+        let _dir = sh.push_dir("bindings/go");
+        suite("go", "bindings/go", cmd!(sh, "go test ./..."));
+    } else {
+        crate::ui::document(
+            "==> go: skipped, Go is not installed (Debian: apt-get install golang-go)",
+        );
+        results.push(SuiteResult {
+            name: "go",
+            passed: true,
+            skipped: Some("Go is not installed".to_string()),
+            seconds: 0.0,
+        });
     }
     Ok(results)
 }

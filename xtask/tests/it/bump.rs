@@ -380,6 +380,7 @@ fn this_repository_bumps_cleanly() {
             "CHANGELOG.md",
             "Cargo.lock",
             "Cargo.toml",
+            "bindings/go/plasmite.go",
             "bindings/node/package-lock.json",
             "bindings/node/package.json",
             "bindings/python/plasmite/__init__.py",

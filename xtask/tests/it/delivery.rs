@@ -10,7 +10,8 @@ use crate::support::{Run, TempRepo, copy_tree, fixtures, xtask_env};
 
 const CRATES: &str = "/crates-index/fi/xt/fixture";
 const NPM: &str = "/npm/fixture";
-const PYPI: &str = "/pypi/fixture/json";
+const PYPI: &str = "/pypi/fixture/1.4.2/json";
+const GO: &str = "/go/github.com/example/fixture/bindings/go/@v/v1.4.2.info";
 
 /// The lockstep fixture with the distribution sections pointing at `server`.
 fn repo(server: &Server) -> TempRepo {
@@ -18,6 +19,11 @@ fn repo(server: &Server) -> TempRepo {
     let extra = std::fs::read_to_string(fixtures().join("distribution/config.toml")).unwrap();
     let config = repo.read("release/config.toml") + &extra.replace("{server}", &server.url);
     repo.write("release/config.toml", &config);
+    std::fs::create_dir_all(repo.dir.join("bindings/go")).unwrap();
+    repo.write(
+        "bindings/go/go.mod",
+        "module github.com/example/fixture/bindings/go\n\ngo 1.22\n",
+    );
     repo
 }
 
@@ -26,7 +32,8 @@ fn all_good() -> Vec<(&'static str, Answer)> {
     vec![
         (CRATES, Answer::File("delivery/crates-index-fixture")),
         (NPM, Answer::File("delivery/npm-fixture.json")),
-        (PYPI, Answer::File("delivery/pypi-fixture.json")),
+        (PYPI, Answer::File("delivery/pypi-fixture-1.4.2.json")),
+        (GO, Answer::File("delivery/go-fixture-1.4.2.info")),
     ]
 }
 
@@ -81,7 +88,7 @@ fn every_channel_passes() {
     let gh = FakeGh::new(&repo, &[]);
     let run = gh.run(&repo, &["delivery", "v1.4.2"]);
     run.success();
-    for channel in ["crates", "npm", "pypi", "homebrew", "github"] {
+    for channel in ["crates", "npm", "pypi", "homebrew", "github", "go"] {
         assert!(line(&run, channel).contains(" pass "), "{}", run.all());
     }
     assert!(
@@ -116,7 +123,7 @@ fn every_channel_passes() {
         .iter()
         .map(|c| c["status"].as_str().unwrap())
         .collect();
-    assert_eq!(statuses, ["pass"; 5]);
+    assert_eq!(statuses, ["pass"; 6]);
 }
 
 #[test]
@@ -147,7 +154,7 @@ fn a_missing_version_fails_its_channel_and_skips_the_others() {
     );
     let pypi = line(&run, "pypi");
     assert!(
-        pypi.contains("PyPI has no project fixture") && pypi.contains("answered 404"),
+        pypi.contains("PyPI has no fixture 1.4.2 yet") && pypi.contains("answered 404"),
         "{pypi}"
     );
     assert!(line(&run, "npm").contains(" pass "), "{}", run.all());
@@ -327,6 +334,114 @@ fn real_registries() {
 }
 
 #[test]
+fn a_built_file_is_compared_with_the_registry_checksum() {
+    let registry = std::env::temp_dir().join(format!("xtask-it-registry-{}", std::process::id()));
+    let server = Server::directory(registry.clone());
+    let repo = repo(&server);
+    repo.write("fixture-1.4.2.crate", "the crate this build made");
+    let sum = {
+        let out = std::process::Command::new("sha256sum")
+            .arg(repo.path("fixture-1.4.2.crate"))
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout)
+            .split_whitespace()
+            .next()
+            .unwrap()
+            .to_string()
+    };
+    let index = registry.join("crates-index/fi/xt/fixture");
+    std::fs::create_dir_all(index.parent().unwrap()).unwrap();
+    let entry = |cksum: &str| {
+        format!(
+            "{{\"name\":\"fixture\",\"vers\":\"1.4.2\",\"cksum\":\"{cksum}\",\"yanked\":false}}\n"
+        )
+    };
+    let gh = FakeGh::new(&repo, &[]);
+    let args = [
+        "delivery",
+        "v1.4.2",
+        "--channels",
+        "crates",
+        "--artifact",
+        "fixture-1.4.2.crate",
+        "--max-wait",
+        "30s",
+    ];
+    std::fs::write(&index, entry(&sum)).unwrap();
+    let run = gh.run(&repo, &args);
+    run.success();
+    assert!(
+        line(&run, "crates").contains("with the checksum of fixture-1.4.2.crate"),
+        "{}",
+        run.all()
+    );
+
+    // Someone else's 1.4.2: a mismatch at once, without waiting for the maximum.
+    std::fs::write(&index, entry(&"ab".repeat(32))).unwrap();
+    let started = Instant::now();
+    let run = gh.run(&repo, &args);
+    run.failure(1);
+    assert!(started.elapsed() < Duration::from_secs(10), "no retries");
+    let crates = line(&run, "crates");
+    assert!(
+        crates.contains(" mismatch ") && crates.contains("(1 attempt,"),
+        "{}",
+        run.all()
+    );
+    assert!(
+        crates.contains(&"ab".repeat(32)) && crates.contains(&sum),
+        "{crates}"
+    );
+    let mut json_args = args.to_vec();
+    json_args.push("--json");
+    let json = gh.run(&repo, &json_args).failure(1).json();
+    assert_eq!(json["channels"][0]["status"], "mismatch");
+
+    // A file that is not there is an error that names it.
+    let run = gh.run(
+        &repo,
+        &[
+            "delivery",
+            "v1.4.2",
+            "--channels",
+            "crates",
+            "--artifact",
+            "gone.crate",
+        ],
+    );
+    run.failure(1);
+    assert!(
+        run.stderr.contains("cannot read the artifact gone.crate"),
+        "{}",
+        run.all()
+    );
+    let _ = std::fs::remove_dir_all(&registry);
+}
+
+#[test]
+fn a_pre_release_skips_homebrew() {
+    let server = Server::start(all_good());
+    let repo = repo(&server);
+    let gh = FakeGh::new(&repo, &[]);
+    let run = gh.run(
+        &repo,
+        &["delivery", "v1.5.0-rc.1", "--channels", "homebrew"],
+    );
+    run.success();
+    assert!(
+        line(&run, "homebrew").contains("skip  a pre-release is not published to the Homebrew tap"),
+        "{}",
+        run.all()
+    );
+    assert!(
+        !gh.log().contains("homebrew-tap"),
+        "the tap is not read: {}",
+        gh.log()
+    );
+}
+
+#[test]
 fn on_github_actions_a_failing_channel_is_an_annotation_and_a_summary() {
     let server = Server::start(vec![(CRATES, Answer::Status(404))]);
     let repo = repo(&server);
@@ -348,8 +463,8 @@ fn on_github_actions_a_failing_channel_is_an_annotation_and_a_summary() {
         ],
     );
     run.failure(1);
-    let annotations: Vec<&str> = run.stdout.lines().filter(|l| l.starts_with("::")).collect();
-    assert_eq!(annotations.len(), 1, "{}", run.stdout);
+    let annotations: Vec<&str> = run.stderr.lines().filter(|l| l.starts_with("::")).collect();
+    assert_eq!(annotations.len(), 1, "{}", run.all());
     assert!(
         annotations[0].starts_with("::error::crates does not serve v1.4.2: "),
         "{}",
@@ -362,4 +477,110 @@ fn on_github_actions_a_failing_channel_is_an_annotation_and_a_summary() {
     );
     // --no-blocker: nothing is filed, and ergo is not even asked.
     assert!(!run.all().contains("blocker"), "{}", run.all());
+}
+
+/// The workflow's own shell that picks `npm publish --tag`, run for `version`.
+fn workflow_dist_tag(version: &str) -> String {
+    let workflow = std::fs::read_to_string(
+        crate::support::workspace_root().join(".github/workflows/release-publish.yml"),
+    )
+    .unwrap();
+    let start = workflow.find("dist_tag=latest").expect("the dist-tag rule");
+    let end = start + workflow[start..].find("esac").unwrap() + "esac".len();
+    let script = format!(
+        "set -eu\nVERSION='{version}'\n{}\necho \"${{dist_tag}}\"\n",
+        &workflow[start..end]
+    );
+    let out = std::process::Command::new("bash")
+        .args(["-c", &script])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+#[test]
+fn the_tool_and_the_workflow_agree_on_the_npm_dist_tag() {
+    let registry = std::env::temp_dir().join(format!("xtask-it-npm-{}", std::process::id()));
+    let server = Server::directory(registry.clone());
+    let repo = repo(&server);
+    std::fs::create_dir_all(registry.join("npm")).unwrap();
+    for version in [
+        "1.0.0",
+        "1.0.0-rc.1",
+        "1.0.0-rc1",
+        "2.0.0-beta.2",
+        "2.0.0-alpha",
+        "3.0.0-1",
+    ] {
+        let tag = workflow_dist_tag(version);
+        // A registry where the workflow's tag points at the version: the
+        // tool's npm check passes only if its own rule names the same tag.
+        let doc = format!(
+            "{{\"versions\":{{\"{version}\":{{}}}},\"dist-tags\":{{\"latest\":\"0.9.0\",\"{tag}\":\"{version}\"}}}}"
+        );
+        std::fs::write(registry.join("npm/fixture"), doc).unwrap();
+        let run = xtask_env(
+            &repo.dir,
+            &[
+                "delivery",
+                &format!("v{version}"),
+                "--channels",
+                "npm",
+                "--max-wait",
+                "0s",
+                "--no-blocker",
+            ],
+            &[],
+        );
+        assert!(
+            line(&run, "npm").contains(&format!("dist-tag {tag}")),
+            "{version}: the workflow tags `{tag}`, the tool says: {}",
+            run.all()
+        );
+        run.success();
+    }
+    assert_eq!(workflow_dist_tag("1.0.0-rc1"), "rc");
+    assert_eq!(workflow_dist_tag("3.0.0-1"), "next");
+    let _ = std::fs::remove_dir_all(&registry);
+}
+
+#[test]
+fn the_go_module_proxy_serves_the_binding() {
+    let server = Server::start(all_good());
+    let repo = repo(&server);
+    let gh = FakeGh::new(&repo, &[]);
+    let run = gh.run(&repo, &["delivery", "v1.4.2", "--channels", "go"]);
+    run.success();
+    assert!(
+        line(&run, "go").contains(
+            "pass  github.com/example/fixture/bindings/go v1.4.2 is on the Go module proxy (tag bindings/go/v1.4.2)"
+        ),
+        "{}",
+        run.all()
+    );
+    // A version the proxy does not have: the tag is named.
+    let run = gh.run(
+        &repo,
+        &[
+            "delivery",
+            "v1.4.3",
+            "--channels",
+            "go",
+            "--max-wait",
+            "0s",
+            "--no-blocker",
+        ],
+    );
+    run.failure(1);
+    let go = line(&run, "go");
+    assert!(
+        go.contains("the Go module proxy has no github.com/example/fixture/bindings/go v1.4.3 yet (is the tag bindings/go/v1.4.3 pushed?)")
+            && go.contains("answered 404"),
+        "{go}"
+    );
 }

@@ -2,6 +2,7 @@
 //!
 //! One test crate, so the binary and the helpers are built once.
 
+mod actions;
 mod server;
 mod support;
 
@@ -15,6 +16,8 @@ mod matrix;
 mod publish;
 mod recovery;
 mod release;
+mod release_workflows;
+mod suites;
 mod tidy;
 mod verify;
 mod workflows;

@@ -1322,7 +1322,7 @@ fn on_github_actions_a_failing_gate_is_an_annotation_and_a_summary() {
     ];
     let run = repo.xtask_with(&["release", "v1.5.0"], &env);
     run.failure(1);
-    let annotations: Vec<&str> = run.stdout.lines().filter(|l| l.starts_with("::")).collect();
+    let annotations: Vec<&str> = run.stderr.lines().filter(|l| l.starts_with("::")).collect();
     assert_eq!(
         annotations,
         [
@@ -1341,7 +1341,7 @@ fn on_github_actions_a_failing_gate_is_an_annotation_and_a_summary() {
     // Off elsewhere: no workflow command, no summary.
     std::fs::remove_file(&summary).unwrap();
     let plain = repo.xtask_with(&["release", "v1.5.0"], &[("FAIL_GATE", "clippy")]);
-    assert!(!plain.stdout.contains("::error"), "{}", plain.stdout);
+    assert!(!plain.all().contains("::error"), "{}", plain.all());
     assert!(!summary.exists());
 }
 

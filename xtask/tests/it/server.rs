@@ -29,6 +29,9 @@ pub enum Answer {
         then: Box<Answer>,
         otherwise: Box<Answer>,
     },
+    /// Under the route `*`: any path not routed is this directory's file of
+    /// that path (200), or 404. Registries whose content changes during a test.
+    Dir(PathBuf),
 }
 
 pub struct Server {
@@ -41,6 +44,16 @@ pub struct Server {
 impl Server {
     /// Starts serving `routes` (exact paths); any other path is 404.
     pub fn start(routes: Vec<(&str, Answer)>) -> Server {
+        Server::start_for(routes, Duration::from_secs(60))
+    }
+
+    /// Serves the files below `root`, for at most ten minutes: registries
+    /// that the workflow harness's publish stubs write to.
+    pub fn directory(root: PathBuf) -> Server {
+        Server::start_for(vec![("*", Answer::Dir(root))], Duration::from_secs(600))
+    }
+
+    fn start_for(routes: Vec<(&str, Answer)>, lifetime: Duration) -> Server {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
         listener.set_nonblocking(true).unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
@@ -56,8 +69,8 @@ impl Server {
             let (stop, hits) = (stop.clone(), hits.clone());
             std::thread::spawn(move || {
                 let started = Instant::now();
-                // Bounded: a test server never outlives a minute.
-                while !stop.load(Ordering::SeqCst) && started.elapsed() < Duration::from_secs(60) {
+                // Bounded: a test server never outlives its lifetime.
+                while !stop.load(Ordering::SeqCst) && started.elapsed() < lifetime {
                     match listener.accept() {
                         Ok((stream, _)) => {
                             let (routes, stop, hits) = (routes.clone(), stop.clone(), hits.clone());
@@ -117,7 +130,11 @@ fn serve(
         *count += 1;
         *count - 1
     };
-    let mut answer = routes.get(&path).cloned().unwrap_or(Answer::Status(404));
+    let mut answer = match (routes.get(&path), routes.get("*")) {
+        (Some(answer), _) => answer.clone(),
+        (None, Some(Answer::Dir(root))) => Answer::Dir(root.join(path.trim_start_matches('/'))),
+        (None, _) => Answer::Status(404),
+    };
     loop {
         answer = match answer {
             Answer::Late { misses, then } if seen >= misses => *then,
@@ -147,6 +164,10 @@ fn respond(stream: &mut TcpStream, answer: Answer, stop: &AtomicBool) {
                 std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display())),
             )
         }
+        Answer::Dir(file) => match std::fs::read(&file) {
+            Ok(bytes) if file.is_file() => (200, bytes),
+            _ => (404, b"{\"errors\":[{\"detail\":\"Not Found\"}]}".to_vec()),
+        },
         Answer::Status(status) => (
             status,
             b"{\"errors\":[{\"detail\":\"Not Found\"}]}".to_vec(),

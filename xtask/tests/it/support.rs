@@ -417,7 +417,7 @@ pub fn xtask_env(dir: &Path, args: &[&str], envs: &[(&str, &std::ffi::OsStr)]) -
 /// This process's `PATH` without any real `gh` or `ergo`: a directory that
 /// holds one is replaced by a mirror of symlinks to everything else in it
 /// (on CI runners, `gh` sits in `/usr/bin` beside `git` and `sh`).
-fn system_path() -> &'static Vec<PathBuf> {
+pub fn system_path() -> &'static Vec<PathBuf> {
     static PATH: std::sync::OnceLock<Vec<PathBuf>> = std::sync::OnceLock::new();
     PATH.get_or_init(|| {
         let system = std::env::var_os("PATH").unwrap_or_default();
@@ -445,7 +445,7 @@ fn system_path() -> &'static Vec<PathBuf> {
 
 /// The directory of the real `python3` (not a version manager's shim, which
 /// costs a process per call), found once.
-fn python_dir() -> Option<PathBuf> {
+pub fn python_dir() -> Option<PathBuf> {
     static DIR: std::sync::OnceLock<Option<PathBuf>> = std::sync::OnceLock::new();
     DIR.get_or_init(|| {
         let out = Command::new("python3")

@@ -187,3 +187,78 @@ fn usage_errors_exit_2_and_help_documents_exit_codes() {
         help.stdout
     );
 }
+
+/// The lockstep fixture with the distribution config's targets appended.
+fn with_targets() -> TempRepo {
+    let repo = TempRepo::new("lockstep/in");
+    let extra =
+        std::fs::read_to_string(crate::support::fixtures().join("distribution/config.toml"))
+            .unwrap();
+    repo.write(
+        "release/config.toml",
+        &(repo.read("release/config.toml") + &extra.replace("{server}", "http://127.0.0.1:9")),
+    );
+    repo
+}
+
+#[test]
+fn a_retired_runner_is_a_warning_with_its_date() {
+    let repo = with_targets();
+    let clean = repo.xtask(&["verify"]);
+    clean.success();
+    assert!(!clean.stderr.contains("warning"), "{}", clean.stderr);
+    let config = repo.read("release/config.toml");
+    repo.write(
+        "release/config.toml",
+        &config.replacen("runner = \"macos-14\"", "runner = \"macos-13\"", 1),
+    );
+    let run = repo.xtask(&["verify"]);
+    run.success();
+    assert!(
+        run.stderr.contains("warning: release/config.toml: [[target]] aarch64-apple-darwin runs on macos-13, which GitHub retired on 2025-12-04"),
+        "{}",
+        run.stderr
+    );
+    let json = repo.xtask(&["verify", "--json"]).success().json();
+    let warnings = json["warnings"].as_array().unwrap();
+    assert_eq!(warnings.len(), 1, "{json}");
+    assert!(warnings[0].as_str().unwrap().contains("macos-13"));
+}
+
+#[test]
+fn a_tag_filter_that_does_not_match_tag_format_is_a_problem() {
+    let repo = TempRepo::new("lockstep/in");
+    // This repository's workflows, whose release.yml filters `tags: ["v*"]`.
+    crate::support::copy_tree(
+        &workspace_root().join(".github/workflows"),
+        &repo.path(".github/workflows"),
+    );
+    repo.xtask(&["verify"]).success();
+    let config = repo.read("release/config.toml");
+    let config = if config.contains("tag_format") {
+        config.replace(
+            "tag_format = \"v{version}\"",
+            "tag_format = \"plasmite-{version}\"",
+        )
+    } else {
+        format!("tag_format = \"plasmite-{{version}}\"\n{config}")
+    };
+    repo.write("release/config.toml", &config);
+    let before = repo.snapshot();
+    let run = repo.xtask(&["verify"]);
+    run.failure(1);
+    assert!(
+        run.stderr.contains(".github/workflows/release.yml: the push tag filter [\"v*\"] does not match plasmite-1.2.3 or plasmite-1.2.3-rc.1"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(repo.snapshot(), before, "verify changes nothing");
+    let workflow = repo.read(".github/workflows/release.yml");
+    repo.write(
+        ".github/workflows/release.yml",
+        &workflow.replacen("tags: [\"v*\"]", "tags:\n      - \"plasmite-*\"", 1),
+    );
+    // (The fixture's formula URLs still carry `v` tags: that is another problem.)
+    let run = repo.xtask(&["verify"]);
+    assert!(!run.stderr.contains("push tag filter"), "{}", run.stderr);
+}

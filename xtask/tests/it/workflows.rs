@@ -204,3 +204,34 @@ fn actionlint_passes() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// A download from another run (`run-id:`) is refused without `actions: read`.
+#[test]
+fn every_job_that_downloads_another_run_s_artifacts_may_read_actions() {
+    let mut downloading = Vec::new();
+    for name in WORKFLOWS {
+        let doc = load(name);
+        let top = doc.get("permissions").cloned().unwrap_or(Value::Null);
+        for (id, job) in doc["jobs"].as_object().unwrap() {
+            let other_run = job["steps"].as_array().unwrap().iter().any(|s| {
+                s["uses"]
+                    .as_str()
+                    .is_some_and(|u| u.starts_with("actions/download-artifact@"))
+                    && s["with"].get("run-id").is_some()
+            });
+            if !other_run {
+                continue;
+            }
+            downloading.push(format!("{name}:{id}"));
+            let permissions = job.get("permissions").unwrap_or(&top);
+            assert!(
+                matches!(permissions["actions"].as_str(), Some("read" | "write")),
+                "{name}: job {id} downloads another run's artifacts but has no `actions: read`: {permissions}"
+            );
+        }
+    }
+    assert!(
+        downloading.len() >= 5,
+        "resolve, preflight, publish-npm, publish-pypi, publish-homebrew and github-release download the build's artifacts: {downloading:?}"
+    );
+}
