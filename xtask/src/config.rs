@@ -54,6 +54,17 @@ impl Config {
         let release_tables = crate::release::settings::Tables::take(&mut top);
         top.finish();
         let release = crate::release::settings::parse(&release_tables, &mut errors);
+        if let Some(delivery) = &distribution.delivery {
+            use crate::distribution::Channel;
+            for channel in [Channel::Homebrew, Channel::Github] {
+                if delivery.channels.contains(&channel) && release.github_repo.is_none() {
+                    errors.push(format!(
+                        "delivery.channels lists {} but release.github_repo is missing",
+                        channel.name()
+                    ));
+                }
+            }
+        }
         if !tag_format.contains("{version}") {
             errors.push(format!(
                 "tag_format = {tag_format:?} must contain {{version}}"

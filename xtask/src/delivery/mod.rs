@@ -148,6 +148,8 @@ struct Probe<'a> {
     root: &'a Path,
     delivery: &'a Delivery,
     dist: &'a Distribution,
+    /// `[release].github_repo`: where the releases live.
+    github_repo: Option<&'a str>,
     version: &'a Version,
     tag: &'a str,
 }
@@ -172,6 +174,7 @@ pub fn check(sh: &Shell, repo: &Repo, version: &Version, opts: &Options) -> Resu
         root: &root,
         delivery,
         dist,
+        github_repo: repo.config.release.github_repo.as_deref(),
         version,
         tag: &tag,
     };
@@ -276,10 +279,12 @@ impl Probe<'_> {
                 pypi::probe(&sh, &d.pypi_url, name, self.version, d.request_timeout)
             }
             Channel::Homebrew => {
-                let repo = d
-                    .github_repo
-                    .as_deref()
-                    .ok_or_else(|| missing("github_repo"))?;
+                let repo = self.github_repo.ok_or_else(|| {
+                    format!(
+                        "not configured: set [release].github_repo in {}",
+                        crate::config::PATH
+                    )
+                })?;
                 let Some(brew) = &self.dist.homebrew else {
                     return Err(format!(
                         "not configured: add a [homebrew] section to {}",
@@ -297,10 +302,12 @@ impl Probe<'_> {
                 )
             }
             Channel::Github => {
-                let repo = d
-                    .github_repo
-                    .as_deref()
-                    .ok_or_else(|| missing("github_repo"))?;
+                let repo = self.github_repo.ok_or_else(|| {
+                    format!(
+                        "not configured: set [release].github_repo in {}",
+                        crate::config::PATH
+                    )
+                })?;
                 github::probe(
                     &sh,
                     repo,

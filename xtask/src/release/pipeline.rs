@@ -151,7 +151,10 @@ impl Pipeline<'_> {
             Entry::Release => (self.head.to_string(), self.runs(&settings.build_workflow)?),
             // A tag not on the remote is refused by the plan; no run to view.
             Entry::Publish { build_run, .. } => match &tags[0].remote {
-                Some(sha) => (sha.clone(), vec![gh::run_view(self.sh, build_run)?]),
+                Some(sha) => (
+                    sha.clone(),
+                    vec![gh::run_view(self.sh, settings.repo()?, build_run)?],
+                ),
                 None => (String::new(), Vec::new()),
             },
         };
@@ -180,7 +183,11 @@ impl Pipeline<'_> {
     /// login) still shows its plan, as if no run existed yet.
     fn runs(&self, workflow: &str) -> Result<Vec<gh::Run>> {
         self.exec.query_or(
-            gh::run_list(self.sh, workflow, None),
+            self.repo
+                .config
+                .release
+                .repo()
+                .and_then(|repo| gh::run_list(self.sh, repo, workflow, None)),
             Vec::new(),
             &format!("list {workflow} runs"),
         )
@@ -230,6 +237,7 @@ impl Pipeline<'_> {
                 allow_partial,
             } => {
                 let applied = self.exec.apply(&Effect::Dispatch {
+                    repo: settings.repo()?.to_string(),
                     workflow: settings.publish_workflow.clone(),
                     build_run: *build_run,
                     allow_partial: *allow_partial,
@@ -283,8 +291,8 @@ impl Pipeline<'_> {
         };
         let found = self.exec.wait(&what, self.schedule(timeout), || {
             let found = match id {
-                Some(id) => Some(gh::run_view(self.sh, id)?),
-                None => gh::run_list(self.sh, workflow, None)?
+                Some(id) => Some(gh::run_view(self.sh, s.repo()?, id)?),
+                None => gh::run_list(self.sh, s.repo()?, workflow, None)?
                     .into_iter()
                     // A dispatched run runs at the default branch's head,
                     // which may have moved on: any new dispatch is it.
@@ -382,7 +390,10 @@ impl Pipeline<'_> {
             RunKind::Build => ("build", &s.build_workflow),
             RunKind::Publish => ("publish", &s.publish_workflow),
         };
-        let jobs = gh::failed_jobs(self.sh, run.id).unwrap_or_default();
+        let jobs = s
+            .repo()
+            .and_then(|repo| gh::failed_jobs(self.sh, repo, run.id))
+            .unwrap_or_default();
         self.ui.line(&format!(
             "\n{workflow} run {} {}: {}",
             run.id, run.conclusion, run.url
