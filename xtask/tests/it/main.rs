@@ -2,6 +2,7 @@
 //!
 //! One test crate, so the binary and the helpers are built once.
 
+mod ghapi;
 mod server;
 mod support;
 
@@ -12,6 +13,7 @@ mod drift;
 mod homebrew;
 mod matrix;
 mod publish;
+mod real_gh;
 mod release;
 mod tidy;
 mod verify;

@@ -118,7 +118,13 @@ impl TempRepo {
     /// Runs the xtask with the fakes first on `PATH` (and no real gh or ergo
     /// on it), plus `env`.
     pub fn xtask_with(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
-        let first = [Some(self.base().join("fakes/bin")), python_dir()];
+        self.xtask_with_tools(&self.base().join("fakes/bin"), args, env)
+    }
+
+    /// Runs the xtask with the programs in `tools` first on `PATH` (and no
+    /// other gh or ergo on it), plus `env`.
+    pub fn xtask_with_tools(&self, tools: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
+        let first = [Some(tools.to_path_buf()), python_dir()];
         let path = std::env::join_paths(
             first
                 .into_iter()
@@ -352,7 +358,7 @@ pub fn xtask_env(dir: &Path, args: &[&str], envs: &[(&str, &std::ffi::OsStr)]) -
 /// This process's `PATH` without any real `gh` or `ergo`: a directory that
 /// holds one is replaced by a mirror of symlinks to everything else in it
 /// (on CI runners, `gh` sits in `/usr/bin` beside `git` and `sh`).
-fn system_path() -> &'static Vec<PathBuf> {
+pub fn system_path() -> &'static Vec<PathBuf> {
     static PATH: std::sync::OnceLock<Vec<PathBuf>> = std::sync::OnceLock::new();
     PATH.get_or_init(|| {
         let system = std::env::var_os("PATH").unwrap_or_default();
@@ -380,7 +386,7 @@ fn system_path() -> &'static Vec<PathBuf> {
 
 /// The directory of the real `python3` (not a version manager's shim, which
 /// costs a process per call), found once.
-fn python_dir() -> Option<PathBuf> {
+pub fn python_dir() -> Option<PathBuf> {
     static DIR: std::sync::OnceLock<Option<PathBuf>> = std::sync::OnceLock::new();
     DIR.get_or_init(|| {
         let out = Command::new("python3")
