@@ -318,3 +318,51 @@ fn the_fake_gh_rejects_what_gh_2_23_rejects() {
         }
     }
 }
+
+/// A gh that rejects a flag the xtask uses (here `--limit`, as if it were
+/// older than 2.23) stops the `ci` gate with gh's one-line error and the
+/// advice to update gh; neither the gate table, the evidence nor a blocker
+/// holds gh's usage text.
+#[test]
+fn a_rejected_flag_shows_one_line_and_asks_for_a_newer_gh() {
+    let repo = TempRepo::with_origin("release/in");
+    repo.gh_scenario(json!({"unknown_flags": ["--limit"]}));
+    let run = repo.xtask_with(&["release", "v1.5.0"], &[]);
+    run.failure(1);
+    let all = run.all();
+    assert!(all.contains("unknown flag: --limit"), "{all}");
+    assert!(all.contains("needs gh 2.23 or later"), "{all}");
+    assert!(!all.contains("Usage:"), "{all}");
+    assert!(!all.contains("check `gh auth status`"), "{all}");
+    let evidence = repo.read(EVIDENCE);
+    assert!(evidence.contains("unknown flag: --limit"), "{evidence}");
+    assert!(!evidence.contains("Usage:"), "{evidence}");
+    for item in repo.ergo_items() {
+        let text = item.to_string();
+        assert!(!text.contains("Usage:"), "{text}");
+    }
+    let calls = repo.gh_calls();
+    assert!(calls.iter().any(|c| c.contains("--limit")), "{calls:#?}");
+}
+
+/// The real gh, refused by the API (a bad token), fails the `gh-auth` gate.
+#[test]
+fn real_gh_an_unauthenticated_gh_fails_the_auth_gate() {
+    let repo = TempRepo::with_origin("release/in");
+    let Some(gh) = RealGh::start(&repo, REPO) else {
+        return;
+    };
+    repo.gh_scenario(json!({"auth": false}));
+    let run = gh.xtask(&repo, &["release", "v1.5.0"]);
+    run.failure(1);
+    let record = last_record(&repo);
+    let gate = record["gates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["name"] == "gh-auth")
+        .unwrap();
+    assert_eq!(gate["status"], "failed", "{gate:#}");
+    assert!(run.stdout.contains("run `gh auth login`"), "{}", run.stdout);
+    assert!(gh.calls().contains(&"GET /".to_string()));
+}
