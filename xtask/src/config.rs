@@ -185,6 +185,40 @@ mod tests {
     }
 
     #[test]
+    fn the_github_repository_is_one_key_under_release() {
+        let site = "[[site]]\npath = \"Cargo.toml\"\nkind = \"cargo-manifest\"\n";
+        let err = errors(&format!("{site}[release]\ngithub_repo = \"plasmite\"\n"));
+        assert!(
+            err.contains("release.github_repo = \"plasmite\" must be owner/name"),
+            "{err}"
+        );
+        // The delivery channels that ask gh need it; the old key is gone.
+        let err = errors(&format!(
+            "{site}[delivery]\nchannels = [\"github\"]\ngithub_repo = \"o/r\"\n"
+        ));
+        assert!(
+            err.contains("delivery.channels lists github but release.github_repo is missing"),
+            "{err}"
+        );
+        assert!(err.contains("unknown key `delivery.github_repo`"), "{err}");
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+        let ok = Config::parse(
+            &format!(
+                "{site}[release]\ngithub_repo = \"o/r\"\n[delivery]\nchannels = [\"github\"]\n"
+            ),
+            root,
+        )
+        .unwrap();
+        assert_eq!(ok.release.repo().unwrap(), "o/r");
+        let none = Config::parse(site, root).unwrap();
+        let err = none.release.repo().unwrap_err().to_string();
+        assert!(
+            err.contains("add `github_repo = \"owner/name\"` under [release]"),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn unknown_keys_and_kinds_are_named() {
         let err = errors(
             "tag_fromat = \"v{version}\"\n[[site]]\npath = \"Cargo.toml\"\nkind = \"cargo-manifest\"\nfile = \"x\"\n[[site]]\npath = \"Cargo.toml\"\nkind = \"cargo\"\n",

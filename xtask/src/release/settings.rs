@@ -78,8 +78,7 @@ impl Settings {
     pub fn repo(&self) -> anyhow::Result<&str> {
         self.github_repo.as_deref().ok_or_else(|| {
             anyhow::anyhow!(
-                "{} has no [release].github_repo: add `github_repo = \"owner/name\"` under [release], the repository every `gh` call names with --repo",
-                crate::config::PATH
+                "release/config.toml has no [release].github_repo: add `github_repo = \"owner/name\"` under [release], the repository every `gh` call names with --repo"
             )
         })
     }

@@ -56,6 +56,9 @@ fn real_gh_the_live_happy_path() {
     let Some(gh) = RealGh::start(&repo, REPO) else {
         return;
     };
+    // gh must be told the repository: the clone's only remote is a local
+    // bare repository, from which gh cannot infer one (it fails without
+    // --repo), and the double answers 404 for any other repository.
     let run = gh.xtask(&repo, &["release", "v1.5.0", "--live"]);
     run.success();
     let record = last_record(&repo);
