@@ -5,7 +5,7 @@
 #![allow(dead_code)]
 
 use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
 
@@ -82,6 +82,16 @@ impl RealGh {
     /// `None` when gh or openssl is not installed. On CI (CI=true), which
     /// installs both, a missing one fails the test instead.
     pub fn start(repo: &TempRepo, github_repo: &str) -> Option<RealGh> {
+        RealGh::start_with(repo, github_repo, None)
+    }
+
+    /// [`RealGh::start`], the double also serving the release recorded in
+    /// `releases` (a folder like `fixtures/delivery/gh`).
+    pub fn start_with(
+        repo: &TempRepo,
+        github_repo: &str,
+        releases: Option<&Path>,
+    ) -> Option<RealGh> {
         let Some((gh, _)) = installed_gh() else {
             assert!(
                 std::env::var("CI").as_deref() != Ok("true"),
@@ -103,16 +113,28 @@ impl RealGh {
         let config = base.join("real-gh/config");
         std::fs::create_dir_all(&tools).unwrap();
         std::fs::create_dir_all(&config).unwrap();
+        std::fs::create_dir_all(repo.fake_state()).unwrap();
         #[cfg(unix)]
         {
             std::os::unix::fs::symlink(gh, tools.join("gh")).unwrap();
-            std::os::unix::fs::symlink(base.join("fakes/bin/ergo"), tools.join("ergo")).unwrap();
+            let ergo = base.join("fakes/bin/ergo");
+            if ergo.exists() {
+                std::os::unix::fs::symlink(ergo, tools.join("ergo")).unwrap();
+            }
         }
         let python = python_dir()
             .map(|d| d.join("python3"))
             .unwrap_or_else(|| "python3".into());
-        let mut child = Command::new(python)
-            .arg(fixtures().join("ghapi/double.py"))
+        let mut double = Command::new(python);
+        if let Some(dir) = releases {
+            double
+                .arg(fixtures().join("ghapi/double.py"))
+                .arg("--releases")
+                .arg(dir);
+        } else {
+            double.arg(fixtures().join("ghapi/double.py"));
+        }
+        let mut child = double
             .arg("--dir")
             .arg(repo.fake_state())
             .arg("--origin")

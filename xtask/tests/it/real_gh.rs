@@ -221,6 +221,46 @@ fn real_gh_the_publish_retry_dispatches_a_good_build_and_refuses_a_failed_one() 
     assert_all_in_repo(&gh);
 }
 
+/// `cargo xtask delivery` reads the GitHub release and the Homebrew tap
+/// through the real gh: the release of the configured repository, its
+/// `sha256sums.txt` asset, and the tap's formula.
+#[test]
+fn real_gh_delivery_reads_the_release_and_the_tap() {
+    let server = crate::server::Server::start(crate::delivery::all_good());
+    let repo = crate::delivery::repo(&server);
+    // A gh call (a process, TLS, two requests) needs more than the 300ms the
+    // fixture allows a registry request.
+    let config = repo.read("release/config.toml");
+    repo.write(
+        "release/config.toml",
+        &config
+            .replace("request_timeout = \"300ms\"", "request_timeout = \"20s\"")
+            .replace("max_wait = \"2s\"", "max_wait = \"30s\""),
+    );
+    let recorded = fixtures().join("delivery/gh");
+    let Some(gh) = RealGh::start_with(&repo, "example/fixture", Some(&recorded)) else {
+        return;
+    };
+    let run = gh.xtask(&repo, &["delivery", "v1.4.2"]);
+    run.success();
+    for channel in ["homebrew", "github"] {
+        let line = run
+            .stdout
+            .lines()
+            .find(|l| l.trim_start().starts_with(&format!("{channel} ")))
+            .unwrap_or_else(|| panic!("no {channel} line:\n{}", run.all()));
+        assert!(line.contains(" pass "), "{}", run.all());
+    }
+    let calls = gh.calls();
+    for call in [
+        "GET /repos/example/homebrew-tap/contents/Formula/fixture.rb",
+        "GET /repos/example/fixture/releases/tags/v1.4.2",
+        "GET /repos/example/fixture/releases/assets/703",
+    ] {
+        position(&calls, call);
+    }
+}
+
 /// gh 2.23 rejects `gh run list --commit`; so does the fake, with gh's words.
 #[test]
 fn the_fake_gh_rejects_what_gh_2_23_rejects() {
