@@ -154,14 +154,22 @@ fn real_gh_a_failed_build_files_a_blocker_and_dispatches_nothing() {
         .collect();
     assert_eq!(jobs, ["build (linux-x86_64)", "build (macos-arm64)"]);
     assert!(dispatches(&gh).is_empty(), "{calls:#?}");
-    // One blocker, naming the run and a failed job.
-    let tasks: Vec<Value> = repo
-        .ergo_items()
-        .into_iter()
-        .filter(|i| i["kind"] == "task")
+    // One blocker, filed with `ergo new` (an epic's first chunk or a task's
+    // stdin), naming the run and a failed job.
+    let filed = record["blockers"]["filed"].as_array().unwrap();
+    assert_eq!(filed.len(), 1, "{record:#}");
+    let body: String = repo
+        .ergo_log()
+        .iter()
+        .filter(|e| e["argv"][0] == "new")
+        .map(|e| {
+            format!(
+                "{}{}",
+                e["stdin"].as_str().unwrap_or(""),
+                e["file"].as_str().unwrap_or("")
+            )
+        })
         .collect();
-    assert_eq!(tasks.len(), 1, "{tasks:#?}");
-    let body = tasks[0]["body"].as_str().unwrap_or_default().to_string();
     assert!(body.contains(&id.to_string()), "{body}");
     assert!(body.contains("build (linux-x86_64)"), "{body}");
     assert!(!body.contains("Usage:"), "{body}");
