@@ -66,14 +66,15 @@ impl Output {
 
 /// `text` without a usage dump: a program that rejects its command line
 /// (gh's `unknown flag: --commit`) prints the error, then `Usage:` and
-/// every flag it has. Only the lines before `Usage:` are kept (the error),
-/// so a gate table or a blocker body shows the error, not the manual.
+/// every flag it has (or, for an unknown `--json` field, `Available
+/// fields:` and every field). Only the lines before the dump are kept (the
+/// error), so a gate table or a blocker body shows the error, not the manual.
 pub fn cut_usage(text: &str) -> String {
     let lines: Vec<&str> = text.lines().collect();
-    let Some(at) = lines
-        .iter()
-        .position(|l| l.trim_start().to_ascii_lowercase().starts_with("usage:"))
-    else {
+    let Some(at) = lines.iter().position(|l| {
+        let l = l.trim_start().to_ascii_lowercase();
+        l.starts_with("usage:") || l.starts_with("available fields:")
+    }) else {
         return text.to_string();
     };
     let before: Vec<&str> = lines[..at]
@@ -232,6 +233,8 @@ mod tests {
         let dump = "unknown flag: --commit\n\nUsage:  gh run list [flags]\n\nFlags:\n  -b, --branch string     Filter runs by branch\n  -w, --workflow string   Filter runs by workflow\n  \n";
         assert_eq!(cut_usage(dump), "unknown flag: --commit\n");
         assert_eq!(cut_usage("Usage: x [flags]\n  -a\n"), "Usage: x [flags]\n");
+        let fields = "Unknown JSON field: \"nope\"\nAvailable fields:\n  conclusion\n  createdAt\n";
+        assert_eq!(cut_usage(fields), "Unknown JSON field: \"nope\"\n");
         let plain = "HTTP 401: Bad credentials\n";
         assert_eq!(cut_usage(plain), plain);
     }
