@@ -197,8 +197,13 @@ pub fn run_list(sh: &Shell, repo: &str, workflow: &str, commit: Option<&str>) ->
         TIMEOUT,
     )?
     .ok()?;
-    let value: Value = serde_json::from_str(&text)
-        .with_context(|| format!("`gh run list --workflow {workflow}` did not print JSON"))?;
+    runs_of(&text, commit)
+        .with_context(|| format!("`gh run list --workflow {workflow}` did not print JSON"))
+}
+
+/// The runs in `gh run list --json` output, only those of `commit` if given.
+fn runs_of(text: &str, commit: Option<&str>) -> Result<Vec<Run>> {
+    let value: Value = serde_json::from_str(text)?;
     Ok(value
         .as_array()
         .map(|runs| runs.iter().filter_map(Run::from_json).collect::<Vec<_>>())
@@ -414,18 +419,22 @@ mod tests {
 
     #[test]
     fn runs_of_a_commit_are_filtered_on_head_sha() {
-        // What `run_list` filters: the JSON gh 2.23 prints for `--json RUN_FIELDS`.
-        let json = r#"[{"databaseId":2,"headSha":"bbb","event":"push","status":"completed","conclusion":"success","url":"u2"},
+        // What gh 2.23 prints for `gh run list --json RUN_FIELDS`.
+        let json = r#"[{"databaseId":3,"headSha":"aaa","event":"push","status":"in_progress","conclusion":"","url":"u3"},
+                       {"databaseId":2,"headSha":"bbb","event":"push","status":"completed","conclusion":"success","url":"u2"},
                        {"databaseId":1,"headSha":"aaa","event":"push","status":"completed","conclusion":"failure","url":"u1"}]"#;
-        let value: Value = serde_json::from_str(json).unwrap();
-        let runs: Vec<Run> = value
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter_map(Run::from_json)
-            .collect();
-        assert_eq!(runs.len(), 2);
-        assert_eq!(runs[1].head_sha, "aaa");
+        let ids = |commit| -> Vec<u64> {
+            runs_of(json, commit)
+                .unwrap()
+                .iter()
+                .map(|r| r.id)
+                .collect()
+        };
+        assert_eq!(ids(Some("aaa")), [3, 1]);
+        assert_eq!(ids(Some("bbb")), [2]);
+        assert_eq!(ids(Some("ccc")), Vec::<u64>::new());
+        assert_eq!(ids(None), [3, 2, 1]);
+        assert!(runs_of("unknown flag: --commit", Some("aaa")).is_err());
     }
 
     #[test]
