@@ -54,6 +54,17 @@ impl Config {
         let release_tables = crate::release::settings::Tables::take(&mut top);
         top.finish();
         let release = crate::release::settings::parse(&release_tables, &mut errors);
+        if let Some(delivery) = &distribution.delivery {
+            use crate::distribution::Channel;
+            for channel in [Channel::Homebrew, Channel::Github] {
+                if delivery.channels.contains(&channel) && release.github_repo.is_none() {
+                    errors.push(format!(
+                        "delivery.channels lists {} but release.github_repo is missing",
+                        channel.name()
+                    ));
+                }
+            }
+        }
         if !tag_format.contains("{version}") {
             errors.push(format!(
                 "tag_format = {tag_format:?} must contain {{version}}"
@@ -171,6 +182,40 @@ mod tests {
     fn errors(text: &str) -> String {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
         Config::parse(text, root).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn the_github_repository_is_one_key_under_release() {
+        let site = "[[site]]\npath = \"Cargo.toml\"\nkind = \"cargo-manifest\"\n";
+        let err = errors(&format!("{site}[release]\ngithub_repo = \"plasmite\"\n"));
+        assert!(
+            err.contains("release.github_repo = \"plasmite\" must be owner/name"),
+            "{err}"
+        );
+        // The delivery channels that ask gh need it; the old key is gone.
+        let err = errors(&format!(
+            "{site}[delivery]\nchannels = [\"github\"]\ngithub_repo = \"o/r\"\n"
+        ));
+        assert!(
+            err.contains("delivery.channels lists github but release.github_repo is missing"),
+            "{err}"
+        );
+        assert!(err.contains("unknown key `delivery.github_repo`"), "{err}");
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+        let ok = Config::parse(
+            &format!(
+                "{site}[release]\ngithub_repo = \"o/r\"\n[delivery]\nchannels = [\"github\"]\n"
+            ),
+            root,
+        )
+        .unwrap();
+        assert_eq!(ok.release.repo().unwrap(), "o/r");
+        let none = Config::parse(site, root).unwrap();
+        let err = none.release.repo().unwrap_err().to_string();
+        assert!(
+            err.contains("add `github_repo = \"owner/name\"` under [release]"),
+            "{err}"
+        );
     }
 
     #[test]

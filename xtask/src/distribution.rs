@@ -87,8 +87,6 @@ impl Channel {
 pub struct Delivery {
     /// The channels checked (and required) when `--channels` is not given.
     pub channels: Vec<Channel>,
-    /// `owner/name` of the GitHub repository that holds the releases.
-    pub github_repo: Option<String>,
     pub crate_name: Option<String>,
     pub npm_package: Option<String>,
     pub pypi_package: Option<String>,
@@ -223,7 +221,6 @@ fn homebrew(table: &Table, targets: &[Target], errors: &mut Vec<String>) -> Opti
 fn delivery(table: &Table, has_homebrew: bool, errors: &mut Vec<String>) -> Option<Delivery> {
     let mut fields = Fields::new(table, "delivery", errors);
     let names = fields.string_array("channels");
-    let github_repo = fields.string("github_repo");
     let crate_name = fields.string("crate");
     let npm_package = fields.string("npm_package");
     let pypi_package = fields.string("pypi_package");
@@ -276,9 +273,8 @@ fn delivery(table: &Table, has_homebrew: bool, errors: &mut Vec<String>) -> Opti
             Channel::Npm => npm_package.is_none().then_some("delivery.npm_package"),
             Channel::Pypi => pypi_package.is_none().then_some("delivery.pypi_package"),
             Channel::Homebrew if !has_homebrew => Some("a [homebrew] section"),
-            Channel::Homebrew | Channel::Github => {
-                github_repo.is_none().then_some("delivery.github_repo")
-            }
+            // `release.github_repo`, checked in config.rs once [release] is read.
+            Channel::Homebrew | Channel::Github => None,
             // The module comes from [release].go_module's go.mod, checked when probed.
             Channel::Go => None,
         };
@@ -292,7 +288,6 @@ fn delivery(table: &Table, has_homebrew: bool, errors: &mut Vec<String>) -> Opti
     fields.finish();
     Some(Delivery {
         channels,
-        github_repo,
         crate_name,
         npm_package,
         pypi_package,
@@ -371,7 +366,7 @@ mod tests {
     #[test]
     fn reads_every_section() {
         let (dist, errors) = parse_text(
-            "[assets]\nname = \"p\"\n[[target]]\ntriple = \"x86_64-unknown-linux-gnu\"\nrunner = \"ubuntu-24.04\"\nplatform = \"linux-x86_64\"\narchive = \"tar.gz\"\n[homebrew]\nformula = \"f.rb\"\nplatforms = [\"linux-x86_64\"]\ntap = \"o/homebrew-tap\"\ntap_formula = \"Formula/p.rb\"\n[delivery]\ngithub_repo = \"o/p\"\ncrate = \"p\"\nnpm_package = \"p\"\npypi_package = \"p\"\nbackoff = \"50ms\"\n",
+            "[assets]\nname = \"p\"\n[[target]]\ntriple = \"x86_64-unknown-linux-gnu\"\nrunner = \"ubuntu-24.04\"\nplatform = \"linux-x86_64\"\narchive = \"tar.gz\"\n[homebrew]\nformula = \"f.rb\"\nplatforms = [\"linux-x86_64\"]\ntap = \"o/homebrew-tap\"\ntap_formula = \"Formula/p.rb\"\n[delivery]\ncrate = \"p\"\nnpm_package = \"p\"\npypi_package = \"p\"\nbackoff = \"50ms\"\n",
         );
         assert!(errors.is_empty(), "{errors:?}");
         let v = semver::Version::parse("0.1.0").unwrap();

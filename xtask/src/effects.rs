@@ -45,9 +45,10 @@ pub enum Effect {
     },
     /// `git push --atomic <remote> <tags…>`.
     Push { remote: String, tags: Vec<String> },
-    /// `gh workflow run <workflow> -f build_run_id=<id> -f allow_partial_release=<bool>`;
+    /// `gh workflow run <workflow> --repo <repo> -f build_run_id=<id> -f allow_partial_release=<bool>`;
     /// `build_run` is `None` only in a dry-run that has no build run yet.
     Dispatch {
+        repo: String,
         workflow: String,
         build_run: Option<u64>,
         allow_partial: bool,
@@ -150,6 +151,7 @@ impl<'a> Executor<'a> {
             Effect::Tag { name, sha, message } => git::tag(sh, name, message, sha),
             Effect::Push { remote, tags } => git::push_tags(sh, remote, tags),
             Effect::Dispatch {
+                repo,
                 workflow,
                 build_run,
                 allow_partial,
@@ -163,7 +165,7 @@ impl<'a> Executor<'a> {
                     (BUILD_RUN_ID, id),
                     (ALLOW_PARTIAL_RELEASE, allow_partial.to_string()),
                 ];
-                gh::workflow_run(sh, workflow, &inputs)
+                gh::workflow_run(sh, repo, workflow, &inputs)
             }
             Effect::NewEpic {
                 title,
@@ -465,6 +467,7 @@ mod tests {
     fn a_dispatch_without_a_build_run_is_only_shown() {
         let (sh, dir) = (Shell::new().unwrap(), temp_dir("dispatch"));
         let dispatch = Effect::Dispatch {
+            repo: "o/r".into(),
             workflow: "release-publish.yml".into(),
             build_run: None,
             allow_partial: false,

@@ -220,6 +220,8 @@ struct Probe<'a> {
     root: &'a Path,
     delivery: &'a Delivery,
     dist: &'a Distribution,
+    /// `[release].github_repo`: where the releases live.
+    github_repo: Option<&'a str>,
     version: &'a Version,
     tag: &'a str,
     built: &'a [Built],
@@ -266,6 +268,7 @@ pub fn check(sh: &Shell, repo: &Repo, version: &Version, opts: &Options) -> Resu
         root: &root,
         delivery,
         dist,
+        github_repo: repo.config.release.github_repo.as_deref(),
         version,
         tag: &tag,
         built: &built,
@@ -411,10 +414,12 @@ impl Probe<'_> {
                 )
             }
             Channel::Homebrew => {
-                let repo = d
-                    .github_repo
-                    .as_deref()
-                    .ok_or_else(|| missing("github_repo"))?;
+                let repo = self.github_repo.ok_or_else(|| {
+                    format!(
+                        "not configured: set [release].github_repo in {}",
+                        crate::config::PATH
+                    )
+                })?;
                 let Some(brew) = &self.dist.homebrew else {
                     return Err(Miss::NotYet(format!(
                         "not configured: add a [homebrew] section to {}",
@@ -448,10 +453,12 @@ impl Probe<'_> {
                 )?)
             }
             Channel::Github => {
-                let repo = d
-                    .github_repo
-                    .as_deref()
-                    .ok_or_else(|| missing("github_repo"))?;
+                let repo = self.github_repo.ok_or_else(|| {
+                    format!(
+                        "not configured: set [release].github_repo in {}",
+                        crate::config::PATH
+                    )
+                })?;
                 Ok(github::probe(
                     &sh,
                     repo,

@@ -650,26 +650,33 @@ fn check_ci(ctx: &Context<'_>) -> Outcome {
     let outcome = Outcome::new(
         "ci",
         format!(
-            "gh run list --workflow {workflow} --commit {}",
+            "gh run list --workflow {workflow} (runs of {})",
             short(ctx.head)
         ),
     );
-    let runs = match gh::run_list(ctx.sh, workflow, Some(ctx.head)) {
+    let runs = match ctx
+        .repo
+        .config
+        .release
+        .repo()
+        .and_then(|repo| gh::run_list(ctx.sh, repo, workflow, Some(ctx.head)))
+    {
         Ok(runs) => runs,
         Err(err) => {
+            let err = redact(&format!("{err:#}"));
+            let next = if err.contains("[release].github_repo") {
+                "then rerun"
+            } else if gh::is_flag_error(&err) {
+                "the installed gh does not know a flag the xtask uses (it needs gh 2.23 or later): update gh, then rerun"
+            } else {
+                "check `gh auth status` and the network, then rerun"
+            };
             return outcome.incomplete(
                 format!("cannot list {workflow} runs"),
-                format!(
-                    "{}: check `gh auth status`, then rerun",
-                    redact(&format!("{err:#}"))
-                ),
+                format!("{err}: {next}"),
             );
         }
     };
-    let runs: Vec<_> = runs
-        .into_iter()
-        .filter(|r| r.head_sha == ctx.head)
-        .collect();
     if runs.iter().any(gh::Run::succeeded) {
         return outcome;
     }

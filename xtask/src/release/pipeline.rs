@@ -110,8 +110,9 @@ impl Pipeline<'_> {
                     ));
                 }
                 Outcome::BuildFailed(run) => {
+                    let repo = self.repo.config.release.repo()?;
                     let first = format!(
-                        "fix the failed jobs, then rerun them: `gh run rerun {} --failed`",
+                        "fix the failed jobs, then rerun them: `gh run rerun {} --failed --repo {repo}`",
                         run.id
                     );
                     self.run_failed(evidence, RunKind::Build, run, &first, &self.rerun)?;
@@ -174,7 +175,10 @@ impl Pipeline<'_> {
             Entry::Release => (self.head.to_string(), self.runs(&settings.build_workflow)?),
             // A tag not on the remote is refused by the plan; no run to view.
             Entry::Publish { build_run, .. } => match &tags[0].remote {
-                Some(sha) => (sha.clone(), vec![gh::run_view(self.sh, build_run)?]),
+                Some(sha) => (
+                    sha.clone(),
+                    vec![gh::run_view(self.sh, settings.repo()?, build_run)?],
+                ),
                 None => (String::new(), Vec::new()),
             },
         };
@@ -240,7 +244,11 @@ impl Pipeline<'_> {
     /// login) still shows its plan, as if no run existed yet.
     fn runs(&self, workflow: &str) -> Result<Vec<gh::Run>> {
         self.exec.query_or(
-            gh::run_list(self.sh, workflow, None),
+            self.repo
+                .config
+                .release
+                .repo()
+                .and_then(|repo| gh::run_list(self.sh, repo, workflow, None)),
             Vec::new(),
             &format!("list {workflow} runs"),
         )
@@ -290,6 +298,7 @@ impl Pipeline<'_> {
                 allow_partial,
             } => {
                 let applied = self.exec.apply(&Effect::Dispatch {
+                    repo: settings.repo()?.to_string(),
                     workflow: settings.publish_workflow.clone(),
                     build_run: *build_run,
                     allow_partial: *allow_partial,
@@ -356,8 +365,8 @@ impl Pipeline<'_> {
         };
         let found = self.exec.wait(&what, self.schedule(timeout), || {
             let found = match id {
-                Some(id) => Some(gh::run_view(self.sh, id)?),
-                None => gh::run_list(self.sh, workflow, None)?
+                Some(id) => Some(gh::run_view(self.sh, s.repo()?, id)?),
+                None => gh::run_list(self.sh, s.repo()?, workflow, None)?
                     .into_iter()
                     .filter(|r| wanted(r))
                     .max_by_key(|r| r.id),
@@ -568,7 +577,10 @@ impl Pipeline<'_> {
             RunKind::Build => ("build", &s.build_workflow),
             RunKind::Publish => ("publish", &s.publish_workflow),
         };
-        let jobs = gh::failed_jobs(self.sh, run.id).unwrap_or_default();
+        let jobs = s
+            .repo()
+            .and_then(|repo| gh::failed_jobs(self.sh, repo, run.id))
+            .unwrap_or_default();
         crate::github::annotate(
             crate::github::Level::Error,
             None,

@@ -27,6 +27,11 @@ pub fn publish_title(build_run: u64) -> String {
 /// How a release is checked and carried out.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Settings {
+    /// `owner/name` of the GitHub repository: every `gh` call that takes
+    /// `--repo` names it, so a clone with several GitHub remotes cannot pick
+    /// the wrong one. Required by the `ci` gate, `release`, `publish` and the
+    /// `homebrew` and `github` delivery channels.
+    pub github_repo: Option<String>,
     /// Branches a release may be cut from; HEAD must equal `origin/<branch>`.
     pub branches: Vec<String>,
     /// The remote tags are pushed to and compared with.
@@ -64,6 +69,7 @@ pub struct GateSpec {
 impl Default for Settings {
     fn default() -> Settings {
         Settings {
+            github_repo: None,
             branches: vec!["main".to_string()],
             remote: "origin".to_string(),
             clean_ignores: vec![".ergo/".to_string()],
@@ -77,6 +83,18 @@ impl Default for Settings {
             go_module: None,
             gates: Vec::new(),
         }
+    }
+}
+
+impl Settings {
+    /// The repository every `gh` call names with `--repo`, or an error that
+    /// says where to declare it.
+    pub fn repo(&self) -> anyhow::Result<&str> {
+        self.github_repo.as_deref().ok_or_else(|| {
+            anyhow::anyhow!(
+                "release/config.toml has no [release].github_repo: add `github_repo = \"owner/name\"` under [release], the repository every `gh` call names with --repo"
+            )
+        })
     }
 }
 
@@ -118,6 +136,13 @@ pub fn parse(tables: &Tables<'_>, errors: &mut Vec<String>) -> Settings {
     }
     if let Some(release) = tables.release {
         let mut f = Fields::new(release, "release", errors);
+        if let Some(repo) = f.string("github_repo") {
+            let parts: Vec<&str> = repo.split('/').collect();
+            if parts.len() != 2 || parts.iter().any(|p| p.is_empty() || p.contains(' ')) {
+                f.error(format!("release.github_repo = {repo:?} must be owner/name"));
+            }
+            s.github_repo = Some(repo);
+        }
         for (key, slot) in [
             ("ci_workflow", &mut s.ci_workflow),
             ("build_workflow", &mut s.build_workflow),
@@ -199,6 +224,7 @@ mod tests {
             std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/config.md"))
                 .unwrap();
         for key in [
+            "github_repo",
             "branches",
             "remote",
             "ci_workflow",

@@ -34,15 +34,14 @@ impl Output {
         self.code == Some(0) && !self.timed_out
     }
 
-    /// stdout and stderr together, for reports and evidence.
+    /// stdout and stderr together, for reports and evidence, each with a
+    /// usage dump cut away (see [`cut_usage`]).
     pub fn combined(&self) -> String {
-        match (
-            self.stdout.trim_end().is_empty(),
-            self.stderr.trim_end().is_empty(),
-        ) {
-            (_, true) => self.stdout.clone(),
-            (true, false) => self.stderr.clone(),
-            (false, false) => format!("{}\n{}", self.stdout.trim_end(), self.stderr),
+        let (stdout, stderr) = (cut_usage(&self.stdout), cut_usage(&self.stderr));
+        match (stdout.trim_end().is_empty(), stderr.trim_end().is_empty()) {
+            (_, true) => stdout,
+            (true, false) => stderr,
+            (false, false) => format!("{}\n{}", stdout.trim_end(), stderr),
         }
     }
 
@@ -62,6 +61,30 @@ impl Output {
             );
         }
         Ok(self.stdout)
+    }
+}
+
+/// `text` without a usage dump: a program that rejects its command line
+/// (gh's `unknown flag: --commit`) prints the error, then `Usage:` and
+/// every flag it has (or, for an unknown `--json` field, `Available
+/// fields:` and every field). Only the lines before the dump are kept (the
+/// error), so a gate table or a blocker body shows the error, not the manual.
+pub fn cut_usage(text: &str) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    let Some(at) = lines.iter().position(|l| {
+        let l = l.trim_start().to_ascii_lowercase();
+        l.starts_with("usage:") || l.starts_with("available fields:")
+    }) else {
+        return text.to_string();
+    };
+    let before: Vec<&str> = lines[..at]
+        .iter()
+        .copied()
+        .filter(|l| !l.trim().is_empty())
+        .collect();
+    match before.as_slice() {
+        [] => lines[at].trim().to_string() + "\n",
+        kept => kept.join("\n") + "\n",
     }
 }
 
@@ -198,4 +221,21 @@ pub fn run_argv(sh: &Shell, argv: &[String], timeout: Duration) -> Result<Output
 /// The first line of `cargo --version`.
 pub fn cargo_version(sh: &Shell) -> Option<String> {
     gh::first_line(exec(cmd!(sh, "cargo --version"), None, Duration::from_secs(60)).ok()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cut_usage;
+
+    #[test]
+    fn a_usage_dump_is_cut_to_its_error() {
+        // What gh 2.23 prints for `gh run list --commit <sha>`.
+        let dump = "unknown flag: --commit\n\nUsage:  gh run list [flags]\n\nFlags:\n  -b, --branch string     Filter runs by branch\n  -w, --workflow string   Filter runs by workflow\n  \n";
+        assert_eq!(cut_usage(dump), "unknown flag: --commit\n");
+        assert_eq!(cut_usage("Usage: x [flags]\n  -a\n"), "Usage: x [flags]\n");
+        let fields = "Unknown JSON field: \"nope\"\nAvailable fields:\n  conclusion\n  createdAt\n";
+        assert_eq!(cut_usage(fields), "Unknown JSON field: \"nope\"\n");
+        let plain = "HTTP 401: Bad credentials\n";
+        assert_eq!(cut_usage(plain), plain);
+    }
 }

@@ -3,6 +3,7 @@
 //! One test crate, so the binary and the helpers are built once.
 
 mod actions;
+mod ghapi;
 mod server;
 mod support;
 
@@ -14,6 +15,7 @@ mod homebrew;
 mod lifecycle;
 mod matrix;
 mod publish;
+mod real_gh;
 mod recovery;
 mod release;
 mod release_workflows;

@@ -53,7 +53,7 @@ fn publish_refuses_a_failed_run() {
     );
     assert!(
         repo.gh_calls().contains(
-            &"run view 501 --json databaseId,headSha,event,status,conclusion,url,displayTitle,workflowName"
+            &"run view 501 --repo plasmite-fixture/fixture --json databaseId,headSha,event,status,conclusion,url,displayTitle,workflowName"
                 .to_string()
         )
     );
@@ -97,7 +97,9 @@ fn publish_dispatches_a_successful_build_of_the_tag_once() {
     run.success();
     assert_eq!(
         dispatches(&repo),
-        ["workflow run release-publish.yml -f build_run_id=504 -f allow_partial_release=false"]
+        [
+            "workflow run release-publish.yml --repo plasmite-fixture/fixture -f build_run_id=504 -f allow_partial_release=false"
+        ]
     );
     assert!(
         run.stdout
@@ -141,7 +143,9 @@ fn a_partial_release_is_asked_for_by_name_warned_and_recorded() {
     );
     assert_eq!(
         dispatches(&repo),
-        ["workflow run release-publish.yml -f build_run_id=504 -f allow_partial_release=true"]
+        [
+            "workflow run release-publish.yml --repo plasmite-fixture/fixture -f build_run_id=504 -f allow_partial_release=true"
+        ]
     );
     let record = last_record(&repo);
     assert_eq!(record["context"]["allow_partial_release"], true);
@@ -200,7 +204,7 @@ fn publish_without_live_dispatches_nothing_and_shows_the_steps() {
     for line in [
         "publish v1.5.0 (dry-run) with build run 504",
         "reusing build run 504 (succeeded)",
-        "would run: gh workflow run release-publish.yml -f build_run_id=504 -f allow_partial_release=false",
+        "would run: gh workflow run release-publish.yml --repo plasmite-fixture/fixture -f build_run_id=504 -f allow_partial_release=false",
         "would wait for the release-publish.yml run",
         "then: cargo xtask delivery v1.5.0",
     ] {
@@ -224,7 +228,9 @@ fn publish_without_live_dispatches_nothing_and_shows_the_steps() {
     live.success();
     assert_eq!(
         dispatches(&repo),
-        ["workflow run release-publish.yml -f build_run_id=504 -f allow_partial_release=false"]
+        [
+            "workflow run release-publish.yml --repo plasmite-fixture/fixture -f build_run_id=504 -f allow_partial_release=false"
+        ]
     );
     assert_eq!(last_record(&repo)["outcome"], "published");
 }
@@ -261,6 +267,8 @@ fn a_publish_of_another_build_at_the_same_commit_does_not_refuse_the_retry() {
     run.success();
     assert_eq!(
         dispatches(&repo),
-        ["workflow run release-publish.yml -f build_run_id=504 -f allow_partial_release=false"]
+        [
+            "workflow run release-publish.yml --repo plasmite-fixture/fixture -f build_run_id=504 -f allow_partial_release=false"
+        ]
     );
 }

@@ -6,6 +6,8 @@ use serde_json::{Value, json};
 use crate::server::{Answer, Server};
 use crate::support::{Run, TempRepo};
 
+/// The fixture's `[release].github_repo`, named by every gh call with `--repo`.
+const REPO: &str = "plasmite-fixture/fixture";
 const EVIDENCE: &str = ".scratch/release/evidence-v1.5.0.json";
 
 fn repo() -> TempRepo {
@@ -76,7 +78,7 @@ fn a_green_dry_run_writes_evidence_and_changes_nothing() {
         "would run: git tag -a bindings/go/v1.5.0",
         "would run: git push --atomic origin refs/tags/v1.5.0 refs/tags/bindings/go/v1.5.0",
         "would wait for the release.yml run",
-        "would run: gh workflow run release-publish.yml -f \"build_run_id=<ID of the build run>\" -f allow_partial_release=false",
+        "would run: gh workflow run release-publish.yml --repo plasmite-fixture/fixture -f \"build_run_id=<ID of the build run>\" -f allow_partial_release=false",
         "then: cargo xtask delivery v1.5.0",
     ] {
         assert!(out.contains(line), "missing {line:?} in:\n{out}");
@@ -92,7 +94,7 @@ fn a_green_dry_run_writes_evidence_and_changes_nothing() {
     assert_eq!(record["context"]["head"], repo.git(&["rev-parse", "HEAD"]));
     assert_eq!(
         record["context"]["tools"]["gh"],
-        "gh version 2.62.0 (2024-11-14)"
+        "gh version 2.23.0 (2023-02-27 Debian 2.23.0+dfsg1-1)"
     );
     assert_eq!(record["context"]["tools"]["ergo"], "ergo version 6.0.3");
     assert!(
@@ -399,7 +401,14 @@ fn gate_ci_fails_without_a_green_run() {
     let repo = one_gate_fails("ci", |repo| repo.gh_scenario(json!({"ci": "failure"})), &[]);
     let calls = repo.gh_calls();
     let head = repo.git(&["rev-parse", "HEAD"]);
-    assert!(calls.contains(&format!("run list --workflow ci.yml --commit {head} --json databaseId,headSha,event,status,conclusion,url,displayTitle")), "{calls:#?}");
+    // gh 2.23 has no `--commit`: the runs are listed, then filtered on headSha.
+    let list = format!(
+        "run list --repo {REPO} --workflow ci.yml --limit 100 --json databaseId,headSha,event,status,conclusion,url,displayTitle"
+    );
+    assert!(calls.contains(&list), "{calls:#?}");
+    let run = last_run(&repo);
+    let ci = gate(&run, "ci");
+    assert!(ci["output_tail"].as_str().unwrap().contains(&head), "{ci}");
 }
 
 #[test]
@@ -522,7 +531,9 @@ fn mechanics_calls(repo: &TempRepo) -> Vec<String> {
     let calls = repo.gh_calls();
     let start = calls
         .iter()
-        .position(|c| c.starts_with("run list --workflow release.yml"))
+        .position(|c| {
+            c.starts_with("run list --repo plasmite-fixture/fixture --workflow release.yml")
+        })
         .expect("a build lookup");
     calls[start..].to_vec()
 }
@@ -587,7 +598,7 @@ fn assert_released(repo: &TempRepo, run: &Run) {
     assert_eq!(
         dispatches,
         [format!(
-            "workflow run release-publish.yml -f build_run_id={build_id} -f allow_partial_release=false"
+            "workflow run release-publish.yml --repo plasmite-fixture/fixture -f build_run_id={build_id} -f allow_partial_release=false"
         )]
     );
     let record = last_run(repo);
@@ -625,7 +636,7 @@ fn the_live_happy_path() {
     let log = repo.gh_log();
     let start = log
         .iter()
-        .position(|e| e["argv"][2] == "--workflow" && e["argv"][3] == "release.yml")
+        .position(|e| e["argv"][4] == "--workflow" && e["argv"][5] == "release.yml")
         .unwrap();
     let seq: Vec<(String, Vec<String>)> = log[start..]
         .iter()
@@ -655,22 +666,24 @@ fn the_live_happy_path() {
     assert_eq!(
         seq[0],
         (
-            format!("run list --workflow release.yml --json {fields}"),
+            format!("run list --repo {REPO} --workflow release.yml --limit 100 --json {fields}"),
             vec!["v1.4.2".to_string()]
         )
     );
     assert_eq!(
         seq[1].0,
-        format!("run list --workflow release-publish.yml --json {fields}")
+        format!(
+            "run list --repo {REPO} --workflow release-publish.yml --limit 100 --json {fields}"
+        )
     );
     assert_eq!(
         seq[2],
         (
-            format!("run list --workflow release.yml --json {fields}"),
+            format!("run list --repo {REPO} --workflow release.yml --limit 100 --json {fields}"),
             pushed.clone()
         )
     );
-    let views = format!("run view {build} --json {fields},workflowName");
+    let views = format!("run view {build} --repo {REPO} --json {fields},workflowName");
     let polls = seq.iter().filter(|(c, _)| *c == views).count();
     assert!(polls >= 1, "the build is polled: {seq:#?}");
     let dispatch = seq
@@ -680,14 +693,15 @@ fn the_live_happy_path() {
     assert_eq!(
         seq[dispatch].0,
         format!(
-            "workflow run release-publish.yml -f build_run_id={build} -f allow_partial_release=false"
+            "workflow run release-publish.yml --repo plasmite-fixture/fixture -f build_run_id={build} -f allow_partial_release=false"
         )
     );
     assert!(seq[..dispatch].iter().any(|(c, _)| *c == views));
     assert!(
         seq[dispatch + 1..]
             .iter()
-            .any(|(c, _)| *c == format!("run view {publish} --json {fields},workflowName")),
+            .any(|(c, _)| *c
+                == format!("run view {publish} --repo {REPO} --json {fields},workflowName")),
         "{seq:#?}"
     );
     assert!(!seq.iter().any(|(c, _)| c.contains("watch")));
@@ -743,7 +757,7 @@ fn a_failed_build_files_a_blocker_and_dispatches_nothing() {
     );
     assert!(
         repo.gh_calls()
-            .contains(&format!("run view {build} --json jobs"))
+            .contains(&format!("run view {build} --repo {REPO} --json jobs"))
     );
     let tasks = tasks(&repo);
     assert_eq!(tasks.len(), 1);
@@ -818,7 +832,7 @@ fn interrupted_then_resumed(rule: Value) -> TempRepo {
 #[test]
 fn interrupted_after_the_push() {
     let repo = interrupted_then_resumed(
-        json!({"match": ["run", "list", "--workflow", "release.yml"], "nth": 2, "when": "before"}),
+        json!({"match": ["run", "list", "--repo", REPO, "--workflow", "release.yml"], "nth": 2, "when": "before"}),
     );
     assert_eq!(
         mechanics_calls(&repo)
@@ -1211,7 +1225,7 @@ fn the_build_id(repo: &TempRepo) -> u64 {
 
 fn dispatch_of(build: u64) -> String {
     format!(
-        "workflow run release-publish.yml -f build_run_id={build} -f allow_partial_release=false"
+        "workflow run release-publish.yml --repo plasmite-fixture/fixture -f build_run_id={build} -f allow_partial_release=false"
     )
 }
 

@@ -136,7 +136,13 @@ impl TempRepo {
     /// Runs the xtask with the fakes first on `PATH` (and no real gh or ergo
     /// on it), plus `env`.
     pub fn xtask_with(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
-        let mut command = self.command(env!("CARGO_BIN_EXE_xtask"), env);
+        self.xtask_with_tools(&self.base().join("fakes/bin"), args, env)
+    }
+
+    /// Runs the xtask with the programs in `tools` first on `PATH` (and no
+    /// other gh or ergo on it), plus `env`.
+    pub fn xtask_with_tools(&self, tools: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
+        let mut command = self.command(tools, env!("CARGO_BIN_EXE_xtask"), env);
         command.args(args);
         let out = command.output().expect("the xtask binary runs");
         Run {
@@ -153,7 +159,7 @@ impl TempRepo {
             .chain(args.iter().copied())
             .map(|w| format!("'{}'", w.replace('\'', r"'\''")))
             .collect();
-        let mut command = self.command("script", env);
+        let mut command = self.command(&self.base().join("fakes/bin"), "script", env);
         command.args(["-qec", &line.join(" "), "/dev/null"]);
         let out = command.output().expect("script runs");
         Run {
@@ -165,8 +171,8 @@ impl TempRepo {
 
     /// `program` in the repository with the fakes first on `PATH` (and no
     /// real gh or ergo on it), the tests' fixed environment, plus `env`.
-    fn command(&self, program: &str, env: &[(&str, &str)]) -> Command {
-        let first = [Some(self.base().join("fakes/bin")), python_dir()];
+    fn command(&self, tools: &Path, program: &str, env: &[(&str, &str)]) -> Command {
+        let first = [Some(tools.to_path_buf()), python_dir()];
         let path = std::env::join_paths(
             first
                 .into_iter()
