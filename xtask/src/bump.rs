@@ -88,6 +88,7 @@ fn refuse_unreadable(states: &[SiteState]) -> Result<()> {
 
 /// `cargo xtask bump <request>`.
 pub fn run(repo: &Repo, request: &Request, mode: Mode) -> Result<()> {
+    let _lock = write_lock(repo, mode)?;
     let states = repo.survey();
     refuse_unreadable(&states)?;
     let current = match agreement(&states) {
@@ -110,6 +111,7 @@ pub fn run(repo: &Repo, request: &Request, mode: Mode) -> Result<()> {
 
 /// `cargo xtask sync`: writes the primary site's version to every other site.
 pub fn sync(repo: &Repo, mode: Mode) -> Result<()> {
+    let _lock = write_lock(repo, mode)?;
     let states = repo.survey();
     refuse_unreadable(&states)?;
     let Some(Ok(primary)) = states.first().map(|s| s.version().cloned()) else {
@@ -125,18 +127,23 @@ pub fn sync(repo: &Repo, mode: Mode) -> Result<()> {
     execute(repo, &plan, mode, "sync")
 }
 
+/// A live run holds the repository lock from its first read to its last
+/// write, so two runs never interleave; a dry run only reads.
+fn write_lock(repo: &Repo, mode: Mode) -> Result<Option<crate::lock::RepoLock>> {
+    match mode {
+        Mode::Live => crate::lock::acquire(&repo.root).map(Some),
+        Mode::DryRun => Ok(None),
+    }
+}
+
 fn execute(repo: &Repo, plan: &Plan, mode: Mode, verb: &str) -> Result<()> {
     let files = plan.edits.len();
     let tag = repo.config.tag(&plan.target);
-    match mode {
-        Mode::DryRun => println!(
+    if mode == Mode::DryRun {
+        println!(
             "{verb} (dry run): {} -> {}, {files} file(s) would change; release tag {tag}",
             plan.current, plan.target
-        ),
-        Mode::Live => println!(
-            "{verb}: {} -> {}, {files} file(s) changed; release tag {tag}",
-            plan.current, plan.target
-        ),
+        );
     }
     Executor::new(&repo.root, mode).write_files(&plan.edits)?;
     if mode == Mode::Live {
@@ -170,6 +177,11 @@ fn execute(repo: &Repo, plan: &Plan, mode: Mode, verb: &str) -> Result<()> {
                 wrong.join("\n  - ")
             );
         }
+        // Only now, with every file written and read back, is it true.
+        println!(
+            "{verb}: {} -> {}, {files} file(s) changed; release tag {tag}",
+            plan.current, plan.target
+        );
         println!("next: review `git diff`, then commit: git commit -am \"Release {tag}\"");
     }
     Ok(())

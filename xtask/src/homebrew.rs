@@ -147,6 +147,10 @@ pub fn run(
     formula: Option<&Path>,
     mode: Mode,
 ) -> Result<bool> {
+    let _lock = match mode {
+        Mode::Live => Some(crate::lock::acquire(&repo.root)?),
+        Mode::DryRun => None,
+    };
     let config = &repo.config;
     let Some(homebrew) = &config.distribution.homebrew else {
         bail!(

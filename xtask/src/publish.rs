@@ -69,6 +69,7 @@ pub fn refusals(
 pub fn run(sh: &Shell, root: PathBuf, args: Args) -> Result<bool> {
     let ui = Ui { json: args.json };
     let repo = Repo::open(root)?;
+    let _lock = crate::lock::acquire(&repo.root)?;
     let version = agreement(&repo.survey()).map_err(|problems| {
         anyhow::anyhow!(
             "the version sites disagree, so the released version is unknown: run `cargo xtask verify`\n  - {}",

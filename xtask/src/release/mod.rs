@@ -75,6 +75,8 @@ pub fn run(sh: &Shell, root: PathBuf, args: Args) -> Result<bool> {
     let ui = Ui { json: args.json };
     let target = crate::version::parse(&args.target)?;
     let repo = Repo::open(root)?;
+    // Both modes write evidence and file blockers: one run at a time.
+    let _lock = crate::lock::acquire(&repo.root)?;
     let settings = &repo.config.release;
     let tag = repo.config.tag(&target);
     let tags = release_tags(settings, &tag);
