@@ -16,3 +16,4 @@ mod release;
 mod tidy;
 mod verify;
 mod workflows;
+mod writes;
