@@ -66,6 +66,22 @@ pub fn plan(
     })
 }
 
+/// A target some site cannot write (`1.2.3-rc` has no PEP 440 form) is bad
+/// input: a usage error that says what is wrong with it.
+fn refuse_unwritable_version(states: &[SiteState], target: &Version) -> Result<()> {
+    for state in states {
+        if let Err(err) = state.site.form.render(target) {
+            return Err(crate::version::UsageError(format!(
+                "{target} cannot be written at {} ({} form): {err:#}; no file was changed",
+                state.site.path,
+                state.site.form.name()
+            ))
+            .into());
+        }
+    }
+    Ok(())
+}
+
 /// The sites' problems as one error, or nothing.
 fn refuse_unreadable(states: &[SiteState]) -> Result<()> {
     let broken: Vec<String> = states
@@ -99,6 +115,7 @@ pub fn run(repo: &Repo, request: &Request, mode: Mode) -> Result<()> {
         ),
     };
     let target = request.apply(&current)?;
+    refuse_unwritable_version(&states, &target)?;
     let plan = plan(
         &states,
         current,

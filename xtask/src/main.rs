@@ -37,7 +37,15 @@ use effects::Mode;
 use survey::Repo;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    // Every line on stdout and stderr, ours or a child's, is redacted.
+    let _stdio = secrets::redact_stdio();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            let _ = err.print();
+            return ExitCode::from(u8::try_from(err.exit_code()).unwrap_or(2));
+        }
+    };
     match run(cli) {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::from(1),

@@ -1,13 +1,50 @@
 //! Secret redaction: nothing the xtask prints or records may hold a token.
+//!
+//! One function, [`redact`], masks the values of every credential variable a
+//! release touches and every token-shaped word. [`redact_stdio`] runs the
+//! process's stdout and stderr through it (so every line printed, by the
+//! xtask or by a child that inherits them, is redacted); evidence files,
+//! blocker bodies and the lock note call it before they are written.
 
-/// Environment variables whose values are secrets.
-pub const SECRET_VARS: [&str; 5] = [
+/// Environment variables whose values are secrets; also every
+/// `CARGO_REGISTRIES_<NAME>_TOKEN` (see [`is_secret_var`]).
+pub const SECRET_VARS: [&str; 12] = [
     "GH_TOKEN",
     "GITHUB_TOKEN",
+    "GH_ENTERPRISE_TOKEN",
     "CARGO_REGISTRY_TOKEN",
     "NPM_TOKEN",
+    "NODE_AUTH_TOKEN",
     "PYPI_API_TOKEN",
+    "TWINE_PASSWORD",
+    "HOMEBREW_TAP_TOKEN",
+    "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+    "ACTIONS_RUNTIME_TOKEN",
+    "GITHUB_ENTERPRISE_TOKEN",
 ];
+
+/// Whether the variable `name` holds a secret.
+pub fn is_secret_var(name: &str) -> bool {
+    SECRET_VARS.contains(&name)
+        || name
+            .strip_prefix("CARGO_REGISTRIES_")
+            .and_then(|rest| rest.strip_suffix("_TOKEN"))
+            .is_some_and(|registry| !registry.is_empty())
+}
+
+/// The values of this process's secret variables (at least 4 characters).
+pub fn secret_values() -> Vec<String> {
+    let mut values: Vec<String> = std::env::vars_os()
+        .filter(|(name, _)| name.to_str().is_some_and(is_secret_var))
+        .filter_map(|(_, value)| value.into_string().ok())
+        .map(|v| v.trim().to_string())
+        .filter(|v| v.len() >= 4)
+        .collect();
+    // Longest first, so a value that contains another is masked whole.
+    values.sort_by_key(|v| std::cmp::Reverse(v.len()));
+    values.dedup();
+    values
+}
 
 /// Prefixes of token-shaped values (GitHub, npm, PyPI).
 const TOKEN_PREFIXES: [&str; 8] = [
@@ -27,13 +64,7 @@ pub const MASK: &str = "[REDACTED]";
 /// `text` with the values of the secret variables of this process and every
 /// token-shaped word replaced by [`MASK`].
 pub fn redact(text: &str) -> String {
-    let values: Vec<String> = SECRET_VARS
-        .iter()
-        .filter_map(|var| std::env::var(var).ok())
-        .filter(|v| v.trim().len() >= 4)
-        .map(|v| v.trim().to_string())
-        .collect();
-    redact_with(text, &values)
+    redact_with(text, &secret_values())
 }
 
 /// [`redact`] with the secret values given.
@@ -75,9 +106,143 @@ fn mask_tokens(text: &str) -> String {
     out
 }
 
+/// Runs stdout and stderr through [`redact`] until the guard is dropped.
+///
+/// Each stream's descriptor is pointed at a pipe whose other end a thread
+/// reads line by line, redacts and writes to the real stream; so nothing,
+/// not even the output of a child that inherits the stream, reaches a
+/// terminal or a log unredacted. Dropping the guard restores the streams
+/// and forwards what is left. Output that does not end a line is forwarded
+/// when the line ends or the guard is dropped.
+pub fn redact_stdio() -> StdioGuard {
+    #[cfg(unix)]
+    {
+        let values = secret_values();
+        StdioGuard {
+            relays: [1, 2]
+                .into_iter()
+                .filter_map(|fd| relay::Relay::start(fd, values.clone()))
+                .collect(),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        StdioGuard {}
+    }
+}
+
+/// Keeps stdout and stderr redacted while alive (see [`redact_stdio`]).
+pub struct StdioGuard {
+    #[cfg(unix)]
+    relays: Vec<relay::Relay>,
+}
+
+impl Drop for StdioGuard {
+    fn drop(&mut self) {
+        use std::io::Write;
+        let _ = std::io::stdout().flush();
+        let _ = std::io::stderr().flush();
+        #[cfg(unix)]
+        self.relays.clear();
+    }
+}
+
+#[cfg(unix)]
+mod relay {
+    use std::fs::File;
+    use std::io::{Read, Write};
+    use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    // std has no way to point descriptor 1 or 2 elsewhere.
+    unsafe extern "C" {
+        fn dup(fd: i32) -> i32;
+        fn dup2(old: i32, new: i32) -> i32;
+    }
+
+    /// One stream pointed at a pipe, and the thread that forwards it.
+    pub struct Relay {
+        fd: RawFd,
+        /// The real stream, to restore.
+        saved: OwnedFd,
+        done: mpsc::Receiver<()>,
+    }
+
+    impl Relay {
+        pub fn start(fd: RawFd, values: Vec<String>) -> Option<Relay> {
+            let (mut reader, writer) = std::io::pipe().ok()?;
+            // SAFETY: dup of a descriptor this process owns; the result is
+            // checked and owned by `saved`.
+            let copy = unsafe { dup(fd) };
+            if copy < 0 {
+                return None;
+            }
+            // SAFETY: `copy` is a fresh descriptor owned by nobody else.
+            let saved = unsafe { OwnedFd::from_raw_fd(copy) };
+            let mut out = File::from(saved.try_clone().ok()?);
+            // SAFETY: both descriptors are open; `fd` now names the pipe.
+            if unsafe { dup2(writer.as_raw_fd(), fd) } < 0 {
+                return None;
+            }
+            drop(writer);
+            let (tx, done) = mpsc::channel();
+            std::thread::spawn(move || {
+                let mut pending: Vec<u8> = Vec::new();
+                let mut chunk = [0u8; 8192];
+                loop {
+                    let n = match reader.read(&mut chunk) {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => n,
+                    };
+                    pending.extend_from_slice(&chunk[..n]);
+                    if let Some(end) = pending.iter().rposition(|&b| b == b'\n') {
+                        let lines: Vec<u8> = pending.drain(..=end).collect();
+                        let _ = out.write_all(clean(&lines, &values).as_bytes());
+                    }
+                }
+                let _ = out.write_all(clean(&pending, &values).as_bytes());
+                let _ = out.flush();
+                let _ = tx.send(());
+            });
+            Some(Relay { fd, saved, done })
+        }
+    }
+
+    fn clean(bytes: &[u8], values: &[String]) -> String {
+        super::redact_with(&String::from_utf8_lossy(bytes), values)
+    }
+
+    impl Drop for Relay {
+        fn drop(&mut self) {
+            // Closes the pipe's last writer (unless a child that outlived
+            // the xtask still holds it: then stop waiting after a while).
+            // SAFETY: both descriptors are open.
+            unsafe { dup2(self.saved.as_raw_fd(), self.fd) };
+            let _ = self.done.recv_timeout(Duration::from_secs(2));
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_credential_variable_is_secret() {
+        for name in [
+            "GH_TOKEN",
+            "TWINE_PASSWORD",
+            "NODE_AUTH_TOKEN",
+            "ACTIONS_RUNTIME_TOKEN",
+            "CARGO_REGISTRIES_MY_REGISTRY_TOKEN",
+        ] {
+            assert!(is_secret_var(name), "{name}");
+        }
+        for name in ["PATH", "CARGO_REGISTRIES__TOKEN", "GH_TOKEN_FILE", "HOME"] {
+            assert!(!is_secret_var(name), "{name}");
+        }
+    }
 
     #[test]
     fn masks_named_values_and_token_shapes() {

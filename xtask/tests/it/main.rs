@@ -2,6 +2,7 @@
 //!
 //! One test crate, so the binary and the helpers are built once.
 
+mod secrets;
 mod server;
 mod support;
 

@@ -137,7 +137,9 @@ impl TempRepo {
             .env("GIT_AUTHOR_EMAIL", "test@example.com")
             .env("GIT_COMMITTER_NAME", "Test")
             .env("GIT_COMMITTER_EMAIL", "test@example.com")
-            .env("GIT_CONFIG_NOSYSTEM", "1");
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            // The release fixture polls the fake gh every few ms (docs/config.md).
+            .env("XTASK_TEST_FAST_POLLS", "1");
         for var in [
             "GH_TOKEN",
             "GITHUB_TOKEN",
