@@ -14,6 +14,7 @@ mod homebrew;
 mod matrix;
 mod publish;
 mod release;
+mod reliability;
 mod tidy;
 mod verify;
 mod workflows;
