@@ -1072,3 +1072,46 @@ fn a_broken_config_is_refused_by_key_and_changes_nothing() {
 fn hostile_strings_are_refused_and_change_nothing() {
     check("hostile", &hostile());
 }
+
+/// Messages that do not mislead: each names the real problem.
+#[test]
+fn messages_say_what_is_wrong_with_the_input() {
+    // A bad tag_format is a tag_format problem, not a Homebrew URL problem.
+    let repo = TempRepo::plain("lockstep/in");
+    apply(&repo, Op::Replace(CONFIG, "v{version}", "v {version}"));
+    let run = repo.xtask(&["bump", "minor"]);
+    run.failure(1);
+    assert!(
+        run.stderr.contains("tag_format = \"v {version}\" makes tags like \"v 1.2.3-rc.1\" that git refuses: a tag name cannot contain a space"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("url"), "{}", run.stderr);
+
+    // `bump 1.5.0-rc`: what is wrong with the input, not "1.5.0rc0, not 1.5.0rc0".
+    let repo = TempRepo::plain("lockstep/in");
+    let run = repo.xtask(&["bump", "1.5.0-rc"]);
+    run.failure(2);
+    assert!(
+        run.stderr
+            .contains("the pre-release `rc` needs a number, like `rc.1`"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("still holds"), "{}", run.stderr);
+
+    // A byte-order mark is named as such.
+    let repo = TempRepo::plain("lockstep/in");
+    let json = repo.read("bindings/node/package.json");
+    repo.write("bindings/node/package.json", &format!("\u{feff}{json}"));
+    let run = repo.xtask(&["bump", "minor"]);
+    run.failure(1);
+    assert!(run.stderr.contains("byte-order mark"), "{}", run.stderr);
+    assert!(!run.stderr.contains("line 1 column 1"), "{}", run.stderr);
+    let versions = repo.xtask(&["versions"]);
+    assert!(
+        versions.stdout.contains("byte-order mark"),
+        "{}",
+        versions.stdout
+    );
+}
