@@ -66,6 +66,8 @@ impl Config {
         if let Some(problem) = tag_format_problem(&tag_format) {
             errors.push(format!("tag_format = {tag_format:?} {problem}"));
         }
+        // Resolved once: each site's path is checked against it.
+        let root = &root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
         let mut sites: Vec<Site> = Vec::new();
         let mut indices: Vec<usize> = Vec::new();
         for (i, table) in site_tables.iter().enumerate() {
@@ -162,6 +164,7 @@ pub fn tag_name_problem(name: &str) -> Option<&'static str> {
 
 /// Why a site's `path` is not a file of this repository, or `None`. Checked
 /// before the file is read, so nothing outside the repository is touched.
+/// `root` is already resolved (canonical).
 fn outside_problem(root: &Path, path: &str) -> Option<String> {
     use std::path::Component;
     let rel = Path::new(path);
@@ -174,15 +177,22 @@ fn outside_problem(root: &Path, path: &str) -> Option<String> {
     {
         return Some("goes up with `..`".to_string());
     }
-    let root = root.canonicalize().ok()?;
     // Every existing step, so a symlinked folder is caught even when the
-    // file itself is missing.
-    let mut at = root.clone();
+    // file itself is missing; only symlinks are resolved (one lookup per
+    // step, not a full resolution: repositories may have thousands of sites).
+    let mut at = root.to_path_buf();
     for part in rel.components() {
         at.push(part);
-        let Ok(real) = at.canonicalize() else { break };
-        if !real.starts_with(&root) {
-            return Some(format!("resolves through a symlink to {}", real.display()));
+        match std::fs::symlink_metadata(&at) {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                let Ok(real) = at.canonicalize() else { break };
+                if !real.starts_with(root) {
+                    return Some(format!("resolves through a symlink to {}", real.display()));
+                }
+                at = real;
+            }
+            Ok(_) => {}
+            Err(_) => break,
         }
     }
     None

