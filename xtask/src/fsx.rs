@@ -41,46 +41,92 @@ pub fn write_all_with(
     for edit in edits {
         targets.push(preflight(root, edit)?);
     }
+    // For each file replaced: its original, kept as a hard link (if the
+    // file system allows one), to put back with a rename, which writes no
+    // data and so works on a full disk too.
+    let mut kept: Vec<Option<PathBuf>> = Vec::with_capacity(edits.len());
     for (i, (edit, target)) in edits.iter().zip(&targets).enumerate() {
+        let backup = beside(&target.real, "orig");
         let result = replace(
             &target.real,
             &edit.after,
             target.mode.clone(),
+            Some(&backup),
             &mut |stage| fault(i, &target.real, stage),
         );
-        if let Err(err) = result {
-            let mut unrestored: Vec<(&str, Failure)> = Vec::new();
-            for (done, done_target) in edits.iter().zip(&targets).take(i) {
-                let back = replace(
-                    &done_target.real,
-                    &done.before,
-                    done_target.mode.clone(),
-                    &mut |_| Ok(()),
-                );
-                if let Err(restore_err) = back {
-                    unrestored.push((done.path.as_str(), restore_err));
-                }
+        match result {
+            Ok(true) => kept.push(Some(backup)),
+            Ok(false) => kept.push(None),
+            Err(err) => {
+                let unrestored = put_back(edits, &targets, &kept, fault);
+                let restored = if i == 0 {
+                    "no file was changed".to_string()
+                } else if unrestored.is_empty() {
+                    format!("no file was changed (the {i} file(s) already written were put back)")
+                } else {
+                    let why: Vec<String> = unrestored
+                        .iter()
+                        .map(|(p, e)| format!("{p} ({e})"))
+                        .collect();
+                    let paths: Vec<&str> = unrestored.iter().map(|(p, _)| *p).collect();
+                    format!(
+                        "these files were written by this run and could not be put back: {}; restore them with `git checkout -- {}`",
+                        why.join(", "),
+                        paths.join(" ")
+                    )
+                };
+                bail!("{} could not be written ({err}); {restored}", edit.path);
             }
-            let restored = if i == 0 {
-                "no file was changed".to_string()
-            } else if unrestored.is_empty() {
-                format!("no file was changed (the {i} file(s) already written were put back)")
-            } else {
-                let why: Vec<String> = unrestored
-                    .iter()
-                    .map(|(p, e)| format!("{p} ({e})"))
-                    .collect();
-                let paths: Vec<&str> = unrestored.iter().map(|(p, _)| *p).collect();
-                format!(
-                    "these files were written by this run and could not be put back: {}; restore them with `git checkout -- {}`",
-                    why.join(", "),
-                    paths.join(" ")
-                )
-            };
-            bail!("{} could not be written ({err}); {restored}", edit.path);
         }
     }
+    for backup in kept.into_iter().flatten() {
+        let _ = std::fs::remove_file(backup);
+    }
     Ok(())
+}
+
+/// Puts back the files already replaced (`kept` has one entry for each),
+/// last first: a rename of the kept original, or else a new write of the
+/// old text. Returns the files that could not be put back.
+fn put_back<'e>(
+    edits: &'e [FileEdit],
+    targets: &[Target],
+    kept: &[Option<PathBuf>],
+    fault: &mut dyn FnMut(usize, &Path, Stage) -> std::io::Result<()>,
+) -> Vec<(&'e str, Failure)> {
+    let mut unrestored = Vec::new();
+    for (j, backup) in kept.iter().enumerate().rev() {
+        let (edit, target) = (&edits[j], &targets[j]);
+        let back = match backup {
+            Some(backup) => std::fs::rename(backup, &target.real).map_err(|err| Failure {
+                what: "cannot put the original back",
+                err,
+            }),
+            None => replace(
+                &target.real,
+                &edit.before,
+                target.mode.clone(),
+                None,
+                &mut |stage| fault(j, &target.real, stage),
+            )
+            .map(|_| ()),
+        };
+        if let Err(err) = back {
+            unrestored.push((edit.path.as_str(), err));
+        }
+    }
+    unrestored.reverse();
+    unrestored
+}
+
+/// `<dir>/.<name>.xtask-<pid>.<what>`: a file of this run beside `target`.
+fn beside(target: &Path, what: &str) -> PathBuf {
+    let dir = target.parent().unwrap_or(Path::new("."));
+    let name = target
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    dir.join(format!(".{name}.xtask-{}.{what}", std::process::id()))
 }
 
 /// A file about to be replaced: where it really is, and its permissions.
@@ -153,21 +199,20 @@ impl fmt::Display for Failure {
     }
 }
 
-/// Writes `text` to a new file beside `target` and renames it over `target`.
-/// On failure the temporary file is removed and `target` is untouched.
+/// Writes `text` to a new file beside `target` and renames it over `target`;
+/// first, if `backup` is given, keeps the original there as a hard link.
+/// On failure the files it made are removed and `target` is untouched.
+/// Returns whether the original was kept.
 fn replace(
     target: &Path,
     text: &str,
     mode: std::fs::Permissions,
+    backup: Option<&Path>,
     fault: &mut dyn FnMut(Stage) -> std::io::Result<()>,
-) -> std::result::Result<(), Failure> {
-    let dir = target.parent().unwrap_or(Path::new("."));
-    let name = target
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let temp = dir.join(format!(".{name}.xtask-{}.tmp", std::process::id()));
+) -> std::result::Result<bool, Failure> {
+    let temp = beside(target, "tmp");
     let fail = |what: &'static str| move |err: std::io::Error| Failure { what, err };
+    let mut kept = false;
     let written = (|| {
         fault(Stage::Write).map_err(fail("cannot write a temporary file beside it"))?;
         let mut file = std::fs::OpenOptions::new()
@@ -183,13 +228,20 @@ fn replace(
         // disk fails the write above, before the original is touched.
         file.set_permissions(mode)
             .map_err(fail("cannot set the permissions of a temporary file"))?;
+        drop(file);
         fault(Stage::Rename).map_err(fail("cannot replace it"))?;
+        // No hard link (a file system without them): the caller writes the
+        // old text back instead, should it need to.
+        kept = backup.is_some_and(|b| std::fs::hard_link(target, b).is_ok());
         std::fs::rename(&temp, target).map_err(fail("cannot replace it"))
     })();
     if written.is_err() {
         let _ = std::fs::remove_file(&temp);
+        if let (true, Some(backup)) = (kept, backup) {
+            let _ = std::fs::remove_file(backup);
+        }
     }
-    written
+    written.map(|()| kept)
 }
 
 #[cfg(test)]
@@ -248,6 +300,12 @@ mod tests {
                 .unwrap();
         }
         write_all(&dir, &edits).unwrap();
+        let left: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.contains(".xtask-"))
+            .collect();
+        assert!(left.is_empty(), "files left: {left:?}");
         for name in ["a", "b", "c"] {
             assert_eq!(
                 std::fs::read_to_string(dir.join(name)).unwrap(),
@@ -290,6 +348,29 @@ mod tests {
                 assert!(!err.contains("git checkout"), "{err}");
                 assert_old(&dir);
             }
+        }
+    }
+
+    /// A disk that fills up at the k-th file and stays full: putting the
+    /// files back writes nothing (the originals are renamed back).
+    #[test]
+    fn a_disk_that_stays_full_still_gets_every_file_back() {
+        for failing in 0..3 {
+            let dir = temp_dir(&format!("full-{failing}"));
+            let edits = three(&dir);
+            let mut full = false;
+            let err = write_all_with(&dir, &edits, &mut |i, _, s| {
+                full |= i == failing;
+                if full && s == Stage::Write {
+                    Err(std::io::Error::from_raw_os_error(28))
+                } else {
+                    Ok(())
+                }
+            })
+            .unwrap_err()
+            .to_string();
+            assert!(err.contains("no file was changed"), "{err}");
+            assert_old(&dir);
         }
     }
 

@@ -313,3 +313,56 @@ fn concurrent_green_live_releases_tag_and_publish_once() {
         .count();
     assert_eq!(dispatches, 1, "{:?}", repo.gh_calls());
 }
+
+/// The disk fills up mid-bump and stays full: strace makes every `write`
+/// from the n-th on fail with ENOSPC (the case that once left Cargo.lock
+/// at 0 bytes). Every site keeps its bytes, and no file is left behind.
+#[test]
+fn a_disk_that_fills_up_mid_bump_loses_no_byte() {
+    let have_strace = Command::new("strace").arg("-V").output().is_ok();
+    if !have_strace {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "strace is needed on CI (.ci/run installs it)"
+        );
+        eprintln!("skipped: no strace here");
+        return;
+    }
+    let mut untouched = 0;
+    for nth in 1..=10 {
+        let repo = TempRepo::new("lockstep/in");
+        let before = repo.snapshot();
+        let out = Command::new("strace")
+            .args(["-f", "-o", "/dev/null", "-e", "trace=write"])
+            .arg(format!("-einject=write:error=ENOSPC:when={nth}+"))
+            .arg(env!("CARGO_BIN_EXE_xtask"))
+            .args(["bump", "patch"])
+            .current_dir(&repo.dir)
+            .env("XTASK_TODAY", crate::support::TODAY)
+            .output()
+            .unwrap();
+        // stdout and stderr are full too: the run fails, if only to print.
+        assert!(
+            !out.status.success(),
+            "write {nth} on failed, yet the bump succeeded"
+        );
+        let after = repo.snapshot();
+        if after == before {
+            untouched += 1;
+            continue;
+        }
+        // Or every file was written before the disk filled: all at 1.4.3.
+        let versions = repo.xtask(&["versions", "--json"]).json();
+        assert_eq!(versions["version"], "1.4.3", "write {nth} on: {versions:#}");
+        assert!(
+            !after.keys().any(|k| k.contains(".xtask-")),
+            "write {nth} on: {:?}",
+            after.keys()
+        );
+    }
+    // The bump writes 9 files: a disk full at any of them changes nothing.
+    assert!(
+        untouched >= 9,
+        "only {untouched} of 10 runs left the tree as it was"
+    );
+}
