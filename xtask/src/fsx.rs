@@ -1,11 +1,12 @@
 //! Atomic file replacement: each file is written to a temporary file beside
 //! it, then renamed over the original; a set of files is replaced all or nothing.
 //!
-//! A failed write never touches the original (the rename is the only step
-//! that changes it), so a full disk or an immutable file leaves every byte in
-//! place. When the k-th file of a set fails, the files already replaced are
-//! put back the same way, and the error names exactly the files (if any)
-//! that could not be put back.
+//! Two phases: first every new text is written to its temporary file, then
+//! each is renamed over its original. A full disk fails the first phase,
+//! which touches no original (and renames need no room for data). When the
+//! k-th rename fails (an immutable file, a file turned into a folder), the
+//! files already replaced are put back the same way, and the error names
+//! exactly the files (if any) that could not be put back.
 
 use std::fmt;
 use std::io::Write;
@@ -41,81 +42,92 @@ pub fn write_all_with(
     for edit in edits {
         targets.push(preflight(root, edit)?);
     }
-    // For each file replaced: its original, kept as a hard link (if the
-    // file system allows one), to put back with a rename, which writes no
-    // data and so works on a full disk too.
-    let mut kept: Vec<Option<PathBuf>> = Vec::with_capacity(edits.len());
+    // Phase 1: every temporary file; a failure here changed nothing.
+    let mut temps: Vec<PathBuf> = Vec::with_capacity(edits.len());
     for (i, (edit, target)) in edits.iter().zip(&targets).enumerate() {
-        let backup = beside(&target.real, "orig");
-        let result = replace(
+        match write_temp(
             &target.real,
             &edit.after,
             target.mode.clone(),
-            Some(&backup),
             &mut |stage| fault(i, &target.real, stage),
-        );
-        match result {
-            Ok(true) => kept.push(Some(backup)),
-            Ok(false) => kept.push(None),
+        ) {
+            Ok(temp) => temps.push(temp),
             Err(err) => {
-                let unrestored = put_back(edits, &targets, &kept, fault);
-                let restored = if i == 0 {
-                    "no file was changed".to_string()
-                } else if unrestored.is_empty() {
-                    format!("no file was changed (the {i} file(s) already written were put back)")
-                } else {
-                    let why: Vec<String> = unrestored
-                        .iter()
-                        .map(|(p, e)| format!("{p} ({e})"))
-                        .collect();
-                    let paths: Vec<&str> = unrestored.iter().map(|(p, _)| *p).collect();
-                    format!(
-                        "these files were written by this run and could not be put back: {}; restore them with `git checkout -- {}`",
-                        why.join(", "),
-                        paths.join(" ")
-                    )
-                };
-                bail!("{} could not be written ({err}); {restored}", edit.path);
+                remove_all(&temps);
+                bail!(
+                    "{} could not be written ({err}); no file was changed",
+                    edit.path
+                );
             }
         }
     }
-    for backup in kept.into_iter().flatten() {
-        let _ = std::fs::remove_file(backup);
+    // Phase 2: the renames.
+    for (i, (edit, target)) in edits.iter().zip(&targets).enumerate() {
+        let renamed = fault(i, &target.real, Stage::Rename)
+            .and_then(|()| std::fs::rename(&temps[i], &target.real))
+            .map_err(|err| Failure {
+                what: "cannot replace it",
+                err,
+            });
+        if let Err(err) = renamed {
+            remove_all(&temps[i..]);
+            let unrestored = put_back(&edits[..i], &targets[..i], fault);
+            let restored = if i == 0 {
+                "no file was changed".to_string()
+            } else if unrestored.is_empty() {
+                format!("no file was changed (the {i} file(s) already written were put back)")
+            } else {
+                let why: Vec<String> = unrestored
+                    .iter()
+                    .map(|(p, e)| format!("{p} ({e})"))
+                    .collect();
+                let paths: Vec<&str> = unrestored.iter().map(|(p, _)| *p).collect();
+                format!(
+                    "these files were written by this run and could not be put back: {}; restore them with `git checkout -- {}`",
+                    why.join(", "),
+                    paths.join(" ")
+                )
+            };
+            bail!("{} could not be written ({err}); {restored}", edit.path);
+        }
     }
     Ok(())
 }
 
-/// Puts back the files already replaced (`kept` has one entry for each),
-/// last first: a rename of the kept original, or else a new write of the
-/// old text. Returns the files that could not be put back.
+fn remove_all(paths: &[PathBuf]) {
+    for path in paths {
+        let _ = std::fs::remove_file(path);
+    }
+}
+
+/// Writes the old text back to each file already replaced, the same way.
+/// Returns the files that could not be put back.
 fn put_back<'e>(
     edits: &'e [FileEdit],
     targets: &[Target],
-    kept: &[Option<PathBuf>],
     fault: &mut dyn FnMut(usize, &Path, Stage) -> std::io::Result<()>,
 ) -> Vec<(&'e str, Failure)> {
     let mut unrestored = Vec::new();
-    for (j, backup) in kept.iter().enumerate().rev() {
-        let (edit, target) = (&edits[j], &targets[j]);
-        let back = match backup {
-            Some(backup) => std::fs::rename(backup, &target.real).map_err(|err| Failure {
-                what: "cannot put the original back",
-                err,
-            }),
-            None => replace(
-                &target.real,
-                &edit.before,
-                target.mode.clone(),
-                None,
-                &mut |stage| fault(j, &target.real, stage),
-            )
-            .map(|_| ()),
-        };
+    for (j, (edit, target)) in edits.iter().zip(targets).enumerate() {
+        let back = write_temp(
+            &target.real,
+            &edit.before,
+            target.mode.clone(),
+            &mut |stage| fault(j, &target.real, stage),
+        )
+        .and_then(|temp| {
+            std::fs::rename(&temp, &target.real).map_err(|err| {
+                let _ = std::fs::remove_file(&temp);
+                Failure {
+                    what: "cannot put it back",
+                    err,
+                }
+            })
+        });
         if let Err(err) = back {
             unrestored.push((edit.path.as_str(), err));
         }
     }
-    unrestored.reverse();
     unrestored
 }
 
@@ -199,20 +211,16 @@ impl fmt::Display for Failure {
     }
 }
 
-/// Writes `text` to a new file beside `target` and renames it over `target`;
-/// first, if `backup` is given, keeps the original there as a hard link.
-/// On failure the files it made are removed and `target` is untouched.
-/// Returns whether the original was kept.
-fn replace(
+/// Writes `text` to a new file beside `target`, with `target`'s
+/// permissions, and returns its path; on failure, removes it.
+fn write_temp(
     target: &Path,
     text: &str,
     mode: std::fs::Permissions,
-    backup: Option<&Path>,
     fault: &mut dyn FnMut(Stage) -> std::io::Result<()>,
-) -> std::result::Result<bool, Failure> {
+) -> std::result::Result<PathBuf, Failure> {
     let temp = beside(target, "tmp");
     let fail = |what: &'static str| move |err: std::io::Error| Failure { what, err };
-    let mut kept = false;
     let written = (|| {
         fault(Stage::Write).map_err(fail("cannot write a temporary file beside it"))?;
         let mut file = std::fs::OpenOptions::new()
@@ -225,23 +233,17 @@ fn replace(
         // No fsync: it costs tens of milliseconds per file on slow disks
         // (xtask/bench/sites.py), and ext4, the usual case, flushes a file
         // renamed over another before the rename (auto_da_alloc). A full
-        // disk fails the write above, before the original is touched.
+        // disk fails the write above, before any original is touched.
         file.set_permissions(mode)
-            .map_err(fail("cannot set the permissions of a temporary file"))?;
-        drop(file);
-        fault(Stage::Rename).map_err(fail("cannot replace it"))?;
-        // No hard link (a file system without them): the caller writes the
-        // old text back instead, should it need to.
-        kept = backup.is_some_and(|b| std::fs::hard_link(target, b).is_ok());
-        std::fs::rename(&temp, target).map_err(fail("cannot replace it"))
+            .map_err(fail("cannot set the permissions of a temporary file"))
     })();
-    if written.is_err() {
-        let _ = std::fs::remove_file(&temp);
-        if let (true, Some(backup)) = (kept, backup) {
-            let _ = std::fs::remove_file(backup);
+    match written {
+        Ok(()) => Ok(temp),
+        Err(err) => {
+            let _ = std::fs::remove_file(&temp);
+            Err(err)
         }
     }
-    written.map(|()| kept)
 }
 
 #[cfg(test)]
@@ -351,8 +353,8 @@ mod tests {
         }
     }
 
-    /// A disk that fills up at the k-th file and stays full: putting the
-    /// files back writes nothing (the originals are renamed back).
+    /// A disk that fills up at the k-th file and stays full: the first
+    /// phase fails, before any original is touched.
     #[test]
     fn a_disk_that_stays_full_still_gets_every_file_back() {
         for failing in 0..3 {

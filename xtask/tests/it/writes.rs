@@ -206,6 +206,7 @@ fn a_second_run_refuses_naming_the_holder_of_the_lock() {
         &["sync"],
         &["release", "v1.5.0", "--live"],
         &["publish", "--build-run-id", "1"],
+        &["homebrew", "v1.5.0", "--sha256sums", "sums.txt"],
     ];
     let runs: Vec<Run> = std::thread::scope(|s| {
         let handles: Vec<_> = commands
