@@ -7,7 +7,8 @@ Usage: python3 xtask/bench/sites.py [N ...]   (from the repository root)
 It builds the xtask in release mode, writes each synthetic repository to a
 temporary directory (a quarter Cargo manifests, listed in one Cargo.lock
 site, a quarter package.json, a quarter pyproject.toml, a quarter pattern
-files), then reports the median wall time of several runs of each command.
+files), then reports the median wall time of several runs of each command. Each
+bump starts from a fresh copy, synced to disk before it is timed.
 """
 import os
 import pathlib
@@ -88,6 +89,9 @@ def main():
         def fresh():
             shutil.rmtree(work, ignore_errors=True)
             shutil.copytree(template, work)
+            # Settle the copy on disk, as a real checkout is: overwriting
+            # pages still dirty from the copy would flatter in-place writes.
+            os.sync()
 
         fresh()
         verify = timed([xtask, "-C", str(work), "verify"], 5)

@@ -70,6 +70,22 @@ pub fn plan(
     })
 }
 
+/// A target some site cannot write (`1.2.3-rc` has no PEP 440 form) is bad
+/// input: a usage error that says what is wrong with it.
+fn refuse_unwritable_version(states: &[SiteState], target: &Version) -> Result<()> {
+    for state in states {
+        if let Err(err) = state.site.form.render(target) {
+            return Err(crate::version::UsageError(format!(
+                "{target} cannot be written at {} ({} form): {err:#}; no file was changed",
+                state.site.path,
+                state.site.form.name()
+            ))
+            .into());
+        }
+    }
+    Ok(())
+}
+
 /// The sites' problems as one error, or nothing.
 fn refuse_unreadable(states: &[SiteState]) -> Result<()> {
     let broken: Vec<String> = states
@@ -94,6 +110,7 @@ impl cli::Bump {
     /// `cargo xtask bump <request>`.
     pub fn run(self, sh: &Shell, repo: &Repo) -> Result<bool> {
         let request = Request::parse(&self.words)?;
+        let _lock = write_lock(repo, !self.dry_run)?;
         let states = repo.survey();
         refuse_unreadable(&states)?;
         let current = match agreement(&states) {
@@ -104,6 +121,7 @@ impl cli::Bump {
             ),
         };
         let target = request.apply(&current)?;
+        refuse_unwritable_version(&states, &target)?;
         let exec = Executor::new(sh, &repo.root, !self.dry_run, Ui { json: false });
         execute(&exec, repo, &states, current, target, "bump")
     }
@@ -112,6 +130,7 @@ impl cli::Bump {
 impl cli::Sync {
     /// `cargo xtask sync`: writes the primary site's version to every other site.
     pub fn run(self, sh: &Shell, repo: &Repo) -> Result<bool> {
+        let _lock = write_lock(repo, !self.dry_run)?;
         let states = repo.survey();
         refuse_unreadable(&states)?;
         let Some(Ok(primary)) = states.first().map(|s| s.version().cloned()) else {
@@ -119,6 +138,16 @@ impl cli::Sync {
         };
         let exec = Executor::new(sh, &repo.root, !self.dry_run, Ui { json: false });
         execute(&exec, repo, &states, primary.clone(), primary, "sync")
+    }
+}
+
+/// A run that writes holds the repository lock from its first read to its
+/// last write, so two runs never interleave; a dry run only reads.
+fn write_lock(repo: &Repo, writes: bool) -> Result<Option<crate::lock::RepoLock>> {
+    if writes {
+        crate::lock::acquire(&repo.root).map(Some)
+    } else {
+        Ok(None)
     }
 }
 
@@ -176,6 +205,7 @@ fn execute(
             wrong.join("\n  - ")
         );
     }
+    // Only now, with every file written and read back, is it true.
     ui.line(&format!(
         "{verb}: {} -> {}, {files} file(s) changed; release tag {tag}",
         plan.current, plan.target

@@ -36,7 +36,17 @@ impl Config {
                 root.display()
             ),
         };
-        Config::parse(&text, root)
+        let config = Config::parse(&text, root)?;
+        let poll = config.release.poll_interval;
+        if poll < crate::release::settings::MIN_POLL_INTERVAL {
+            // Only the test knob lets this through: say so, every time.
+            crate::ui::note(&format!(
+                "warning: {} is set, so release.poll_interval = {} (under 10s) is allowed: for the xtask's own tests only",
+                crate::release::settings::TEST_FAST_POLLS,
+                crate::clock::human(poll)
+            ));
+        }
+        Ok(config)
     }
 
     /// Parses config text; file checks are made against `root`.
@@ -65,15 +75,26 @@ impl Config {
                 }
             }
         }
-        if !tag_format.contains("{version}") {
-            errors.push(format!(
-                "tag_format = {tag_format:?} must contain {{version}}"
-            ));
+        if let Some(problem) = tag_format_problem(&tag_format) {
+            errors.push(format!("tag_format = {tag_format:?} {problem}"));
         }
-        let mut sites = Vec::new();
+        // Resolved once: each site's path is checked against it.
+        let root = &root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+        let mut sites: Vec<Site> = Vec::new();
+        let mut indices: Vec<usize> = Vec::new();
         for (i, table) in site_tables.iter().enumerate() {
             if let Some(site) = site(table, &format!("site[{i}]"), root, &mut errors) {
+                if let Some(first) = sites.iter().position(|s| *s == site) {
+                    errors.push(format!(
+                        "site[{i}] repeats site[{}] ({}, {}): remove one of them",
+                        indices[first],
+                        site.path,
+                        site.kind.name()
+                    ));
+                    continue;
+                }
                 sites.push(site);
+                indices.push(i);
             }
         }
         if site_tables.is_empty() {
@@ -94,6 +115,99 @@ impl Config {
     pub fn tag(&self, version: &semver::Version) -> String {
         self.tag_format.replace("{version}", &version.to_string())
     }
+}
+
+/// Why `tag_format` cannot make tags, or `None`: it must hold `{version}`
+/// exactly once and give a name git accepts as a tag (`git check-ref-format`).
+pub fn tag_format_problem(tag_format: &str) -> Option<String> {
+    match tag_format.matches("{version}").count() {
+        1 => {}
+        0 => return Some("must contain {version}, for example \"v{version}\"".to_string()),
+        n => {
+            return Some(format!(
+                "must contain {{version}} exactly once, not {n} times"
+            ));
+        }
+    }
+    let example = tag_format.replace("{version}", "1.2.3-rc.1");
+    tag_name_problem(&example)
+        .map(|why| format!("makes tags like {example:?} that git refuses: {why}"))
+}
+
+/// Why git would refuse `name` as a tag name (the rules of
+/// `git check-ref-format`), or `None`.
+pub fn tag_name_problem(name: &str) -> Option<&'static str> {
+    if name.is_empty() {
+        return Some("a tag name cannot be empty");
+    }
+    if let Some(c) = name
+        .chars()
+        .find(|&c| c.is_ascii_control() || " ~^:?*[\\".contains(c))
+    {
+        return Some(match c {
+            ' ' => "a tag name cannot contain a space",
+            c if c.is_ascii_control() => "a tag name cannot contain a control character",
+            _ => "a tag name cannot contain any of ~ ^ : ? * [ \\",
+        });
+    }
+    if name.contains("..") {
+        return Some("a tag name cannot contain `..`");
+    }
+    if name.contains("@{") || name == "@" {
+        return Some("a tag name cannot contain `@{` or be `@`");
+    }
+    if name.starts_with('-') {
+        return Some("a tag name cannot start with `-`");
+    }
+    if name.starts_with('/') || name.ends_with('/') || name.contains("//") {
+        return Some("a tag name cannot start or end with `/` or contain `//`");
+    }
+    if name.ends_with('.') {
+        return Some("a tag name cannot end with `.`");
+    }
+    if name
+        .split('/')
+        .any(|part| part.starts_with('.') || part.ends_with(".lock"))
+    {
+        return Some("no part of a tag name between `/` can start with `.` or end with `.lock`");
+    }
+    None
+}
+
+/// Why a site's `path` is not a file of this repository, or `None`. Checked
+/// before the file is read, so nothing outside the repository is touched.
+/// `root` is already resolved (canonical).
+fn outside_problem(root: &Path, path: &str) -> Option<String> {
+    use std::path::Component;
+    let rel = Path::new(path);
+    if rel.is_absolute() || path.starts_with('/') || path.starts_with('\\') {
+        return Some("is absolute".to_string());
+    }
+    if rel
+        .components()
+        .any(|c| matches!(c, Component::ParentDir | Component::Prefix(_)))
+    {
+        return Some("goes up with `..`".to_string());
+    }
+    // Every existing step, so a symlinked folder is caught even when the
+    // file itself is missing; only symlinks are resolved (one lookup per
+    // step, not a full resolution: repositories may have thousands of sites).
+    let mut at = root.to_path_buf();
+    for part in rel.components() {
+        at.push(part);
+        match std::fs::symlink_metadata(&at) {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                let Ok(real) = at.canonicalize() else { break };
+                if !real.starts_with(root) {
+                    return Some(format!("resolves through a symlink to {}", real.display()));
+                }
+                at = real;
+            }
+            Ok(_) => {}
+            Err(_) => break,
+        }
+    }
+    None
 }
 
 fn site(table: &Table, at: &str, root: &Path, errors: &mut Vec<String>) -> Option<Site> {
@@ -165,6 +279,12 @@ fn site(table: &Table, at: &str, root: &Path, errors: &mut Vec<String>) -> Optio
             return None;
         }
     };
+    if let Some(problem) = outside_problem(root, &path) {
+        errors.push(format!(
+            "{at}.path = {path:?} {problem}, outside the repository: a site must be a file of this repository (relative to its root), and the xtask never reads or writes anything else"
+        ));
+        return None;
+    }
     if !root.join(&path).is_file() {
         errors.push(format!(
             "{at}.path = {path:?}: no such file in {}",

@@ -23,14 +23,7 @@ enum Mode {
     Live,
 }
 
-/// Replace the contents of one file: `before` is what the plan was made from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FileEdit {
-    /// Relative to the executor's root, with `/` separators.
-    pub path: String,
-    pub before: String,
-    pub after: String,
-}
+pub use crate::fsx::FileEdit;
 
 /// A change the xtask makes: planned as data, applied (or shown) here.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -145,7 +138,8 @@ impl<'a> Executor<'a> {
                     }
                     return Ok(Applied::Shown);
                 }
-                write_all_or_nothing(self.root, edits)?;
+                // Each file through a temporary file and a rename (fsx.rs).
+                crate::fsx::write_all(self.root, edits)?;
                 return Ok(Applied::Done(String::new()));
             }
             Effect::Tag { name, sha, message } => git::tag(sh, name, message, sha),
@@ -275,57 +269,6 @@ impl<'a> Executor<'a> {
     }
 }
 
-/// Checks every file still holds what the plan was made from, then writes
-/// each in place; if a write fails, the files already written are restored.
-///
-/// Writing in place keeps each file's inode, permissions and links, and on
-/// many file systems costs a fraction of creating a temporary file per edit
-/// (see xtask/bench/sites.py).
-fn write_all_or_nothing(root: &Path, edits: &[FileEdit]) -> Result<()> {
-    write_with(root, edits, |path, text| std::fs::write(path, text))
-}
-
-fn write_with(
-    root: &Path,
-    edits: &[FileEdit],
-    mut write: impl FnMut(&Path, &str) -> std::io::Result<()>,
-) -> Result<()> {
-    let targets: Vec<PathBuf> = edits.iter().map(|e| root.join(&e.path)).collect();
-    for (edit, target) in edits.iter().zip(&targets) {
-        let now = std::fs::read_to_string(target)
-            .with_context(|| format!("cannot read {}", edit.path))?;
-        if now != edit.before {
-            bail!(
-                "{} changed while the xtask ran; nothing was written, run the command again",
-                edit.path
-            );
-        }
-    }
-    for (i, (edit, target)) in edits.iter().zip(&targets).enumerate() {
-        if let Err(err) = write(target, &edit.after) {
-            let mut unrestored = Vec::new();
-            for (done, done_target) in edits.iter().zip(&targets).take(i + 1) {
-                if std::fs::write(done_target, &done.before).is_err() {
-                    unrestored.push(done.path.as_str());
-                }
-            }
-            let restored = if unrestored.is_empty() {
-                "every file was restored".to_string()
-            } else {
-                format!(
-                    "could not restore {}: run `git checkout -- {}`",
-                    unrestored.join(", "),
-                    unrestored.join(" ")
-                )
-            };
-            return Err(
-                anyhow::Error::new(err).context(format!("cannot write {}; {restored}", edit.path))
-            );
-        }
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -371,40 +314,6 @@ mod tests {
         let err = executor(&sh, &dir, true).apply(&write).unwrap_err();
         assert!(err.to_string().contains("b changed"), "{err}");
         assert_eq!(std::fs::read_to_string(dir.join("a")).unwrap(), "1");
-    }
-
-    #[test]
-    fn a_failed_write_restores_the_files_already_written() {
-        let dir = temp_dir("fail");
-        for name in ["a", "b", "c"] {
-            std::fs::write(dir.join(name), "1").unwrap();
-        }
-        let edits = [
-            edit("a", "1", "2"),
-            edit("b", "1", "3"),
-            edit("c", "1", "4"),
-        ];
-        let mut calls = 0;
-        let result = write_with(&dir, &edits, |path, text| {
-            calls += 1;
-            if calls == 2 {
-                std::fs::write(path, "half")?;
-                return Err(std::io::Error::other("disk full"));
-            }
-            std::fs::write(path, text)
-        });
-        let err = result.unwrap_err().to_string();
-        assert!(
-            err.contains("cannot write b; every file was restored"),
-            "{err}"
-        );
-        for name in ["a", "b", "c"] {
-            assert_eq!(
-                std::fs::read_to_string(dir.join(name)).unwrap(),
-                "1",
-                "{name}"
-            );
-        }
     }
 
     #[test]

@@ -167,6 +167,12 @@ fn rewrite_formula(
     formula: Option<&Path>,
     live: bool,
 ) -> Result<bool> {
+    // Only a run that writes takes the repository lock.
+    let _lock = if live {
+        Some(crate::lock::acquire(&repo.root)?)
+    } else {
+        None
+    };
     let config = &repo.config;
     let Some(homebrew) = &config.distribution.homebrew else {
         bail!(

@@ -13,9 +13,11 @@ mod distribution;
 mod drift;
 mod effects;
 mod fields;
+mod fsx;
 mod gates;
 mod github;
 mod homebrew;
+mod lock;
 mod matrix;
 mod problem;
 mod release;
@@ -40,7 +42,20 @@ use cli::{Cli, Command};
 use survey::Repo;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    // clap's own messages (help, usage errors that quote an argument) go
+    // through the one redacting output too.
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            let text = err.render().to_string();
+            if err.use_stderr() {
+                ui::note(text.trim_end());
+            } else {
+                ui::text(&text);
+            }
+            return ExitCode::from(u8::try_from(err.exit_code()).unwrap_or(2));
+        }
+    };
     match run(cli) {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::from(1),

@@ -1,13 +1,51 @@
 //! Secret redaction: nothing the xtask prints or records may hold a token.
+//!
+//! One function, [`redact`], masks the values of every credential variable a
+//! release touches and every token-shaped word. Every line the xtask prints
+//! goes through it (`ui.rs`); the output of the processes it runs is
+//! captured, or streamed line by line through `ui.rs` (`tools::stream`);
+//! evidence files, blocker bodies and the lock note call it before they are
+//! written.
 
-/// Environment variables whose values are secrets.
-pub const SECRET_VARS: [&str; 5] = [
+/// Environment variables whose values are secrets; also every
+/// `CARGO_REGISTRIES_<NAME>_TOKEN` (see [`is_secret_var`]).
+pub const SECRET_VARS: [&str; 12] = [
     "GH_TOKEN",
     "GITHUB_TOKEN",
+    "GH_ENTERPRISE_TOKEN",
     "CARGO_REGISTRY_TOKEN",
     "NPM_TOKEN",
+    "NODE_AUTH_TOKEN",
     "PYPI_API_TOKEN",
+    "TWINE_PASSWORD",
+    "HOMEBREW_TAP_TOKEN",
+    "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+    "ACTIONS_RUNTIME_TOKEN",
+    "GITHUB_ENTERPRISE_TOKEN",
 ];
+
+/// Whether the variable `name` holds a secret.
+pub fn is_secret_var(name: &str) -> bool {
+    SECRET_VARS.contains(&name)
+        || name
+            .strip_prefix("CARGO_REGISTRIES_")
+            .and_then(|rest| rest.strip_suffix("_TOKEN"))
+            .is_some_and(|registry| !registry.is_empty())
+}
+
+/// The values of this process's secret variables (at least 4 characters).
+pub fn secret_values() -> Vec<String> {
+    let mut values: Vec<String> = std::env::vars_os()
+        .filter(|(name, _)| name.to_str().is_some_and(is_secret_var))
+        .filter_map(|(_, value)| value.into_string().ok())
+        .map(|v| v.trim().to_string())
+        .filter(|v| v.len() >= 4)
+        .collect();
+    // Longest first, so a value that contains another is masked whole.
+    values.sort_by_key(|v| std::cmp::Reverse(v.len()));
+    values.dedup();
+    values
+}
 
 /// Prefixes of token-shaped values (GitHub, npm, PyPI).
 const TOKEN_PREFIXES: [&str; 8] = [
@@ -27,13 +65,7 @@ pub const MASK: &str = "[REDACTED]";
 /// `text` with the values of the secret variables of this process and every
 /// token-shaped word replaced by [`MASK`].
 pub fn redact(text: &str) -> String {
-    let values: Vec<String> = SECRET_VARS
-        .iter()
-        .filter_map(|var| std::env::var(var).ok())
-        .filter(|v| v.trim().len() >= 4)
-        .map(|v| v.trim().to_string())
-        .collect();
-    redact_with(text, &values)
+    redact_with(text, &secret_values())
 }
 
 /// [`redact`] with the secret values given.
@@ -78,6 +110,22 @@ fn mask_tokens(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_credential_variable_is_secret() {
+        for name in [
+            "GH_TOKEN",
+            "TWINE_PASSWORD",
+            "NODE_AUTH_TOKEN",
+            "ACTIONS_RUNTIME_TOKEN",
+            "CARGO_REGISTRIES_MY_REGISTRY_TOKEN",
+        ] {
+            assert!(is_secret_var(name), "{name}");
+        }
+        for name in ["PATH", "CARGO_REGISTRIES__TOKEN", "GH_TOKEN_FILE", "HOME"] {
+            assert!(!is_secret_var(name), "{name}");
+        }
+    }
 
     #[test]
     fn masks_named_values_and_token_shapes() {

@@ -30,6 +30,16 @@ pub fn parse(input: &str) -> Result<Version> {
         usage!("the version is empty: give it as X.Y.Z, for example `0.3.0` or `v0.3.0`");
     }
     match Version::parse(bare) {
+        Ok(version) if !version.build.is_empty() => usage!(
+            "`{input}` carries build metadata (`+{}`), which a release version cannot: PyPI refuses it as a local version, and semver ranks {} the same as {}. Give the version without it, for example `{}`",
+            version.build,
+            version,
+            Version::new(version.major, version.minor, version.patch),
+            Version {
+                build: BuildMetadata::EMPTY,
+                ..version.clone()
+            }
+        ),
         Ok(version) => Ok(version),
         Err(err) => usage!(
             "`{input}` is not a semantic version X.Y.Z ({err}); for example `0.3.0`, `v0.3.0` or `0.3.0-rc.1`"
@@ -184,7 +194,11 @@ pub fn to_pep440(version: &Version) -> Result<String> {
     let mut out = base.clone();
     if !version.pre.is_empty() {
         let pre = version.pre.as_str();
-        let (label, number) = pre.split_once('.').unwrap_or((pre, "0"));
+        let Some((label, number)) = pre.split_once('.') else {
+            bail!(
+                "{version} has no PEP 440 form: the pre-release `{pre}` needs a number, like `{pre}.1`"
+            );
+        };
         let number: u64 = match number.parse() {
             Ok(n) => n,
             Err(_) => bail!(
@@ -269,6 +283,21 @@ mod tests {
             let err = parse(bad).unwrap_err();
             assert!(err.downcast_ref::<UsageError>().is_some(), "{bad}: {err}");
         }
+    }
+
+    #[test]
+    fn build_metadata_is_refused() {
+        for bad in ["1.2.3+build.5", "v0.1.0+hotfix", "1.0.0-rc.1+x"] {
+            let err = parse(bad).unwrap_err();
+            assert!(err.downcast_ref::<UsageError>().is_some(), "{bad}: {err}");
+            assert!(err.to_string().contains("build metadata"), "{err}");
+        }
+    }
+
+    #[test]
+    fn a_pre_release_without_a_number_has_no_pep440_form() {
+        let err = to_pep440(&v("1.2.3-rc")).unwrap_err().to_string();
+        assert!(err.contains("needs a number, like `rc.1`"), "{err}");
     }
 
     #[test]

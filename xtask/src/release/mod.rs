@@ -70,6 +70,8 @@ impl cli::Release {
     pub fn run(self, sh: &Shell, repo: &Repo) -> Result<bool> {
         let started = Instant::now();
         let ui = Ui { json: self.json };
+        // Both modes write evidence and file blockers: one run at a time.
+        let _lock = crate::lock::acquire(&repo.root)?;
         let target = crate::version::parse(&self.version)?;
         let tag = repo.config.tag(&target);
         let tags = release_tags(&repo.config.release, &tag);

@@ -23,6 +23,8 @@ impl cli::Publish {
     pub fn run(self, sh: &Shell, repo: &Repo) -> Result<bool> {
         let started = Instant::now();
         let ui = Ui { json: self.json };
+        // It writes evidence and files blockers in both modes: one run at a time.
+        let _lock = crate::lock::acquire(&repo.root)?;
         let version = agreement(&repo.survey()).map_err(|problems| {
             anyhow::anyhow!(
                 "the version sites disagree, so the released version is unknown: run `cargo xtask verify`\n  - {}",

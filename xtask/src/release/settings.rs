@@ -98,6 +98,25 @@ impl Settings {
     }
 }
 
+/// The shortest `poll_interval` a config may set: at most one gh call per 10 s.
+pub const MIN_POLL_INTERVAL: Duration = Duration::from_secs(10);
+
+/// For the xtask's own tests only: `XTASK_TEST_FAST_POLLS=1` lowers the
+/// minimum `poll_interval` to 1 ms, so tests against the fake gh need not
+/// wait 10 s per poll. It is never silent: [`crate::config::Config::load`]
+/// warns on stderr whenever it lets a shorter interval through. Documented
+/// in docs/config.md; never set it for a real release.
+pub const TEST_FAST_POLLS: &str = "XTASK_TEST_FAST_POLLS";
+
+/// [`MIN_POLL_INTERVAL`], or 1 ms under [`TEST_FAST_POLLS`].
+pub fn min_poll_interval() -> Duration {
+    if std::env::var_os(TEST_FAST_POLLS).is_some_and(|v| v == "1") {
+        Duration::from_millis(1)
+    } else {
+        MIN_POLL_INTERVAL
+    }
+}
+
 /// The raw tables, taken from the top level before it is finished.
 pub struct Tables<'a> {
     git: Option<&'a Table>,
@@ -167,6 +186,14 @@ pub fn parse(tables: &Tables<'_>, errors: &mut Vec<String>) -> Settings {
         }
         s.go_module = f.string("go_module");
         f.finish();
+    }
+    let floor = min_poll_interval();
+    if s.poll_interval < floor {
+        errors.push(format!(
+            "release.poll_interval = {:?} is under {}: the xtask asks GitHub at most once per 10 s (the API rate limit is shared by everything using the token); use \"10s\" or more",
+            crate::clock::human(s.poll_interval),
+            crate::clock::human(floor)
+        ));
     }
     if s.poll_max_interval < s.poll_interval {
         s.poll_max_interval = s.poll_interval;
@@ -266,12 +293,28 @@ mod tests {
     }
 
     #[test]
+    fn polls_under_ten_seconds_are_refused() {
+        for fast in ["0s", "9s", "9999ms"] {
+            let (_, errors) = parse_text(&format!("[release]\npoll_interval = \"{fast}\"\n"));
+            assert_eq!(errors.len(), 1, "{fast}: {errors:?}");
+            assert!(
+                errors[0].starts_with("release.poll_interval = ")
+                    && errors[0].contains("is under 10s"),
+                "{errors:?}"
+            );
+        }
+        let (s, errors) = parse_text("[release]\npoll_interval = \"10s\"\n");
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(s.poll_interval, MIN_POLL_INTERVAL);
+    }
+
+    #[test]
     fn reads_every_section_strictly() {
         let (s, errors) = parse_text(
-            "[git]\nbranches = [\"main\", \"release\"]\n[release]\npoll_interval = \"5ms\"\ngo_module = \"bindings/go\"\ncolour = 1\n[[gate]]\nname = \"fmt\"\ncommand = \"cargo fmt --all --check\"\ntimeout = \"5m\"\n[[gate]]\nname = \"py\"\ncommand = \"python3 -m compileall -q bindings/python\"\nwhen_changed = [\"bindings/python/**\"]\n[[gate]]\ncommand = \"x\"\n",
+            "[git]\nbranches = [\"main\", \"release\"]\n[release]\npoll_interval = \"15s\"\ngo_module = \"bindings/go\"\ncolour = 1\n[[gate]]\nname = \"fmt\"\ncommand = \"cargo fmt --all --check\"\ntimeout = \"5m\"\n[[gate]]\nname = \"py\"\ncommand = \"python3 -m compileall -q bindings/python\"\nwhen_changed = [\"bindings/python/**\"]\n[[gate]]\ncommand = \"x\"\n",
         );
         assert_eq!(s.branches, ["main", "release"]);
-        assert_eq!(s.poll_interval, Duration::from_millis(5));
+        assert_eq!(s.poll_interval, Duration::from_secs(15));
         assert_eq!(s.poll_max_interval, Duration::from_secs(60));
         assert_eq!(s.go_module.as_deref(), Some("bindings/go"));
         assert_eq!(s.gates.len(), 2);

@@ -179,6 +179,49 @@ pub fn exec(cmd: Cmd<'_>, stdin: Option<&[u8]>, timeout: Duration) -> Result<Out
     })
 }
 
+/// Runs `cmd` to completion with its output shown as it comes, each line
+/// through the one redacting output (stdout's to stdout, stderr's to
+/// stderr), rather than inherited; whether it succeeded.
+pub fn stream(cmd: Cmd<'_>) -> Result<bool> {
+    use std::io::BufRead;
+    let display = cmd.to_string();
+    let mut command: Command = cmd.into();
+    command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = command
+        .spawn()
+        .with_context(|| format!("could not start `{display}`"))?;
+    let forward = |pipe: Box<dyn Read + Send>, to_stderr: bool| {
+        std::thread::spawn(move || {
+            let mut reader = std::io::BufReader::new(pipe);
+            let mut line = Vec::new();
+            while reader.read_until(b'\n', &mut line).unwrap_or(0) > 0 {
+                let text = String::from_utf8_lossy(&line);
+                if to_stderr {
+                    crate::ui::note(text.trim_end_matches('\n'));
+                } else {
+                    crate::ui::text(&text);
+                }
+                line.clear();
+            }
+        })
+    };
+    let out = forward(
+        Box::new(child.stdout.take().expect("stdout is piped")),
+        false,
+    );
+    let err = forward(
+        Box::new(child.stderr.take().expect("stderr is piped")),
+        true,
+    );
+    let status = child.wait()?;
+    let _ = out.join();
+    let _ = err.join();
+    Ok(status.success())
+}
+
 fn drain(mut pipe: impl Read + Send + 'static) -> std::thread::JoinHandle<String> {
     std::thread::spawn(move || {
         let mut bytes = Vec::new();

@@ -20,7 +20,8 @@ pub fn run_all(sh: &Shell) -> Result<Vec<SuiteResult>> {
     let mut suite = |name: &'static str, dir: &str, cmd: xshell::Cmd<'_>| {
         crate::ui::document(&format!("==> {name}: {cmd}  (in {dir})"));
         let start = std::time::Instant::now();
-        let passed = cmd.run().is_ok();
+        // Streamed through the redacting output, never inherited.
+        let passed = super::stream(cmd).unwrap_or(false);
         results.push(SuiteResult {
             name,
             passed,

@@ -9,6 +9,11 @@ use super::Slot;
 
 /// One slot for each key path; each path must hold exactly one string.
 pub fn locate(text: &str, paths: &[&[&str]]) -> Result<Vec<Slot>> {
+    if text.starts_with('\u{feff}') {
+        bail!(
+            "the file starts with a byte-order mark (U+FEFF), which JSON does not allow and npm rejects: save it as UTF-8 without a BOM"
+        );
+    }
     if let Err(err) = serde_json::from_str::<serde_json::Value>(text) {
         bail!("malformed JSON: {err}");
     }

@@ -65,7 +65,7 @@ fn five_releases_in_a_row() {
                 &format!("## [Unreleased]\n\n### Fixed\n\n- What {version} fixes.\n"),
             );
             repo.write("CHANGELOG.md", &changelog);
-            repo.xtask(&["bump", version]).success();
+            repo.xtask_with(&["bump", version], &[]).success();
             repo.git(&["commit", "--quiet", "-am", &format!("Release {tag}")]);
             repo.git(&["push", "--quiet", "origin", "main"]);
         }

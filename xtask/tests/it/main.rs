@@ -4,6 +4,7 @@
 
 mod actions;
 mod ghapi;
+mod secrets;
 mod server;
 mod support;
 
@@ -19,7 +20,9 @@ mod real_gh;
 mod recovery;
 mod release;
 mod release_workflows;
+mod reliability;
 mod suites;
 mod tidy;
 mod verify;
 mod workflows;
+mod writes;

@@ -65,13 +65,28 @@ impl TempRepo {
         })
     }
 
-    fn make(fill: impl FnOnce(&Path)) -> TempRepo {
+    /// A copy of `fixtures/<tree>` with an empty `.git` folder and no
+    /// history: enough for commands that do not run git, and quick to make
+    /// (`git init` and a commit cost a lot on slow disks).
+    pub fn plain(tree: &str) -> TempRepo {
+        let dir = TempRepo::fresh_dir();
+        copy_tree(&fixtures().join(tree), &dir);
+        std::fs::create_dir(dir.join(".git")).unwrap();
+        TempRepo { dir }
+    }
+
+    fn fresh_dir() -> PathBuf {
         static COUNTER: AtomicUsize = AtomicUsize::new(0);
         let n = COUNTER.fetch_add(1, Ordering::SeqCst);
         let base = std::env::temp_dir().join(format!("xtask-it-{}-{n}", std::process::id()));
         let _ = std::fs::remove_dir_all(&base);
         let dir = base.join("repo");
         std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    fn make(fill: impl FnOnce(&Path)) -> TempRepo {
+        let dir = TempRepo::fresh_dir();
         fill(&dir);
         let repo = TempRepo { dir };
         repo.git(&["init", "--quiet", "--initial-branch=main"]);
@@ -190,7 +205,9 @@ impl TempRepo {
             .env("GIT_AUTHOR_EMAIL", "test@example.com")
             .env("GIT_COMMITTER_NAME", "Test")
             .env("GIT_COMMITTER_EMAIL", "test@example.com")
-            .env("GIT_CONFIG_NOSYSTEM", "1");
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            // The release fixture polls the fake gh every few ms (docs/config.md).
+            .env("XTASK_TEST_FAST_POLLS", "1");
         for var in [
             "GH_TOKEN",
             "GITHUB_TOKEN",

@@ -103,8 +103,8 @@ fn only_ui_prints() {
             "println!(",
             "eprint!(",
             "eprintln!(",
-            "stdout()",
-            "stderr()",
+            "io::stdout()",
+            "io::stderr()",
         ],
         |p| p == "ui.rs",
     );
