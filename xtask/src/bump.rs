@@ -38,8 +38,8 @@ pub fn plan(
         today,
     };
     for state in states {
-        if state.version().ok() == Some(&target) {
-            continue; // Already there (sync): leave the file as it is.
+        if !state.site.lockstep || state.holds(&target) {
+            continue; // Outside the lock-step, or already there (sync): leave it.
         }
         let index = *by_path.entry(&state.site.path).or_insert_with(|| {
             edits.push(FileEdit {
@@ -86,26 +86,71 @@ fn refuse_unreadable(states: &[SiteState]) -> Result<()> {
     Ok(())
 }
 
-/// `cargo xtask bump <request>`.
-pub fn run(repo: &Repo, request: &Request, mode: Mode) -> Result<()> {
+/// `cargo xtask bump <request> [--date YYYY-MM-DD]`.
+pub fn run(repo: &Repo, request: &Request, date: Option<&str>, mode: Mode) -> Result<()> {
+    let today = crate::clock::release_date(date)?;
     let states = repo.survey();
     refuse_unreadable(&states)?;
-    let current = match agreement(&states) {
-        Ok(version) => version,
-        Err(problems) => bail!(
-            "the version sites disagree, so bump would not know where to start:\n  - {}\nrun `cargo xtask sync` to write the primary version everywhere, or fix the files by hand",
-            problems.join("\n  - ")
-        ),
+    let (current, healed) = match agreement(&states) {
+        Ok(version) => (version, Vec::new()),
+        Err(problems) => match request {
+            // An explicit target says where to go: heal the drift if it is above every site.
+            crate::version::Request::Exact(target) => {
+                let healed = drift_below(&states, target).map_err(|site| {
+                    anyhow::anyhow!(
+                        "the version sites disagree and {site}, which is not below {target}:\n  - {}\nbump to a version above every site, or run `cargo xtask sync` first",
+                        problems.join("\n  - ")
+                    )
+                })?;
+                let primary = states[0].version().cloned().map_err(anyhow::Error::msg)?;
+                (primary, healed)
+            }
+            _ => bail!(
+                "the version sites disagree, so bump would not know where to start:\n  - {}\nrun `cargo xtask sync` to write the primary version everywhere, give an explicit version above every site (`cargo xtask bump X.Y.Z`), or fix the files by hand",
+                problems.join("\n  - ")
+            ),
+        },
     };
     let target = request.apply(&current)?;
-    let plan = plan(
-        &states,
-        current,
-        target,
-        &repo.config.tag_format,
-        &crate::clock::today(),
-    )?;
-    execute(repo, &plan, mode, "bump")
+    let plan = plan(&states, current, target, &repo.config.tag_format, &today)?;
+    execute(repo, &plan, mode, "bump")?;
+    if !healed.is_empty() {
+        println!(
+            "healed drift: these sites disagreed with {} and now hold {}:\n  - {}",
+            states[0].site.path,
+            plan.target,
+            healed.join("\n  - ")
+        );
+    }
+    Ok(())
+}
+
+/// The lock-step sites that disagree with the primary, as `path had X`, when
+/// every lock-step site is below `target`; else the first site that is not.
+fn drift_below(states: &[SiteState], target: &Version) -> Result<Vec<String>, String> {
+    let primary = states.first().and_then(|s| s.version().ok());
+    let mut healed = Vec::new();
+    for state in states.iter().filter(|s| s.site.lockstep) {
+        let Ok(found) = state.version() else {
+            return Err(format!("{} cannot be read", state.site.path));
+        };
+        let release_part_only = state.site.form == crate::version::Form::Release;
+        if found >= target && !(release_part_only && state.holds(target)) {
+            return Err(format!(
+                "{} has {}",
+                state.site.path,
+                state.raw().unwrap_or_default()
+            ));
+        }
+        if primary.is_some_and(|p| !state.holds(p) && !state.lags(p)) {
+            healed.push(format!(
+                "{} had {}",
+                state.site.path,
+                state.raw().unwrap_or_default()
+            ));
+        }
+    }
+    Ok(healed)
 }
 
 /// `cargo xtask sync`: writes the primary site's version to every other site.
@@ -115,13 +160,23 @@ pub fn sync(repo: &Repo, mode: Mode) -> Result<()> {
     let Some(Ok(primary)) = states.first().map(|s| s.version().cloned()) else {
         bail!("the primary site has no single version");
     };
+    let today = crate::clock::release_date(None)?;
+    // A changelog that lags stays as it is: sync adds no release section.
+    let states: Vec<SiteState> = states.into_iter().filter(|s| !s.lags(&primary)).collect();
     let plan = plan(
         &states,
         primary.clone(),
         primary,
         &repo.config.tag_format,
-        &crate::clock::today(),
+        &today,
     )?;
+    if plan.edits.is_empty() {
+        println!(
+            "sync: nothing to do, every lock-step site already holds {}",
+            plan.target
+        );
+        return Ok(());
+    }
     execute(repo, &plan, mode, "sync")
 }
 
@@ -144,7 +199,7 @@ fn execute(repo: &Repo, plan: &Plan, mode: Mode, verb: &str) -> Result<()> {
         let wrong: Vec<String> = repo
             .survey()
             .iter()
-            .filter(|s| s.version().ok() != Some(&plan.target))
+            .filter(|s| s.site.lockstep && !s.holds(&plan.target) && !s.lags(&plan.target))
             .map(|s| {
                 format!(
                     "{}: {}",

@@ -10,6 +10,33 @@ Exit codes:
   1  a check failed, or a file or tool could not be used (the message says what to do)
   2  usage error: an unknown command or flag, a malformed version, a bump that does not go up";
 
+const VERIFY_HELP: &str = "\
+What verify checks (errors fail it; warnings are printed and it passes):
+  sites      every lock-step [[site]] of release/config.toml reads and holds one version
+             (a `release`-form site its X.Y.Z); sites with lockstep = false are skipped
+  changelog  each changelog site has `## [Unreleased]`; a changelog that skipped
+             releases is a warning
+  lockfile   Cargo.lock holds each workspace package at its manifest's version, when
+             a cargo-lock site is declared or git tracks Cargo.lock
+  docs       in the [verify].documents (default: README.md, CONTRIBUTING.md, RELEASING.md,
+             docs/, skills/): every `cargo xtask ...` line parses; every link and every
+             path under a folder the repository has exists, and a #heading anchor
+             names a heading of its file
+  tables     [verify].sites_doc and channels_doc, when set, list exactly the sites
+             and the delivery channels
+  workflows  with a [release] section: the workflows it names exist and declare the
+             inputs the xtask dispatches; documents name only existing workflows/inputs
+  strays     (warning) tracked files that are no site but hold the version after a
+             `version` key or assignment; silence with [verify].not_sites
+  tag        with --tag: the tag is the lock-step version's tag
+
+The report goes to stdout; stderr carries only errors that stop verify itself.
+
+Exit codes:
+  0  no problem (warnings may be listed)
+  1  a check failed, or a file or tool could not be used (the message says what to do)
+  2  usage error: an unknown command or flag";
+
 /// The release tool of plasmite.
 #[derive(Debug, Parser)]
 #[command(name = "cargo xtask", bin_name = "cargo xtask", version, after_help = EXIT_CODES)]
@@ -25,14 +52,17 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// List every version site with the version found there.
+    ///
+    /// Exits 1 when the lock-step sites disagree (sites declared with
+    /// `lockstep = false` are listed but never count).
     #[command(after_help = EXIT_CODES)]
     Versions {
         /// Print JSON instead of a table.
         #[arg(long)]
         json: bool,
     },
-    /// Offline consistency checks: sites agree, Cargo.lock, changelog, config.
-    #[command(after_help = EXIT_CODES)]
+    /// Offline consistency checks: sites agree, Cargo.lock, changelog, config, docs.
+    #[command(after_help = VERIFY_HELP)]
     Verify {
         /// Print JSON instead of text.
         #[arg(long)]
@@ -50,6 +80,11 @@ pub enum Command {
         /// Print a diff of every file instead of writing.
         #[arg(long)]
         dry_run: bool,
+        /// The date of the changelog's new section, YYYY-MM-DD. Default: the
+        /// XTASK_TODAY environment variable if set (also YYYY-MM-DD), else
+        /// today's date in UTC.
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        date: Option<String>,
     },
     /// Write the primary site's version (the first in the config) to every site.
     #[command(after_help = EXIT_CODES)]

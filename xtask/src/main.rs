@@ -17,6 +17,7 @@ mod matrix;
 mod publish;
 mod release;
 mod secrets;
+mod strays;
 mod survey;
 mod test;
 mod tools;
@@ -36,6 +37,15 @@ use survey::Repo;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if matches!(
+        cli.command,
+        Command::Verify { .. }
+            | Command::Versions { .. }
+            | Command::Matrix { .. }
+            | Command::Changelog { .. }
+    ) {
+        quiet_broken_pipe();
+    }
     match run(cli) {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::from(1),
@@ -58,11 +68,16 @@ fn run(cli: Cli) -> Result<bool> {
     sh.change_dir(&root);
     let mode = |dry_run: bool| if dry_run { Mode::DryRun } else { Mode::Live };
     match cli.command {
-        Command::Verify { json, tag } => verify::run(&root, json, tag.as_deref()),
+        Command::Verify { json, tag } => verify::run(&sh, &root, json, tag.as_deref()),
         Command::Versions { json } => survey::run(&Repo::open(root)?, json),
-        Command::Bump { words, dry_run } => {
+        Command::Bump {
+            words,
+            dry_run,
+            date,
+        } => {
             let request = version::Request::parse(&words)?;
-            bump::run(&Repo::open(root)?, &request, mode(dry_run)).map(|()| true)
+            let repo = Repo::open(root)?;
+            bump::run(&repo, &request, date.as_deref(), mode(dry_run)).map(|()| true)
         }
         Command::Sync { dry_run } => bump::sync(&Repo::open(root)?, mode(dry_run)).map(|()| true),
         Command::Test => test::run(&sh),
@@ -136,4 +151,25 @@ fn parse_channels(names: &[String]) -> Result<Vec<distribution::Channel>> {
             })
         })
         .collect()
+}
+
+/// A reader that closes the pipe (`cargo xtask verify --json | head -1`) ends
+/// a report command quietly, as it does `cat`: restore the default SIGPIPE
+/// action that Rust's runtime replaces with "ignore" (which makes `println!`
+/// panic). Only for commands that just print: the others write to the stdin
+/// of tools they spawn, where a closed pipe must stay an error.
+fn quiet_broken_pipe() {
+    #[cfg(unix)]
+    {
+        unsafe extern "C" {
+            fn signal(signum: i32, handler: usize) -> usize;
+        }
+        const SIGPIPE: i32 = 13;
+        const SIG_DFL: usize = 0;
+        // SAFETY: setting a signal's disposition to the default is async-signal-safe
+        // and happens before any thread or child process exists.
+        unsafe {
+            signal(SIGPIPE, SIG_DFL);
+        }
+    }
 }

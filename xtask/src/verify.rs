@@ -5,6 +5,7 @@ use std::path::Path;
 use anyhow::Result;
 use serde_json::json;
 use toml_edit::ImDocument;
+use xshell::Shell;
 
 use crate::survey::{Repo, SiteState, agreement};
 use crate::versions::{Kind, cargo_lock, changelog};
@@ -21,6 +22,8 @@ pub struct Problem {
     pub found: Option<String>,
     /// The next action, usually a command to run.
     pub fix: String,
+    /// A warning is listed but does not fail `verify`.
+    pub warning: bool,
 }
 
 impl Problem {
@@ -38,7 +41,14 @@ impl Problem {
             expected: None,
             found: None,
             fix: fix.into(),
+            warning: false,
         }
+    }
+
+    /// The same, as a warning.
+    pub fn warning(mut self) -> Problem {
+        self.warning = true;
+        self
     }
 
     pub fn to_json(&self) -> serde_json::Value {
@@ -50,6 +60,7 @@ impl Problem {
             "expected": self.expected,
             "found": self.found,
             "fix": self.fix,
+            "severity": if self.warning { "warning" } else { "error" },
         })
     }
 
@@ -64,7 +75,12 @@ impl Problem {
 }
 
 /// Every problem with the version sites, the lockfile and the changelog.
-pub fn site_problems(repo: &Repo, states: &[SiteState]) -> Vec<Problem> {
+/// `tracked` is what git tracks (`None` outside a work tree).
+pub fn site_problems(
+    repo: &Repo,
+    states: &[SiteState],
+    tracked: Option<&[String]>,
+) -> Vec<Problem> {
     let mut problems = Vec::new();
     let primary = states.first();
     let expected = agreement(states)
@@ -73,16 +89,40 @@ pub fn site_problems(repo: &Repo, states: &[SiteState]) -> Vec<Problem> {
     for state in states {
         let path = &state.site.path;
         match (state.version(), &expected) {
-            (Err(err), _) => problems.push(Problem::new(
-                "sites",
-                path,
-                format!("{} site: {err}", state.site.kind.name()),
-                format!(
-                    "fix {path}, or its [[site]] entry in {}",
-                    crate::config::PATH
-                ),
-            )),
-            (Ok(found), Some(expected)) if found != expected => {
+            (Err(err), _) => {
+                let problem = Problem::new(
+                    "sites",
+                    path,
+                    format!("{} site: {err}", state.site.kind.name()),
+                    format!(
+                        "fix {path}, or its [[site]] entry in {}",
+                        crate::config::PATH
+                    ),
+                );
+                // A site outside the lock-step never blocks.
+                problems.push(if state.site.lockstep {
+                    problem
+                } else {
+                    problem.warning()
+                });
+            }
+            (Ok(_), _) if !state.site.lockstep => {}
+            (Ok(found), Some(expected)) if state.lags(expected) => {
+                let mut problem = Problem::new(
+                    "changelog",
+                    path,
+                    format!(
+                        "{path} skipped releases: its newest section is {found}, the sites hold {expected}"
+                    ),
+                    format!(
+                        "nothing is required: `cargo xtask bump` adds the next section; add sections for the skipped releases to {path} if you want them"
+                    ),
+                )
+                .warning();
+                problem.line = state_line(state);
+                problems.push(problem);
+            }
+            (Ok(_), Some(expected)) if !state.holds(expected) => {
                 let primary_path = primary.map_or("", |p| p.site.path.as_str());
                 let mut problem = Problem::new(
                     "sites",
@@ -95,11 +135,7 @@ pub fn site_problems(repo: &Repo, states: &[SiteState]) -> Vec<Problem> {
                         "run `cargo xtask sync` to write {expected} to every site, then commit"
                     ),
                 );
-                problem.line = state
-                    .reading
-                    .as_ref()
-                    .ok()
-                    .map(|r| crate::versions::line_of(&state.text, r.slots[0].range.start));
+                problem.line = state_line(state);
                 problem.expected = Some(
                     state
                         .site
@@ -113,6 +149,7 @@ pub fn site_problems(repo: &Repo, states: &[SiteState]) -> Vec<Problem> {
             _ => {}
         }
         if state.site.kind == Kind::Changelog
+            && state.site.lockstep
             && state.reading.is_ok()
             && !changelog::has_unreleased(&state.text)
         {
@@ -127,13 +164,40 @@ pub fn site_problems(repo: &Repo, states: &[SiteState]) -> Vec<Problem> {
             ));
         }
     }
-    problems.extend(lockfile_problems(&repo.root, states));
+    problems.extend(lockfile_problems(&repo.root, states, tracked));
     problems
 }
 
+/// The line of a site's first version token.
+fn state_line(state: &SiteState) -> Option<usize> {
+    state
+        .reading
+        .as_ref()
+        .ok()
+        .map(|r| crate::versions::line_of(&state.text, r.slots[0].range.start))
+}
+
 /// Cargo.lock must hold each workspace package at its manifest's version.
-fn lockfile_problems(root: &Path, states: &[SiteState]) -> Vec<Problem> {
+/// Checked only when a cargo-lock site is declared or git tracks Cargo.lock
+/// (or, outside a git work tree, when the file is there): a repository that
+/// ignores its lock has none to check.
+fn lockfile_problems(
+    root: &Path,
+    states: &[SiteState],
+    tracked: Option<&[String]>,
+) -> Vec<Problem> {
     let fix = "run `cargo update --workspace --offline` (or any cargo build) to refresh Cargo.lock, then commit";
+    let declared = states
+        .iter()
+        .any(|s| matches!(s.site.kind, Kind::CargoLock { .. }));
+    let wanted = declared
+        || match tracked {
+            Some(files) => files.iter().any(|f| f == "Cargo.lock"),
+            None => root.join("Cargo.lock").is_file(),
+        };
+    if !wanted {
+        return Vec::new();
+    }
     let Ok(lock) = std::fs::read_to_string(root.join("Cargo.lock")) else {
         if root.join("Cargo.toml").is_file() {
             return vec![Problem::new(
@@ -247,31 +311,45 @@ fn workspace_packages(root: &Path) -> Vec<(String, String, String)> {
     packages
 }
 
-/// Prints problems (or a success line) in text or JSON; true when there are none.
+/// Prints the report on stdout, in text or JSON; true when no error was found
+/// (warnings are listed but pass).
 pub fn report(problems: &[Problem], version: Option<String>, as_json: bool) -> Result<bool> {
+    let (warnings, errors): (Vec<&Problem>, Vec<&Problem>) =
+        problems.iter().partition(|p| p.warning);
     if as_json {
         let doc = json!({
-            "ok": problems.is_empty(),
+            "ok": errors.is_empty(),
             "version": version,
-            "problems": problems.iter().map(Problem::to_json).collect::<Vec<_>>(),
+            "problems": errors.iter().map(|p| p.to_json()).collect::<Vec<_>>(),
+            "warnings": warnings.iter().map(|p| p.to_json()).collect::<Vec<_>>(),
         });
         println!("{}", serde_json::to_string_pretty(&doc)?);
-    } else if problems.is_empty() {
-        println!(
-            "verify: ok, every version site holds {}",
+        return Ok(errors.is_empty());
+    }
+    let mut out = String::new();
+    if errors.is_empty() {
+        out.push_str(&format!(
+            "verify: ok, every version site holds {}\n",
             version.unwrap_or_default()
-        );
+        ));
     } else {
-        eprintln!("verify: {} problem(s)", problems.len());
-        for problem in problems {
-            eprintln!("- {}", problem.render());
+        out.push_str(&format!("verify: {} problem(s)\n", errors.len()));
+        for problem in &errors {
+            out.push_str(&format!("- {}\n", problem.render()));
         }
     }
-    Ok(problems.is_empty())
+    if !warnings.is_empty() {
+        out.push_str(&format!("verify: {} warning(s)\n", warnings.len()));
+        for problem in &warnings {
+            out.push_str(&format!("- warning: {}\n", problem.render()));
+        }
+    }
+    print!("{out}");
+    Ok(errors.is_empty())
 }
 
 /// `cargo xtask verify [--tag vX.Y.Z]`.
-pub fn run(root: &Path, as_json: bool, tag: Option<&str>) -> Result<bool> {
+pub fn run(sh: &Shell, root: &Path, as_json: bool, tag: Option<&str>) -> Result<bool> {
     let repo = match Repo::open(root.to_path_buf()) {
         Ok(repo) => repo,
         Err(err) => {
@@ -285,12 +363,16 @@ pub fn run(root: &Path, as_json: bool, tag: Option<&str>) -> Result<bool> {
         }
     };
     let states = repo.survey();
-    let mut problems = site_problems(&repo, &states);
+    let tracked = crate::tools::git::tracked_files(sh);
+    let mut problems = site_problems(&repo, &states, tracked.as_deref());
     let agreed = agreement(&states).ok();
     if let (Some(tag), Some(version)) = (tag, &agreed) {
         problems.extend(tag_problem(&repo, tag, version));
     }
     problems.extend(crate::drift::problems(&repo.root, &drift_facts(&repo)));
+    if let (Some(version), Some(tracked)) = (&agreed, &tracked) {
+        problems.extend(crate::strays::problems(&repo, &states, tracked, version));
+    }
     report(&problems, agreed.map(|v| v.to_string()), as_json)
 }
 
@@ -298,6 +380,8 @@ pub fn run(root: &Path, as_json: bool, tag: Option<&str>) -> Result<bool> {
 fn drift_facts(repo: &Repo) -> crate::drift::Facts<'_> {
     let release = &repo.config.release;
     crate::drift::Facts {
+        settings: &repo.config.verify,
+        release: repo.config.has_release,
         sites: &repo.config.sites,
         channels: crate::distribution::Channel::ALL
             .iter()

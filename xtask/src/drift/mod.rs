@@ -4,6 +4,7 @@
 //! document and line and says what to change.
 
 pub mod markdown;
+pub mod settings;
 pub mod workflows;
 
 use std::path::Path;
@@ -14,20 +15,12 @@ use crate::cli::Cli;
 use crate::verify::Problem;
 use crate::versions::Site;
 
-/// The documents that drive the tool: README.md, RELEASING.md, docs/ and skills/.
-pub const DOC_ROOTS: [&str; 4] = ["README.md", "RELEASING.md", "docs", "skills"];
-
-/// Where the version-site list lives, and the heading of its table.
-pub const VERSIONING_DOC: &str = "docs/record/versioning.md";
-pub const SITES_HEADING: &str = "Version sites";
-
-/// The skill reference that lists the delivery channels, and the heading of its table.
-pub const DELIVERY_DOC: &str =
-    "skills/plasmite-release-manager/references/delivery-verification.md";
-pub const CHANNELS_HEADING: &str = "Channels";
-
 /// What the tool itself says, for the documents to agree with.
 pub struct Facts<'a> {
+    /// `[verify]`: the documents, and the tables to hold to the config.
+    pub settings: &'a settings::Settings,
+    /// Whether the config has a `[release]` section: only then are workflows checked.
+    pub release: bool,
     /// The version sites of the release config.
     pub sites: &'a [Site],
     /// The channels `cargo xtask delivery` accepts.
@@ -44,8 +37,9 @@ pub struct Doc {
     pub text: String,
 }
 
-/// Every Markdown file under [`DOC_ROOTS`], in a stable order.
-pub fn documents(root: &Path) -> Vec<Doc> {
+/// Every Markdown file of the declared documents (files, or folders read
+/// recursively), in a stable order.
+pub fn documents(root: &Path, roots: &[String]) -> Vec<Doc> {
     fn walk(root: &Path, rel: &str, out: &mut Vec<Doc>) {
         let path = root.join(rel);
         if path.is_dir() {
@@ -69,8 +63,8 @@ pub fn documents(root: &Path) -> Vec<Doc> {
         }
     }
     let mut docs = Vec::new();
-    for rel in DOC_ROOTS {
-        walk(root, rel, &mut docs);
+    for rel in roots {
+        walk(root, rel.trim_end_matches('/'), &mut docs);
     }
     docs
 }
@@ -83,14 +77,26 @@ fn problem(doc: &Doc, line: usize, message: String, fix: String) -> Problem {
 
 /// Every disagreement between the documents, the workflows and the tool.
 pub fn problems(root: &Path, facts: &Facts<'_>) -> Vec<Problem> {
-    let docs = documents(root);
+    let docs = documents(root, &facts.settings.documents);
     let workflow_dir = root.join(".github/workflows");
+    let declared = if facts.release {
+        all_dispatch_inputs(root)
+    } else {
+        Vec::new()
+    };
+    let mut paths = PathChecker::new(root, &docs);
     let mut problems = Vec::new();
     for doc in &docs {
         problems.extend(command_problems(doc));
-        problems.extend(path_problems(root, doc));
+        problems.extend(paths.problems(doc));
+        if !facts.release {
+            continue;
+        }
         for mention in markdown::workflow_names(&doc.text) {
-            if !workflow_dir.join(&mention.text).is_file() {
+            let doc_dir = Path::new(&doc.path).parent().unwrap_or(Path::new(""));
+            let a_file = root.join(&mention.text).is_file()
+                || root.join(doc_dir).join(&mention.text).is_file();
+            if !a_file && !workflow_dir.join(&mention.text).is_file() {
                 problems.push(problem(
                     doc,
                     mention.line,
@@ -102,7 +108,6 @@ pub fn problems(root: &Path, facts: &Facts<'_>) -> Vec<Problem> {
                 ));
             }
         }
-        let declared = all_dispatch_inputs(root);
         for mention in markdown::dispatch_inputs(&doc.text) {
             if !declared.iter().any(|(_, input)| input.name == mention.text) {
                 problems.push(problem(
@@ -114,9 +119,11 @@ pub fn problems(root: &Path, facts: &Facts<'_>) -> Vec<Problem> {
             }
         }
     }
-    problems.extend(tool_workflow_problems(root, facts));
-    problems.extend(site_table_problems(&docs, facts));
-    problems.extend(channel_problems(&docs, facts));
+    if facts.release {
+        problems.extend(tool_workflow_problems(root, facts));
+    }
+    problems.extend(site_table_problems(root, &docs, facts));
+    problems.extend(channel_problems(root, &docs, facts));
     problems
 }
 
@@ -205,23 +212,153 @@ fn shell_words(line: &str) -> Option<Vec<String>> {
     Some(words)
 }
 
-/// Each repository path a document names must exist.
-fn path_problems(root: &Path, doc: &Doc) -> Vec<Problem> {
-    let doc_dir = Path::new(&doc.path).parent().unwrap_or(Path::new(""));
-    let mut mentions = markdown::paths(&doc.text);
-    mentions.dedup();
-    mentions
-        .into_iter()
-        .filter(|m| !root.join(&m.text).exists() && !root.join(doc_dir).join(&m.text).exists())
-        .map(|m| {
-            problem(
-                doc,
-                m.line,
-                format!("names `{}`, which does not exist", m.text),
-                "fix the path, or remove the mention".to_string(),
-            )
+/// Build outputs and caches: paths under them are made, not kept.
+const BUILT: [&str; 8] = [
+    "target",
+    "dist",
+    "build",
+    "out",
+    "node_modules",
+    ".scratch",
+    ".venv",
+    "__pycache__",
+];
+
+/// Checks the paths documents name, caching each page's anchors.
+struct PathChecker<'a> {
+    root: &'a Path,
+    docs: &'a [Doc],
+    /// Top-level names the root `.gitignore` ignores.
+    ignored: Vec<String>,
+    anchors: std::collections::HashMap<std::path::PathBuf, Vec<String>>,
+}
+
+impl<'a> PathChecker<'a> {
+    fn new(root: &'a Path, docs: &'a [Doc]) -> PathChecker<'a> {
+        let ignored = std::fs::read_to_string(root.join(".gitignore"))
+            .unwrap_or_default()
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with(['#', '!']))
+            .map(|l| l.trim_start_matches('/').trim_end_matches('/').to_string())
+            .filter(|l| !l.contains(['/', '*', '?', '[']))
+            .collect();
+        PathChecker {
+            root,
+            docs,
+            ignored,
+            anchors: std::collections::HashMap::new(),
+        }
+    }
+
+    /// Whether `first` (a path's first segment) is a build output or ignored.
+    fn built(&self, first: &str) -> bool {
+        BUILT.contains(&first) || self.ignored.iter().any(|i| i == first)
+    }
+
+    /// Each link must lead to a file (and heading) that exists; each code-span
+    /// path must exist when it lies under a folder the repository has (an
+    /// archive's `bin/` or an install prefix's `lib/` does not).
+    fn problems(&mut self, doc: &Doc) -> Vec<Problem> {
+        let doc_dir = Path::new(&doc.path).parent().unwrap_or(Path::new(""));
+        let mut mentions = markdown::paths(&doc.text);
+        mentions.dedup();
+        let mut problems = Vec::new();
+        for m in mentions {
+            let shown = match &m.anchor {
+                Some(anchor) => format!("{}#{anchor}", m.path),
+                None => m.path.clone(),
+            };
+            let target = if m.path.is_empty() {
+                Some(self.root.join(&doc.path))
+            } else {
+                [
+                    self.root.join(doc_dir).join(&m.path),
+                    self.root.join(&m.path),
+                ]
+                .into_iter()
+                .find(|p| p.exists())
+            };
+            let Some(target) = target else {
+                if m.link || self.has_folder_of(doc_dir, &m.path) {
+                    problems.push(problem(
+                        doc,
+                        m.line,
+                        format!("names `{shown}`, which does not exist"),
+                        "fix the path, or remove the mention".to_string(),
+                    ));
+                }
+                continue;
+            };
+            let Some(anchor) = &m.anchor else { continue };
+            if !target.extension().is_some_and(|e| e == "md") || anchor.is_empty() {
+                continue;
+            }
+            let anchors = self.anchors_of(&target);
+            if !anchors.iter().any(|a| a == anchor) {
+                let file = if m.path.is_empty() {
+                    doc.path.clone()
+                } else {
+                    m.path.clone()
+                };
+                problems.push(problem(
+                    doc,
+                    m.line,
+                    format!("links to `{shown}`, but {file} has no heading with the anchor `#{anchor}`"),
+                    "link to a heading that exists (its anchor is the heading in lower case, spaces as `-`), or add the heading".to_string(),
+                ));
+            }
+        }
+        problems
+    }
+
+    /// Whether a missing path lies under a folder the repository has, so it
+    /// is a stale path of the repository rather than someone else's.
+    fn has_folder_of(&self, doc_dir: &Path, path: &str) -> bool {
+        let path = path.trim_start_matches("./");
+        let Some((first, _)) = path.split_once('/') else {
+            return false;
+        };
+        if first == ".." {
+            // Relative to the document: its nearest existing folder must be in the repository.
+            let full = normalize(&doc_dir.join(path));
+            return full.as_ref().is_some_and(|rel| {
+                let first = rel.split('/').next().unwrap_or("");
+                rel.contains('/') && !self.built(first) && self.root.join(first).is_dir()
+            });
+        }
+        !self.built(first)
+            && (self.root.join(first).is_dir() || self.root.join(doc_dir).join(first).is_dir())
+    }
+
+    fn anchors_of(&mut self, target: &Path) -> &Vec<String> {
+        let docs = self.docs;
+        let root = self.root;
+        self.anchors.entry(target.to_path_buf()).or_insert_with(|| {
+            let text = docs
+                .iter()
+                .find(|d| root.join(&d.path) == target)
+                .map(|d| d.text.clone())
+                .or_else(|| std::fs::read_to_string(target).ok())
+                .unwrap_or_default();
+            markdown::anchors(&text)
         })
-        .collect()
+    }
+}
+
+/// `a/b/../c` as `a/c`, relative to the root; `None` if it climbs above it.
+fn normalize(path: &Path) -> Option<String> {
+    let mut parts: Vec<String> = Vec::new();
+    for part in path.components() {
+        match part {
+            std::path::Component::ParentDir => {
+                parts.pop()?;
+            }
+            std::path::Component::Normal(p) => parts.push(p.to_string_lossy().into_owned()),
+            _ => {}
+        }
+    }
+    Some(parts.join("/"))
 }
 
 /// `(workflow file, input)` for every workflow_dispatch input in .github/workflows/.
@@ -284,18 +421,39 @@ fn tool_workflow_problems(root: &Path, facts: &Facts<'_>) -> Vec<Problem> {
     problems
 }
 
-/// The versioning record lists exactly the config's sites.
-fn site_table_problems(docs: &[Doc], facts: &Facts<'_>) -> Vec<Problem> {
-    let Some(doc) = docs.iter().find(|d| d.path == VERSIONING_DOC) else {
+/// A declared table's document, read from the documents or from disk.
+fn table_doc(root: &Path, docs: &[Doc], path: &str) -> Option<Doc> {
+    match docs.iter().find(|d| d.path == path) {
+        Some(doc) => Some(Doc {
+            path: doc.path.clone(),
+            text: doc.text.clone(),
+        }),
+        None => std::fs::read_to_string(root.join(path))
+            .ok()
+            .map(|text| Doc {
+                path: path.to_string(),
+                text,
+            }),
+    }
+}
+
+/// The declared sites table ([verify].sites_doc) lists exactly the config's sites.
+fn site_table_problems(root: &Path, docs: &[Doc], facts: &Facts<'_>) -> Vec<Problem> {
+    let Some(table) = &facts.settings.sites_table else {
         return Vec::new();
     };
-    let rows = markdown::table_under(&doc.text, SITES_HEADING);
+    let Some(doc) = table_doc(root, docs, &table.doc) else {
+        return Vec::new();
+    };
+    let doc = &doc;
+    let heading = table.heading.as_str();
+    let rows = markdown::table_under(&doc.text, heading);
     let mut problems = Vec::new();
     if rows.is_empty() {
         problems.push(problem(
             doc,
             1,
-            format!("has no table under a `{SITES_HEADING}` heading"),
+            format!("has no table under a `{heading}` heading"),
             format!(
                 "list every [[site]] of {} in a table (path, kind)",
                 crate::config::PATH
@@ -351,8 +509,9 @@ fn site_table_problems(docs: &[Doc], facts: &Facts<'_>) -> Vec<Problem> {
     problems
 }
 
-/// The channels the skill lists are the ones `cargo xtask delivery` accepts.
-fn channel_problems(docs: &[Doc], facts: &Facts<'_>) -> Vec<Problem> {
+/// The channels the documents pass, and the declared channels table
+/// ([verify].channels_doc), are the ones `cargo xtask delivery` accepts.
+fn channel_problems(root: &Path, docs: &[Doc], facts: &Facts<'_>) -> Vec<Problem> {
     let mut problems = Vec::new();
     let accepted = facts.channels.join(", ");
     for doc in docs {
@@ -373,10 +532,15 @@ fn channel_problems(docs: &[Doc], facts: &Facts<'_>) -> Vec<Problem> {
             }
         }
     }
-    let Some(doc) = docs.iter().find(|d| d.path == DELIVERY_DOC) else {
+    let Some(table) = &facts.settings.channels_table else {
         return problems;
     };
-    let rows = markdown::table_under(&doc.text, CHANNELS_HEADING);
+    let Some(doc) = table_doc(root, docs, &table.doc) else {
+        return problems;
+    };
+    let doc = &doc;
+    let heading = table.heading.as_str();
+    let rows = markdown::table_under(&doc.text, heading);
     let listed: Vec<&str> = rows
         .iter()
         .filter_map(|(_, c)| c.first().map(String::as_str))
@@ -398,7 +562,7 @@ fn channel_problems(docs: &[Doc], facts: &Facts<'_>) -> Vec<Problem> {
                 doc,
                 rows.first().map_or(1, |r| r.0),
                 format!("does not list the channel `{channel}` that `cargo xtask delivery` checks"),
-                format!("add a row for `{channel}` under `## {CHANNELS_HEADING}`"),
+                format!("add a row for `{channel}` under `## {heading}`"),
             ));
         }
     }

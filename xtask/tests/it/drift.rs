@@ -12,7 +12,7 @@ fn drifted(rel: &str, edit: impl FnOnce(String) -> String) -> String {
     repo.write(rel, &changed);
     let run = repo.xtask(&["verify"]);
     run.failure(1);
-    run.stderr.clone()
+    run.stdout.clone()
 }
 
 #[test]
@@ -45,11 +45,11 @@ fn a_command_that_does_not_parse() {
 #[test]
 fn a_path_that_does_not_exist() {
     let err = drifted("RELEASING.md", |t| {
-        t + "\nSee `scripts/release.sh` for the old way.\n"
+        t + "\nSee `xtask/scripts/release.sh` for the old way.\n"
     });
     assert!(err.contains("RELEASING.md:"), "{err}");
     assert!(
-        err.contains("names `scripts/release.sh`, which does not exist"),
+        err.contains("names `xtask/scripts/release.sh`, which does not exist"),
         "{err}"
     );
     let err = drifted("docs/architecture.md", |t| {

@@ -54,7 +54,8 @@ fn every_problem_is_listed_at_once_with_its_fix() {
     edit("homebrew/fixture.rb", "  version \"1.4.2\"\n", "");
     let run = repo.xtask(&["verify"]);
     run.failure(1);
-    let err = &run.stderr;
+    assert_eq!(run.stderr, "", "the report goes to stdout");
+    let err = &run.stdout;
     assert!(err.contains("verify: 4 problem(s)"), "{err}");
     assert!(err.contains("bindings/node/package.json:3: bindings/node/package.json has version 1.4.1 but Cargo.toml has 1.4.2"), "{err}");
     assert!(
@@ -120,15 +121,15 @@ fn a_stale_cargo_lock_is_caught() {
     let run = repo.xtask(&["verify"]);
     run.failure(1);
     assert!(
-        run.stderr
+        run.stdout
             .contains("Cargo.lock has fixture-extra 1.4.2 but crates/extra/Cargo.toml has 1.4.3"),
         "{}",
-        run.stderr
+        run.stdout
     );
     assert!(
-        run.stderr.contains("cargo update --workspace --offline"),
+        run.stdout.contains("cargo update --workspace --offline"),
         "{}",
-        run.stderr
+        run.stdout
     );
 }
 
@@ -144,9 +145,9 @@ fn an_invalid_config_is_a_problem_that_names_the_key() {
     let run = repo.xtask(&["verify"]);
     run.failure(1);
     assert!(
-        run.stderr.contains("site[7].kind = \"brew\" is unknown"),
+        run.stdout.contains("site[7].kind = \"brew\" is unknown"),
         "{}",
-        run.stderr
+        run.stdout
     );
 }
 
