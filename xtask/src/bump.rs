@@ -66,10 +66,11 @@ pub fn plan(
     })
 }
 
-/// The sites' problems as one error, or nothing.
+/// The lock-step sites' problems as one error, or nothing.
 fn refuse_unreadable(states: &[SiteState]) -> Result<()> {
     let broken: Vec<String> = states
         .iter()
+        .filter(|s| s.site.lockstep)
         .filter_map(|s| {
             s.reading
                 .as_ref()

@@ -77,26 +77,26 @@ fn prose(line: &str) -> String {
 }
 
 /// Targets of inline links and images `[text](target "title")` and of
-/// reference definitions `[label]: target` on one line (outside code spans).
-fn link_targets(line: &str) -> Vec<String> {
+/// reference definitions `[label]: target` on one line (outside code
+/// spans), each with its byte column.
+fn link_targets(line: &str) -> Vec<(usize, String)> {
     let line = prose(line);
     let mut targets = Vec::new();
     let trimmed = line.trim_start();
     if trimmed.starts_with('[') && !trimmed.starts_with("[^") {
         if let Some(end) = trimmed.find("]:") {
             if let Some(target) = destination(&trimmed[end + 2..]) {
-                targets.push(target);
+                targets.push((line.len() - trimmed.len() + end, target));
             }
             return targets;
         }
     }
-    let mut rest = line.as_str();
-    while let Some(at) = rest.find("](") {
-        let after = &rest[at + 2..];
-        if let Some(target) = destination(after) {
-            targets.push(target);
+    let mut at = 0;
+    while let Some(found) = line[at..].find("](") {
+        at += found + 2;
+        if let Some(target) = destination(&line[at..]) {
+            targets.push((at, target));
         }
-        rest = after;
     }
     targets
 }
@@ -258,40 +258,52 @@ pub fn paths(text: &str) -> Vec<PathMention> {
         if fenced {
             continue;
         }
-        for span in code_spans(line) {
-            if looks_like_path(span) {
-                push(line_no, span, false);
-            }
-        }
-        for target in link_targets(line) {
-            push(line_no, &target, true);
+        // In the order they are written.
+        let mut here: Vec<(usize, String, bool)> = span_ranges(line)
+            .into_iter()
+            .map(|(inner, _)| (inner.start, line[inner].trim().to_string(), false))
+            .filter(|(_, span, _)| looks_like_path(span))
+            .chain(link_targets(line).into_iter().map(|(at, t)| (at, t, true)))
+            .collect();
+        here.sort_by_key(|(at, _, _)| *at);
+        for (_, target, link) in here {
+            push(line_no, &target, link);
         }
     }
     found
 }
 
-/// Bare workflow file names (`release.yml`) named in code spans, or on a
-/// line that talks about a workflow; names of existing files are the
-/// caller's to drop.
+/// Bare workflow file names (`release.yml`) in code spans or on lines of a
+/// paragraph that talks about workflows (GitHub Actions, a dispatch), so that
+/// `docker-compose.yml` in a paragraph about something else is left alone.
 pub fn workflow_names(text: &str) -> Vec<Mention> {
+    let all: Vec<(usize, &str, bool)> = lines(text).collect();
     let mut found = Vec::new();
-    for (line_no, line, fenced) in lines(text) {
-        let about_workflows = fenced || line.to_ascii_lowercase().contains("workflow");
-        let spans = code_spans(line);
-        for word in
-            line.split(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '/')))
-        {
-            let word = word.trim_end_matches('.');
-            if (word.ends_with(".yml") || word.ends_with(".yaml"))
-                && !word.contains('/')
-                && !word.starts_with('.')
-                && word.len() > 4
-                && (about_workflows || spans.contains(&word))
+    for paragraph in all.split(|(_, line, _)| line.trim().is_empty()) {
+        let about_workflows = paragraph.iter().any(|(_, line, _)| {
+            let lower = line.to_ascii_lowercase();
+            lower.contains("workflow")
+                || lower.contains("github actions")
+                || lower.contains("dispatch")
+        });
+        if !about_workflows {
+            continue;
+        }
+        for (line_no, line, _) in paragraph {
+            for word in line
+                .split(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '/')))
             {
-                found.push(Mention {
-                    line: line_no,
-                    text: word.to_string(),
-                });
+                let word = word.trim_end_matches('.');
+                if (word.ends_with(".yml") || word.ends_with(".yaml"))
+                    && !word.contains('/')
+                    && !word.starts_with('.')
+                    && word.len() > 4
+                {
+                    found.push(Mention {
+                        line: *line_no,
+                        text: word.to_string(),
+                    });
+                }
             }
         }
     }
@@ -507,8 +519,8 @@ mod tests {
         assert_eq!(
             found,
             vec![
-                ("release/config.toml".into(), None, false),
                 ("docs/config.md".into(), Some("sites".into()), true),
+                ("release/config.toml".into(), None, false),
                 ("xtask/src/".into(), None, false)
             ]
         );

@@ -12,6 +12,7 @@ mod drift;
 mod homebrew;
 mod matrix;
 mod publish;
+mod realistic;
 mod release;
 mod tidy;
 mod verify;
