@@ -9,7 +9,7 @@ pub mod workflows;
 
 use std::path::Path;
 
-use clap::Parser;
+use clap::CommandFactory;
 
 use crate::cli::Cli;
 use crate::verify::Problem;
@@ -85,9 +85,11 @@ pub fn problems(root: &Path, facts: &Facts<'_>) -> Vec<Problem> {
         Vec::new()
     };
     let mut paths = PathChecker::new(root, &docs);
+    // Built once: building clap's command is most of the cost of a parse.
+    let mut cli = Cli::command();
     let mut problems = Vec::new();
     for doc in &docs {
-        problems.extend(command_problems(doc));
+        problems.extend(command_problems(&mut cli, doc));
         problems.extend(paths.problems(doc));
         if !facts.release {
             continue;
@@ -128,7 +130,7 @@ pub fn problems(root: &Path, facts: &Facts<'_>) -> Vec<Problem> {
 }
 
 /// Each `cargo xtask …` line must parse with the real command line.
-fn command_problems(doc: &Doc) -> Vec<Problem> {
+fn command_problems(cli: &mut clap::Command, doc: &Doc) -> Vec<Problem> {
     let mut problems = Vec::new();
     for mention in markdown::commands(&doc.text) {
         let Some(words) = shell_words(&mention.text) else {
@@ -148,7 +150,7 @@ fn command_problems(doc: &Doc) -> Vec<Problem> {
             .collect();
         let naming_only = words.len() == 1;
         let args = std::iter::once("cargo-xtask".to_string()).chain(words);
-        if let Err(err) = Cli::try_parse_from(args) {
+        if let Err(err) = cli.try_get_matches_from_mut(args) {
             use clap::error::ErrorKind;
             let named = naming_only && err.kind() == ErrorKind::MissingRequiredArgument;
             if named
