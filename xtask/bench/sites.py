@@ -135,7 +135,7 @@ def cold_build(runs=1):
     )
     (empty / "src" / "main.rs").write_text("fn main() {}\n")
     shutil.copy(ROOT / "Cargo.lock", empty / "Cargo.lock")
-    env = dict(os.environ, CARGO_INCREMENTAL="0")
+    env = dict(os.environ)
     env.pop("CARGO_TARGET_DIR", None)
 
     def build_once(cwd, args, target):

@@ -80,6 +80,9 @@ fn prose(line: &str) -> String {
 /// reference definitions `[label]: target` on one line (outside code
 /// spans), each with its byte column.
 fn link_targets(line: &str) -> Vec<(usize, String)> {
+    if !line.contains("](") && !line.trim_start().starts_with('[') {
+        return Vec::new();
+    }
     let line = prose(line);
     let mut targets = Vec::new();
     let trimmed = line.trim_start();
@@ -161,11 +164,32 @@ fn lines(text: &str) -> impl Iterator<Item = (usize, &str, bool)> {
     })
 }
 
+/// A document's lines, read once: each with its 1-based number and whether
+/// it sits in a fenced block (fence lines themselves left out).
+pub struct Scan<'a> {
+    lines: Vec<(usize, &'a str, bool)>,
+}
+
+impl<'a> Scan<'a> {
+    pub fn new(text: &'a str) -> Scan<'a> {
+        Scan {
+            lines: lines(text).collect(),
+        }
+    }
+
+    fn iter(&self) -> impl Iterator<Item = (usize, &'a str, bool)> + '_ {
+        self.lines.iter().copied()
+    }
+}
+
 /// Every `cargo xtask …` command line: in code blocks (comments dropped, chains
 /// split) and in inline code spans. The text is what follows `cargo xtask`.
-pub fn commands(text: &str) -> Vec<Mention> {
+pub fn commands(scan: &Scan<'_>) -> Vec<Mention> {
     let mut found = Vec::new();
-    for (line_no, line, fenced) in lines(text) {
+    for (line_no, line, fenced) in scan.iter() {
+        if !line.contains("cargo xtask") {
+            continue;
+        }
         let pieces: Vec<&str> = if fenced {
             let code = line.split(" #").next().unwrap_or(line);
             code.split("&&")
@@ -237,7 +261,7 @@ fn outside(target: &str) -> bool {
 /// anchors), and code spans that hold a `/` and end like a file or a folder.
 /// Fenced blocks (commands, transcripts, output), URLs, globs, placeholders
 /// and paths outside the repository are left out.
-pub fn paths(text: &str) -> Vec<PathMention> {
+pub fn paths(scan: &Scan<'_>) -> Vec<PathMention> {
     let mut found = Vec::new();
     let mut push = |line: usize, target: &str, link: bool| {
         let (path, anchor) = match target.split_once('#') {
@@ -254,8 +278,8 @@ pub fn paths(text: &str) -> Vec<PathMention> {
             link,
         });
     };
-    for (line_no, line, fenced) in lines(text) {
-        if fenced {
+    for (line_no, line, fenced) in scan.iter() {
+        if fenced || !(line.contains('`') || line.contains(']')) {
             continue;
         }
         // In the order they are written.
@@ -276,10 +300,12 @@ pub fn paths(text: &str) -> Vec<PathMention> {
 /// Bare workflow file names (`release.yml`) in code spans or on lines of a
 /// paragraph that talks about workflows (GitHub Actions, a dispatch), so that
 /// `docker-compose.yml` in a paragraph about something else is left alone.
-pub fn workflow_names(text: &str) -> Vec<Mention> {
-    let all: Vec<(usize, &str, bool)> = lines(text).collect();
+pub fn workflow_names(scan: &Scan<'_>) -> Vec<Mention> {
     let mut found = Vec::new();
-    for paragraph in all.split(|(_, line, _)| line.trim().is_empty()) {
+    for paragraph in scan.lines.split(|(_, line, _)| line.trim().is_empty()) {
+        if !paragraph.iter().any(|(_, line, _)| line.contains(".y")) {
+            continue;
+        }
         let about_workflows = paragraph.iter().any(|(_, line, _)| {
             let lower = line.to_ascii_lowercase();
             lower.contains("workflow")
@@ -290,6 +316,9 @@ pub fn workflow_names(text: &str) -> Vec<Mention> {
             continue;
         }
         for (line_no, line, _) in paragraph {
+            if !(line.contains(".yml") || line.contains(".yaml")) {
+                continue;
+            }
             for word in line
                 .split(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '/')))
             {
@@ -312,9 +341,12 @@ pub fn workflow_names(text: &str) -> Vec<Mention> {
 
 /// Dispatch inputs named as `-f name=value`, in code that dispatches a
 /// workflow: a `gh workflow run` line, or a code span of `-f` flags.
-pub fn dispatch_inputs(text: &str) -> Vec<Mention> {
+pub fn dispatch_inputs(scan: &Scan<'_>) -> Vec<Mention> {
     let mut found = Vec::new();
-    for (line_no, line, fenced) in lines(text) {
+    for (line_no, line, fenced) in scan.iter() {
+        if !line.contains("-f ") {
+            continue;
+        }
         let pieces: Vec<&str> = if fenced { vec![line] } else { code_spans(line) };
         for piece in pieces {
             if !(piece.contains("gh workflow run") || piece.trim_start().starts_with("-f ")) {
@@ -495,7 +527,7 @@ mod tests {
 
     #[test]
     fn finds_commands_in_spans_and_blocks() {
-        let found: Vec<(usize, String)> = commands(DOC)
+        let found: Vec<(usize, String)> = commands(&Scan::new(DOC))
             .into_iter()
             .map(|m| (m.line, m.text))
             .collect();
@@ -512,7 +544,7 @@ mod tests {
 
     #[test]
     fn finds_paths_but_not_refs_placeholders_or_generated_files() {
-        let found: Vec<(String, Option<String>, bool)> = paths(DOC)
+        let found: Vec<(String, Option<String>, bool)> = paths(&Scan::new(DOC))
             .into_iter()
             .map(|m| (m.path, m.anchor, m.link))
             .collect();
@@ -553,14 +585,17 @@ mod tests {
                 (12, false)
             ]
         );
-        let found: Vec<String> = paths(text).into_iter().map(|m| m.path).collect();
+        let found: Vec<String> = paths(&Scan::new(text))
+            .into_iter()
+            .map(|m| m.path)
+            .collect();
         assert_eq!(found, vec!["p/q.md"]);
     }
 
     #[test]
     fn links_with_titles_references_and_no_links_in_code() {
         let text = "[a](docs/a.md \"Title\") ![i](<img/b c.png>) `[no](x/y.md)`\n[ref]: docs/c.md#part\n[mail](mailto:x@y.z) [web](https://x.y/a.md) [abs](/usr/local/bin/) [home](~/.cargo/bin) [glob](bindings/**)\n";
-        let found: Vec<(String, Option<String>)> = paths(text)
+        let found: Vec<(String, Option<String>)> = paths(&Scan::new(text))
             .into_iter()
             .map(|m| (m.path, m.anchor))
             .collect();
@@ -577,7 +612,7 @@ mod tests {
     #[test]
     fn outside_paths_globs_and_placeholders_are_not_repository_paths() {
         let text = "Put it in `~/.cargo/bin/`, `/usr/local/bin/x.sh` or `$HOME/.local/bin/`; `bindings/**/x.py`, `dist/<name>.tar.gz`, `a/b.c d`, `docs/cookbook.md#mcp-agent-access`.\n";
-        let found: Vec<(String, Option<String>)> = paths(text)
+        let found: Vec<(String, Option<String>)> = paths(&Scan::new(text))
             .into_iter()
             .map(|m| (m.path, m.anchor))
             .collect();
@@ -607,9 +642,15 @@ mod tests {
 
     #[test]
     fn finds_workflows_and_inputs() {
-        let names: Vec<String> = workflow_names(DOC).into_iter().map(|m| m.text).collect();
+        let names: Vec<String> = workflow_names(&Scan::new(DOC))
+            .into_iter()
+            .map(|m| m.text)
+            .collect();
         assert_eq!(names, vec!["release-publish.yml"]);
-        let inputs: Vec<String> = dispatch_inputs(DOC).into_iter().map(|m| m.text).collect();
+        let inputs: Vec<String> = dispatch_inputs(&Scan::new(DOC))
+            .into_iter()
+            .map(|m| m.text)
+            .collect();
         assert_eq!(inputs, vec!["build_run_id", "allow_partial_release"]);
     }
 

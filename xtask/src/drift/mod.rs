@@ -7,6 +7,7 @@ pub mod markdown;
 pub mod settings;
 pub mod workflows;
 
+use std::collections::HashMap;
 use std::path::Path;
 
 use clap::CommandFactory;
@@ -87,14 +88,19 @@ pub fn problems(root: &Path, facts: &Facts<'_>) -> Vec<Problem> {
     let mut paths = PathChecker::new(root, &docs);
     // Built once: building clap's command is most of the cost of a parse.
     let mut cli = Cli::command();
+    let mut parsed = HashMap::new();
     let mut problems = Vec::new();
+    let mut all_commands = Vec::with_capacity(docs.len());
     for doc in &docs {
-        problems.extend(command_problems(&mut cli, doc));
-        problems.extend(paths.problems(doc));
+        let scan = markdown::Scan::new(&doc.text);
+        let commands = markdown::commands(&scan);
+        problems.extend(command_problems(&mut cli, &mut parsed, doc, &commands));
+        all_commands.push(commands);
+        problems.extend(paths.problems(doc, &scan));
         if !facts.release {
             continue;
         }
-        for mention in markdown::workflow_names(&doc.text) {
+        for mention in markdown::workflow_names(&scan) {
             let doc_dir = Path::new(&doc.path).parent().unwrap_or(Path::new(""));
             let a_file = root.join(&mention.text).is_file()
                 || root.join(doc_dir).join(&mention.text).is_file();
@@ -110,7 +116,7 @@ pub fn problems(root: &Path, facts: &Facts<'_>) -> Vec<Problem> {
                 ));
             }
         }
-        for mention in markdown::dispatch_inputs(&doc.text) {
+        for mention in markdown::dispatch_inputs(&scan) {
             if !declared.iter().any(|(_, input)| input.name == mention.text) {
                 problems.push(problem(
                     doc,
@@ -122,61 +128,97 @@ pub fn problems(root: &Path, facts: &Facts<'_>) -> Vec<Problem> {
         }
     }
     if facts.release {
-        problems.extend(tool_workflow_problems(root, facts));
+        problems.extend(tool_workflow_problems(root, facts, &declared));
     }
     problems.extend(site_table_problems(root, &docs, facts));
-    problems.extend(channel_problems(root, &docs, facts));
+    problems.extend(channel_problems(root, &docs, &all_commands, facts));
     problems
 }
 
 /// Each `cargo xtask …` line must parse with the real command line.
-fn command_problems(cli: &mut clap::Command, doc: &Doc) -> Vec<Problem> {
+/// `parsed` remembers each command line's verdict (`None`: it parses), as
+/// the documents repeat the same lines.
+fn command_problems(
+    cli: &mut clap::Command,
+    parsed: &mut HashMap<String, Option<String>>,
+    doc: &Doc,
+    commands: &[markdown::Mention],
+) -> Vec<Problem> {
     let mut problems = Vec::new();
-    for mention in markdown::commands(&doc.text) {
-        let Some(words) = shell_words(&mention.text) else {
-            problems.push(problem(
-                doc,
-                mention.line,
-                format!("`cargo xtask {}` has an unclosed quote", mention.text),
-                "close the quote".to_string(),
-            ));
-            continue;
-        };
-        // A synopsis may show optional parts in [brackets]: check what is inside.
-        let words: Vec<String> = words
-            .iter()
-            .map(|w| w.trim_start_matches('[').trim_end_matches(']').to_string())
-            .filter(|w| !w.is_empty())
-            .collect();
-        let naming_only = words.len() == 1;
-        let args = std::iter::once("cargo-xtask".to_string()).chain(words);
-        if let Err(err) = cli.try_get_matches_from_mut(args) {
-            use clap::error::ErrorKind;
-            let named = naming_only && err.kind() == ErrorKind::MissingRequiredArgument;
-            if named
-                || matches!(
-                    err.kind(),
-                    ErrorKind::DisplayHelp | ErrorKind::DisplayVersion
-                )
-            {
-                continue;
+    for mention in commands {
+        let verdict = match parsed.get(&mention.text) {
+            Some(verdict) => verdict.clone(),
+            None => {
+                let verdict = parse_verdict(cli, &mention.text);
+                parsed.insert(mention.text.clone(), verdict.clone());
+                verdict
             }
-            let reason = err.to_string();
-            let reason = reason
-                .lines()
-                .next()
-                .unwrap_or("")
-                .trim_start_matches("error: ")
-                .to_string();
+        };
+        if let Some(message) = verdict {
             problems.push(problem(
                 doc,
                 mention.line,
-                format!("`cargo xtask {}` does not parse: {reason}", mention.text),
+                message,
                 "write the command as `cargo xtask --help` shows it".to_string(),
             ));
         }
     }
     problems
+}
+
+/// What is wrong with `cargo xtask <text>`, if anything.
+fn parse_verdict(cli: &mut clap::Command, text: &str) -> Option<String> {
+    let Some(words) = shell_words(text) else {
+        return Some(format!("`cargo xtask {text}` has an unclosed quote"));
+    };
+    // A synopsis may show optional parts in [brackets]: check what is inside.
+    let words: Vec<String> = words
+        .iter()
+        .map(|w| w.trim_start_matches('[').trim_end_matches(']').to_string())
+        .filter(|w| !w.is_empty())
+        .collect();
+    // Naming a command, or asking for its help, needs no parse (clap would
+    // render a whole usage or help text, which is most of a parse's cost).
+    let help_at = words
+        .iter()
+        .position(|w| matches!(w.as_str(), "--help" | "-h" | "--version" | "-V"));
+    let path = &words[..help_at.unwrap_or(words.len())];
+    if (help_at.is_some() || path.len() == 1) && names_commands(cli, path) {
+        return None;
+    }
+    let naming_only = words.len() == 1;
+    let args = std::iter::once("cargo-xtask".to_string()).chain(words);
+    let err = cli.try_get_matches_from_mut(args).err()?;
+    use clap::error::ErrorKind;
+    let named = naming_only && err.kind() == ErrorKind::MissingRequiredArgument;
+    if named
+        || matches!(
+            err.kind(),
+            ErrorKind::DisplayHelp | ErrorKind::DisplayVersion
+        )
+    {
+        return None;
+    }
+    let reason = err.to_string();
+    let reason = reason
+        .lines()
+        .next()
+        .unwrap_or("")
+        .trim_start_matches("error: ")
+        .to_string();
+    Some(format!("`cargo xtask {text}` does not parse: {reason}"))
+}
+
+/// Whether `words` is a path of (sub)command names, like `bump` or nothing.
+fn names_commands(cli: &clap::Command, words: &[String]) -> bool {
+    let mut command = cli;
+    for word in words {
+        match command.find_subcommand(word) {
+            Some(sub) => command = sub,
+            None => return false,
+        }
+    }
+    true
 }
 
 /// Splits a command line into words, honouring single and double quotes.
@@ -261,9 +303,9 @@ impl<'a> PathChecker<'a> {
     /// Each link must lead to a file (and heading) that exists; each code-span
     /// path must exist when it lies under a folder the repository has (an
     /// archive's `bin/` or an install prefix's `lib/` does not).
-    fn problems(&mut self, doc: &Doc) -> Vec<Problem> {
+    fn problems(&mut self, doc: &Doc, scan: &markdown::Scan<'_>) -> Vec<Problem> {
         let doc_dir = Path::new(&doc.path).parent().unwrap_or(Path::new(""));
-        let mut mentions = markdown::paths(&doc.text);
+        let mut mentions = markdown::paths(scan);
         mentions.dedup();
         let mut problems = Vec::new();
         for m in mentions {
@@ -364,6 +406,7 @@ fn normalize(path: &Path) -> Option<String> {
 }
 
 /// `(workflow file, input)` for every workflow_dispatch input in .github/workflows/.
+/// Workflow files without a `workflow_dispatch` trigger are not parsed.
 fn all_dispatch_inputs(root: &Path) -> Vec<(String, workflows::Input)> {
     let mut found = Vec::new();
     let Ok(entries) = std::fs::read_dir(root.join(".github/workflows")) else {
@@ -373,6 +416,7 @@ fn all_dispatch_inputs(root: &Path) -> Vec<(String, workflows::Input)> {
         let name = entry.file_name().to_string_lossy().into_owned();
         if let Some(inputs) = std::fs::read_to_string(entry.path())
             .ok()
+            .filter(|t| t.contains("workflow_dispatch"))
             .and_then(|t| workflows::dispatch_inputs(&t))
         {
             found.extend(inputs.into_iter().map(|i| (name.clone(), i)));
@@ -382,7 +426,11 @@ fn all_dispatch_inputs(root: &Path) -> Vec<(String, workflows::Input)> {
 }
 
 /// The workflows the xtask names exist, with the inputs it dispatches.
-fn tool_workflow_problems(root: &Path, facts: &Facts<'_>) -> Vec<Problem> {
+fn tool_workflow_problems(
+    root: &Path,
+    facts: &Facts<'_>,
+    declared: &[(String, workflows::Input)],
+) -> Vec<Problem> {
     let dir = root.join(".github/workflows");
     if !dir.is_dir() {
         return Vec::new();
@@ -399,9 +447,11 @@ fn tool_workflow_problems(root: &Path, facts: &Facts<'_>) -> Vec<Problem> {
         }
     }
     for (workflow, input, kind) in &facts.dispatched {
-        let text = std::fs::read_to_string(dir.join(workflow)).unwrap_or_default();
-        let inputs = workflows::dispatch_inputs(&text).unwrap_or_default();
-        match inputs.iter().find(|i| i.name == *input) {
+        let found = declared
+            .iter()
+            .find(|(file, i)| file == workflow && i.name == *input)
+            .map(|(_, i)| i);
+        match found {
             None => problems.push(Problem::new(
                 "drift",
                 format!(".github/workflows/{workflow}"),
@@ -513,11 +563,16 @@ fn site_table_problems(root: &Path, docs: &[Doc], facts: &Facts<'_>) -> Vec<Prob
 
 /// The channels the documents pass, and the declared channels table
 /// ([verify].channels_doc), are the ones `cargo xtask delivery` accepts.
-fn channel_problems(root: &Path, docs: &[Doc], facts: &Facts<'_>) -> Vec<Problem> {
+fn channel_problems(
+    root: &Path,
+    docs: &[Doc],
+    commands: &[Vec<markdown::Mention>],
+    facts: &Facts<'_>,
+) -> Vec<Problem> {
     let mut problems = Vec::new();
     let accepted = facts.channels.join(", ");
-    for doc in docs {
-        for mention in markdown::commands(&doc.text) {
+    for (doc, mentions) in docs.iter().zip(commands) {
+        for mention in mentions {
             let words = shell_words(&mention.text).unwrap_or_default();
             let Some(at) = words.iter().position(|w| w == "--channels") else {
                 continue;
