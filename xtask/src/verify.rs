@@ -350,6 +350,11 @@ pub fn report(problems: &[Problem], version: Option<String>, as_json: bool) -> R
 
 /// `cargo xtask verify [--tag vX.Y.Z]`.
 pub fn run(sh: &Shell, root: &Path, as_json: bool, tag: Option<&str>) -> Result<bool> {
+    // `git ls-files` runs while the config, the sites and the documents are read.
+    let git = {
+        let sh = sh.clone();
+        std::thread::spawn(move || crate::tools::git::tracked_files(&sh))
+    };
     let repo = match Repo::open(root.to_path_buf()) {
         Ok(repo) => repo,
         Err(err) => {
@@ -363,13 +368,14 @@ pub fn run(sh: &Shell, root: &Path, as_json: bool, tag: Option<&str>) -> Result<
         }
     };
     let states = repo.survey();
-    let tracked = crate::tools::git::tracked_files(sh);
+    let drift = crate::drift::problems(&repo.root, &drift_facts(&repo));
+    let tracked = git.join().ok().flatten();
     let mut problems = site_problems(&repo, &states, tracked.as_deref());
     let agreed = agreement(&states).ok();
     if let (Some(tag), Some(version)) = (tag, &agreed) {
         problems.extend(tag_problem(&repo, tag, version));
     }
-    problems.extend(crate::drift::problems(&repo.root, &drift_facts(&repo)));
+    problems.extend(drift);
     if let (Some(version), Some(tracked)) = (&agreed, &tracked) {
         problems.extend(crate::strays::problems(&repo, &states, tracked, version));
     }
