@@ -2,9 +2,10 @@
 //! declared sites, that hold the current version after a `version` key or
 //! assignment (`"version": "1.2.3"`, `VERSION := 1.2.3`). `verify` warns.
 
+use std::path::Path;
+
 use semver::Version;
 
-use crate::survey::{Repo, SiteState};
 use crate::verify::Problem;
 
 /// Lockfiles list dependencies, whose versions may equal ours by chance.
@@ -23,10 +24,12 @@ const LOCKFILES: [&str; 9] = [
 /// Files larger than this are data, not manifests.
 const MAX_BYTES: u64 = 1 << 20;
 
-/// A warning for each tracked file that holds `version` like a site would.
+/// A warning for each tracked file that holds `version` like a site would,
+/// outside the declared `sites` and the `not_sites` globs.
 pub fn problems(
-    repo: &Repo,
-    states: &[SiteState],
+    root: &Path,
+    sites: &[String],
+    not_sites: &[String],
     tracked: &[String],
     version: &Version,
 ) -> Vec<Problem> {
@@ -36,19 +39,18 @@ pub fn problems(
             needles.push(pep);
         }
     }
-    let silenced = &repo.config.verify.not_sites;
     let mut problems = Vec::new();
     for path in tracked {
         let name = path.rsplit('/').next().unwrap_or(path);
         if LOCKFILES.contains(&name)
-            || states.iter().any(|s| s.site.path == *path)
-            || silenced
+            || sites.contains(path)
+            || not_sites
                 .iter()
                 .any(|glob| crate::gates::glob::matches(glob, path))
         {
             continue;
         }
-        let full = repo.root.join(path);
+        let full = root.join(path);
         if std::fs::metadata(&full).map_or(true, |m| !m.is_file() || m.len() > MAX_BYTES) {
             continue;
         }

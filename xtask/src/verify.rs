@@ -368,17 +368,34 @@ pub fn run(sh: &Shell, root: &Path, as_json: bool, tag: Option<&str>) -> Result<
         }
     };
     let states = repo.survey();
-    let drift = crate::drift::problems(&repo.root, &drift_facts(&repo));
-    let tracked = git.join().ok().flatten();
-    let mut problems = site_problems(&repo, &states, tracked.as_deref());
     let agreed = agreement(&states).ok();
+    // Then the tracked files are searched for the version while the documents are checked.
+    let strays = {
+        let root = repo.root.clone();
+        let sites: Vec<String> = repo.config.sites.iter().map(|s| s.path.clone()).collect();
+        let not_sites = repo.config.verify.not_sites.clone();
+        let version = agreed.clone();
+        std::thread::spawn(move || {
+            let tracked = git.join().ok().flatten();
+            let found = match (&tracked, &version) {
+                (Some(tracked), Some(version)) => {
+                    crate::strays::problems(&root, &sites, &not_sites, tracked, version)
+                }
+                _ => Vec::new(),
+            };
+            (tracked, found)
+        })
+    };
+    let drift = crate::drift::problems(&repo.root, &drift_facts(&repo));
+    let (tracked, strays) = strays
+        .join()
+        .map_err(|_| anyhow::anyhow!("the search for stray versions failed"))?;
+    let mut problems = site_problems(&repo, &states, tracked.as_deref());
     if let (Some(tag), Some(version)) = (tag, &agreed) {
         problems.extend(tag_problem(&repo, tag, version));
     }
     problems.extend(drift);
-    if let (Some(version), Some(tracked)) = (&agreed, &tracked) {
-        problems.extend(crate::strays::problems(&repo, &states, tracked, version));
-    }
+    problems.extend(strays);
     report(&problems, agreed.map(|v| v.to_string()), as_json)
 }
 
