@@ -42,8 +42,8 @@ pub fn plan(
         today,
     };
     for state in states {
-        if state.version().ok() == Some(&target) {
-            continue; // Already there (sync): leave the file as it is.
+        if !state.site.lockstep || state.holds(&target) {
+            continue; // Outside the lock-step, or already there (sync): leave it.
         }
         let index = *by_path.entry(&state.site.path).or_insert_with(|| {
             edits.push(FileEdit {
@@ -86,10 +86,11 @@ fn refuse_unwritable_version(states: &[SiteState], target: &Version) -> Result<(
     Ok(())
 }
 
-/// The sites' problems as one error, or nothing.
+/// The lock-step sites' problems as one error, or nothing.
 fn refuse_unreadable(states: &[SiteState]) -> Result<()> {
     let broken: Vec<String> = states
         .iter()
+        .filter(|s| s.site.lockstep)
         .filter_map(|s| {
             s.reading
                 .as_ref()
@@ -106,24 +107,84 @@ fn refuse_unreadable(states: &[SiteState]) -> Result<()> {
     Ok(())
 }
 
+/// `cargo xtask bump <request> [--date YYYY-MM-DD]`.
+
+/// The lock-step sites that disagree with the primary, as `path had X`, when
+/// every lock-step site is below `target`; else the first site that is not.
+fn drift_below(states: &[SiteState], target: &Version) -> Result<Vec<String>, String> {
+    let primary = states.first().and_then(|s| s.version().ok());
+    let mut healed = Vec::new();
+    for state in states.iter().filter(|s| s.site.lockstep) {
+        let Ok(found) = state.version() else {
+            return Err(format!("{} cannot be read", state.site.path));
+        };
+        let release_part_only = state.site.form == crate::version::Form::Release;
+        if found >= target && !(release_part_only && state.holds(target)) {
+            return Err(format!(
+                "{} has {}",
+                state.site.path,
+                state.raw().unwrap_or_default()
+            ));
+        }
+        if primary.is_some_and(|p| !state.holds(p) && !state.lags(p)) {
+            healed.push(format!(
+                "{} had {}",
+                state.site.path,
+                state.raw().unwrap_or_default()
+            ));
+        }
+    }
+    Ok(healed)
+}
+
 impl cli::Bump {
     /// `cargo xtask bump <request>`.
     pub fn run(self, sh: &Shell, repo: &Repo) -> Result<bool> {
         let request = Request::parse(&self.words)?;
+        let today = crate::clock::release_date(self.date.as_deref())?;
         let _lock = write_lock(repo, !self.dry_run)?;
         let states = repo.survey();
         refuse_unreadable(&states)?;
-        let current = match agreement(&states) {
-            Ok(version) => version,
-            Err(problems) => bail!(
-                "the version sites disagree, so bump would not know where to start:\n  - {}\nrun `cargo xtask sync` to write the primary version everywhere, or fix the files by hand",
-                problems.join("\n  - ")
-            ),
+        let (current, healed) = match agreement(&states) {
+            Ok(version) => (version, Vec::new()),
+            Err(problems) => match &request {
+                // An explicit target says where to go: heal the drift if it is above every site.
+                Request::Exact(target) => {
+                    let healed = drift_below(&states, target).map_err(|site| {
+                        anyhow::anyhow!(
+                            "the version sites disagree and {site}, which is not below {target}:\n  - {}\nbump to a version above every site, or run `cargo xtask sync` first",
+                            problems.join("\n  - ")
+                        )
+                    })?;
+                    let primary = states[0].version().cloned().map_err(anyhow::Error::msg)?;
+                    (primary, healed)
+                }
+                _ => bail!(
+                    "the version sites disagree, so bump would not know where to start:\n  - {}\nrun `cargo xtask sync` to write the primary version everywhere, give an explicit version above every site (`cargo xtask bump X.Y.Z`), or fix the files by hand",
+                    problems.join("\n  - ")
+                ),
+            },
         };
         let target = request.apply(&current)?;
         refuse_unwritable_version(&states, &target)?;
         let exec = Executor::new(sh, &repo.root, !self.dry_run, Ui { json: false });
-        execute(&exec, repo, &states, current, target, "bump")
+        execute(
+            &exec,
+            repo,
+            &states,
+            current,
+            target.clone(),
+            &today,
+            "bump",
+        )?;
+        if !healed.is_empty() {
+            Ui { json: false }.line(&format!(
+                "healed drift: these sites disagreed with {} and now hold {target}:\n  - {}",
+                states[0].site.path,
+                healed.join("\n  - ")
+            ));
+        }
+        Ok(true)
     }
 }
 
@@ -136,8 +197,19 @@ impl cli::Sync {
         let Some(Ok(primary)) = states.first().map(|s| s.version().cloned()) else {
             bail!("the primary site has no single version");
         };
+        let today = crate::clock::release_date(None)?;
+        // A changelog that lags stays as it is: sync adds no release section.
+        let states: Vec<SiteState> = states.into_iter().filter(|s| !s.lags(&primary)).collect();
         let exec = Executor::new(sh, &repo.root, !self.dry_run, Ui { json: false });
-        execute(&exec, repo, &states, primary.clone(), primary, "sync")
+        execute(
+            &exec,
+            repo,
+            &states,
+            primary.clone(),
+            primary,
+            &today,
+            "sync",
+        )
     }
 }
 
@@ -159,11 +231,18 @@ fn execute(
     states: &[SiteState],
     current: Version,
     target: Version,
+    today: &str,
     verb: &str,
 ) -> Result<bool> {
-    let today = crate::clock::today();
-    let plan = &plan(states, current, target, &repo.config.tag_format, &today)?;
+    let plan = &plan(states, current, target, &repo.config.tag_format, today)?;
     let ui = Ui { json: false };
+    if verb == "sync" && plan.edits.is_empty() {
+        ui.line(&format!(
+            "sync: nothing to do, every lock-step site already holds {}",
+            plan.target
+        ));
+        return Ok(true);
+    }
     let files = plan.edits.len();
     let tag = repo.config.tag(&plan.target);
     warn_empty_notes(states, plan, ui);
@@ -179,7 +258,7 @@ fn execute(
     let wrong: Vec<String> = repo
         .survey()
         .iter()
-        .filter(|s| s.version().ok() != Some(&plan.target))
+        .filter(|s| s.site.lockstep && !s.holds(&plan.target) && !s.lags(&plan.target))
         .map(|s| {
             format!(
                 "{}: {}",

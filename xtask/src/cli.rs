@@ -21,6 +21,32 @@ macro_rules! examples {
     };
 }
 
+/// What `verify` checks, for its `--help`, as a literal for `concat!`.
+macro_rules! verify_checks {
+    () => {
+        "What verify checks (errors fail it; warnings are printed and it passes):
+  sites      every lock-step [[site]] of release/config.toml reads and holds one version
+             (a `release`-form site its X.Y.Z); sites with lockstep = false are skipped
+  changelog  each changelog site has `## [Unreleased]`; a changelog that skipped
+             releases is a warning
+  lockfile   Cargo.lock holds each workspace package at its manifest's version, when
+             a cargo-lock site is declared or git tracks Cargo.lock
+  docs       in the [verify].documents (default: README.md, CONTRIBUTING.md, RELEASING.md,
+             docs/, skills/): every `cargo xtask ...` line parses; every link and every
+             path under a folder the repository has exists, and a #heading anchor
+             names a heading of its file
+  tables     [verify].sites_doc and channels_doc, when set, list exactly the sites
+             and the delivery channels
+  workflows  with a [release] section: the workflows it names exist and declare the
+             inputs the xtask dispatches; documents name only existing workflows/inputs
+  strays     (warning) tracked files that are no site but hold the version after a
+             `version` key or assignment; silence with [verify].not_sites
+  tag        with --tag: the tag is the lock-step version's tag
+
+The report goes to stdout; stderr carries only errors that stop verify itself."
+    };
+}
+
 /// The release tool of plasmite.
 ///
 /// Commands that act outside the working tree (`release`, `publish`) are
@@ -61,6 +87,9 @@ pub enum Command {
 }
 
 /// List every version site with the version found there.
+///
+/// Exits 1 when the lock-step sites disagree (sites declared with
+/// `lockstep = false` are listed but never count).
 #[derive(Debug, Args)]
 #[command(after_help = examples!("cargo xtask versions", "cargo xtask versions --json"))]
 pub struct Versions {
@@ -69,9 +98,13 @@ pub struct Versions {
     pub json: bool,
 }
 
-/// Offline consistency checks: sites agree, Cargo.lock, changelog, config.
+/// Offline consistency checks: sites agree, Cargo.lock, changelog, config, docs.
 #[derive(Debug, Args)]
-#[command(after_help = examples!("cargo xtask verify", "cargo xtask verify --json", "cargo xtask verify --tag v0.2.0"))]
+#[command(after_help = concat!(
+    verify_checks!(),
+    "\n\n",
+    examples!("cargo xtask verify", "cargo xtask verify --json", "cargo xtask verify --tag v0.2.0")
+))]
 pub struct Verify {
     /// Print JSON instead of text.
     #[arg(long)]
@@ -91,6 +124,11 @@ pub struct Bump {
     /// Print a diff of every file instead of writing.
     #[arg(long)]
     pub dry_run: bool,
+    /// The date of the changelog's new section, YYYY-MM-DD. Default: the
+    /// XTASK_TODAY environment variable if set (also YYYY-MM-DD), else
+    /// today's date in UTC.
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub date: Option<String>,
 }
 
 /// Write the primary site's version (the first in the config) to every site.

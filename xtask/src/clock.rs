@@ -2,12 +2,49 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
+/// The date of a changelog's new section: `--date` when given, else
 /// `XTASK_TODAY` when set (tests and reproducible runs), else today's UTC date.
-pub fn today() -> String {
-    match std::env::var("XTASK_TODAY") {
-        Ok(day) if !day.is_empty() => day,
-        _ => now_utc()[..10].to_string(),
+/// Either must be a real date written `YYYY-MM-DD`; anything else is a usage error.
+pub fn release_date(flag: Option<&str>) -> anyhow::Result<String> {
+    let (given, from) = match (flag, std::env::var("XTASK_TODAY")) {
+        (Some(day), _) => (day.to_string(), "--date"),
+        (None, Ok(day)) if !day.is_empty() => (day, "XTASK_TODAY"),
+        _ => return Ok(now_utc()[..10].to_string()),
+    };
+    if !is_date(&given) {
+        return Err(crate::version::UsageError(format!(
+            "{from} = `{given}` is not a date written YYYY-MM-DD, for example 2026-07-28"
+        ))
+        .into());
     }
+    Ok(given)
+}
+
+/// Whether `text` is a real calendar date written `YYYY-MM-DD`.
+pub fn is_date(text: &str) -> bool {
+    let b = text.as_bytes();
+    let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
+    if b.len() != 10
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || !digits(0..4)
+        || !digits(5..7)
+        || !digits(8..10)
+    {
+        return false;
+    }
+    let year: u32 = text[..4].parse().unwrap_or(0);
+    let month: u32 = text[5..7].parse().unwrap_or(0);
+    let day: u32 = text[8..].parse().unwrap_or(0);
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let days = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return false,
+    };
+    (1..=days).contains(&day)
 }
 
 /// The current UTC time as `YYYY-MM-DDTHH:MM:SSZ`.
@@ -63,5 +100,24 @@ mod tests {
         assert_eq!(super::format_utc(0), "1970-01-01T00:00:00Z");
         assert_eq!(super::format_utc(951_782_400), "2000-02-29T00:00:00Z");
         assert_eq!(super::format_utc(1_795_609_599), "2026-11-25T12:26:39Z");
+    }
+
+    #[test]
+    fn dates_are_checked() {
+        for good in ["2026-07-28", "2024-02-29", "2000-02-29"] {
+            assert!(super::is_date(good), "{good}");
+        }
+        for bad in [
+            "28/07/2026",
+            "2026-7-28",
+            "2026-13-01",
+            "2023-02-29",
+            "1900-02-29",
+            "2026-04-31",
+            "today",
+            "",
+        ] {
+            assert!(!super::is_date(bad), "{bad}");
+        }
     }
 }

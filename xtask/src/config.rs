@@ -23,6 +23,11 @@ pub struct Config {
     pub distribution: crate::distribution::Distribution,
     /// `[git]`, `[release]` and `[[gate]]`: how a release is checked and made.
     pub release: crate::release::settings::Settings,
+    /// Whether the file has a `[release]` section: the workflow drift checks
+    /// run only then.
+    pub has_release: bool,
+    /// `[verify]`: the documents the drift checks read, and what they hold them to.
+    pub verify: crate::drift::settings::Settings,
 }
 
 impl Config {
@@ -62,7 +67,10 @@ impl Config {
         let site_tables = top.array_of_tables("site");
         let distribution = crate::distribution::parse(&mut top);
         let release_tables = crate::release::settings::Tables::take(&mut top);
+        let verify_table = top.table("verify");
         top.finish();
+        let has_release = doc.get("release").is_some();
+        let verify = crate::drift::settings::parse(verify_table, root, &mut errors);
         let release = crate::release::settings::parse(&release_tables, &mut errors);
         if let Some(delivery) = &distribution.delivery {
             use crate::distribution::Channel;
@@ -100,6 +108,14 @@ impl Config {
         if site_tables.is_empty() {
             errors.push("no [[site]] declared: list every file that holds the version".to_string());
         }
+        if let Some(first) = sites.first() {
+            if !first.lockstep {
+                errors.push(format!(
+                    "site[0] ({}) is the primary site, so it cannot have lockstep = false: list a lock-step site first",
+                    first.path
+                ));
+            }
+        }
         if !errors.is_empty() {
             bail!("{PATH} is invalid:\n  - {}", errors.join("\n  - "));
         }
@@ -108,6 +124,8 @@ impl Config {
             sites,
             distribution,
             release,
+            has_release,
+            verify,
         })
     }
 
@@ -215,6 +233,7 @@ fn site(table: &Table, at: &str, root: &Path, errors: &mut Vec<String>) -> Optio
     let path = fields.required_string("path");
     let kind_name = fields.required_string("kind");
     let form = fields.string("form");
+    let lockstep = fields.boolean("lockstep").unwrap_or(true);
     let kind = match kind_name.as_deref() {
         Some("cargo-manifest") => {
             let table = fields
@@ -237,6 +256,19 @@ fn site(table: &Table, at: &str, root: &Path, errors: &mut Vec<String>) -> Optio
         Some("pyproject") => Some(Kind::Pyproject),
         Some("package-json") => Some(Kind::PackageJson),
         Some("package-lock") => Some(Kind::PackageLock),
+        Some("json") => {
+            let key = fields.required_string("key");
+            if let Some(k) = &key {
+                if k.split('.').any(str::is_empty) {
+                    fields.error(format!(
+                        "{at}.key = {k:?} must be a key path like \"metadata.version\""
+                    ));
+                }
+            }
+            key.map(|k| Kind::Json {
+                key: k.split('.').map(String::from).collect(),
+            })
+        }
         Some("changelog") => Some(Kind::Changelog),
         Some("homebrew") => Some(Kind::Homebrew),
         Some("pattern") => {
@@ -272,9 +304,10 @@ fn site(table: &Table, at: &str, root: &Path, errors: &mut Vec<String>) -> Optio
         None => kind.default_form(),
         Some("semver") => Form::Semver,
         Some("pep440") => Form::Pep440,
+        Some("release") => Form::Release,
         Some(other) => {
             errors.push(format!(
-                "{at}.form = {other:?} must be \"semver\" or \"pep440\""
+                "{at}.form = {other:?} must be \"semver\", \"pep440\" or \"release\""
             ));
             return None;
         }
@@ -292,7 +325,12 @@ fn site(table: &Table, at: &str, root: &Path, errors: &mut Vec<String>) -> Optio
         ));
         return None;
     }
-    Some(Site { path, kind, form })
+    Some(Site {
+        path,
+        kind,
+        form,
+        lockstep,
+    })
 }
 
 #[cfg(test)]

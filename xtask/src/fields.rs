@@ -70,6 +70,16 @@ impl<'a, 'e> Fields<'a, 'e> {
         value
     }
 
+    pub fn boolean(&mut self, key: &'static str) -> Option<bool> {
+        let item = self.get(key)?;
+        let value = item.as_bool();
+        if value.is_none() {
+            let name = self.key(key);
+            self.error(format!("{name} must be true or false"));
+        }
+        value
+    }
+
     pub fn string_array(&mut self, key: &'static str) -> Option<Vec<String>> {
         let item = self.get(key)?;
         let values: Option<Vec<String>> = item

@@ -24,6 +24,7 @@ mod release;
 mod schedule;
 mod secrets;
 mod sha256;
+mod strays;
 mod survey;
 mod test;
 mod tools;
@@ -56,6 +57,12 @@ fn main() -> ExitCode {
             return ExitCode::from(u8::try_from(err.exit_code()).unwrap_or(2));
         }
     };
+    if matches!(
+        cli.command,
+        Command::Verify(_) | Command::Versions(_) | Command::Matrix(_) | Command::Changelog(_)
+    ) {
+        quiet_broken_pipe();
+    }
     match run(cli) {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::from(1),
@@ -79,7 +86,7 @@ fn run(cli: Cli) -> Result<bool> {
     // `verify` reports a config it cannot read; `test` needs none.
     let repo = Repo::open(root);
     match cli.command {
-        Command::Verify(cmd) => cmd.run(&repo),
+        Command::Verify(cmd) => cmd.run(&sh, &repo),
         Command::Test(cmd) => cmd.run(&sh),
         Command::Versions(cmd) => cmd.run(&repo?),
         Command::Bump(cmd) => cmd.run(&sh, &repo?),
@@ -90,5 +97,26 @@ fn run(cli: Cli) -> Result<bool> {
         Command::Delivery(cmd) => cmd.run(&sh, &repo?),
         Command::Release(cmd) => cmd.run(&sh, &repo?),
         Command::Publish(cmd) => cmd.run(&sh, &repo?),
+    }
+}
+
+/// A reader that closes the pipe (`cargo xtask verify --json | head -1`) ends
+/// a report command quietly, as it does `cat`: restore the default SIGPIPE
+/// action that Rust's runtime replaces with "ignore" (which makes `println!`
+/// panic). Only for commands that just print: the others write to the stdin
+/// of tools they spawn, where a closed pipe must stay an error.
+fn quiet_broken_pipe() {
+    #[cfg(unix)]
+    {
+        unsafe extern "C" {
+            fn signal(signum: i32, handler: usize) -> usize;
+        }
+        const SIGPIPE: i32 = 13;
+        const SIG_DFL: usize = 0;
+        // SAFETY: setting a signal's disposition to the default is async-signal-safe
+        // and happens before any thread or child process exists.
+        unsafe {
+            signal(SIGPIPE, SIG_DFL);
+        }
     }
 }

@@ -1,4 +1,5 @@
-//! A problem `verify` reports: where it is, what is wrong, and the fix.
+//! A problem `verify` reports: where it is, what is wrong, and the fix; an
+//! error fails `verify`, a warning is listed and passes.
 
 use serde_json::json;
 
@@ -14,6 +15,8 @@ pub struct Problem {
     pub found: Option<String>,
     /// The next action, usually a command to run.
     pub fix: String,
+    /// A warning is listed but does not fail `verify`.
+    pub warning: bool,
 }
 
 impl Problem {
@@ -31,7 +34,14 @@ impl Problem {
             expected: None,
             found: None,
             fix: fix.into(),
+            warning: false,
         }
+    }
+
+    /// The same, as a warning.
+    pub fn warning(mut self) -> Problem {
+        self.warning = true;
+        self
     }
 
     pub fn to_json(&self) -> serde_json::Value {
@@ -43,6 +53,7 @@ impl Problem {
             "expected": self.expected,
             "found": self.found,
             "fix": self.fix,
+            "severity": if self.warning { "warning" } else { "error" },
         })
     }
 

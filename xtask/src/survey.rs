@@ -73,21 +73,36 @@ impl SiteState {
         reading.version(&self.site).map_err(|e| e.to_string())
     }
 
+    /// Whether the site holds `version` (for the release form: its `X.Y.Z`).
+    pub fn holds(&self, version: &Version) -> bool {
+        self.version()
+            .is_ok_and(|found| self.site.form.matches(found, version))
+    }
+
+    /// A changelog whose newest section is below `version`: it skipped
+    /// releases, which is allowed (`bump` adds the next section).
+    pub fn lags(&self, version: &Version) -> bool {
+        self.site.kind == versions::Kind::Changelog
+            && self.version().is_ok_and(|found| found < version)
+    }
+
     /// The raw text of the first slot, as written in the file.
     pub fn raw(&self) -> Option<&str> {
         self.reading.as_ref().ok().map(|r| r.raw[0].as_str())
     }
 }
 
-/// The primary version (the first site's) when every site agrees, or the
-/// sites that disagree with it or cannot be read.
+/// The primary version (the first site's) when every lock-step site agrees,
+/// or the sites that disagree with it or cannot be read. Sites outside the
+/// lock-step are left out, and a changelog may lag behind (see [`SiteState::lags`]).
 pub fn agreement(states: &[SiteState]) -> Result<Version, Vec<String>> {
     let mut problems = Vec::new();
     let primary = states.first().and_then(|s| s.version().ok().cloned());
-    for state in states {
+    for state in states.iter().filter(|s| s.site.lockstep) {
         match (state.version(), &primary) {
             (Err(err), _) => problems.push(format!("{}: {err}", state.site.path)),
-            (Ok(v), Some(p)) if v != p => problems.push(format!(
+            (Ok(_), Some(p)) if state.holds(p) || state.lags(p) => {}
+            (Ok(_), Some(p)) => problems.push(format!(
                 "{} ({}) has {} but {} has {p}",
                 state.site.path,
                 state.site.kind.name(),
@@ -132,6 +147,7 @@ fn list(repo: &Repo, as_json: bool) -> Result<bool> {
                     "kind": s.site.kind.name(),
                     "form": s.site.form.name(),
                     "version": s.version().ok().map(|v| v.to_string()),
+                    "lockstep": s.site.lockstep,
                     "raw": s.raw(),
                     "slots": slots,
                     "error": s.version().err(),
@@ -158,14 +174,29 @@ fn list(repo: &Repo, as_json: bool) -> Result<bool> {
                 (Ok(v), _) => v.to_string(),
                 (Err(err), _) => format!("error: {err}"),
             };
+            let note = if s.site.lockstep {
+                ""
+            } else {
+                "  (outside the lock-step)"
+            };
             crate::ui::document(&format!(
-                "{:width$}  {:14}  {found}",
+                "{:width$}  {:14}  {found}{note}",
                 s.site.path,
                 s.site.kind.name()
             ));
         }
         match &consistent {
-            Ok(v) => crate::ui::document(&format!("\nall {} sites hold {v}", states.len())),
+            Ok(v) => {
+                let holding = states.iter().filter(|s| s.holds(v)).count();
+                crate::ui::document(&format!("\nall {holding} sites hold {v}"));
+                for s in states.iter().filter(|s| s.site.lockstep && s.lags(v)) {
+                    crate::ui::document(&format!(
+                        "{} lags: its newest section is {} (allowed; `cargo xtask bump` adds the next one)",
+                        s.site.path,
+                        s.raw().unwrap_or_default()
+                    ));
+                }
+            }
             Err(problems) => crate::ui::document(&format!(
                 "\nthe sites disagree:\n  - {}",
                 problems.join("\n  - ")

@@ -5,13 +5,19 @@ use std::path::Path;
 use anyhow::Result;
 use serde_json::json;
 use toml_edit::ImDocument;
+use xshell::Shell;
 
 pub use crate::problem::Problem;
 use crate::survey::{Repo, SiteState, agreement};
 use crate::versions::{Kind, cargo_lock, changelog};
 
 /// Every problem with the version sites, the lockfile and the changelog.
-pub fn site_problems(repo: &Repo, states: &[SiteState]) -> Vec<Problem> {
+/// `tracked` is what git tracks (`None` outside a work tree).
+pub fn site_problems(
+    repo: &Repo,
+    states: &[SiteState],
+    tracked: Option<&[String]>,
+) -> Vec<Problem> {
     let mut problems = Vec::new();
     let primary = states.first();
     let expected = agreement(states)
@@ -20,16 +26,40 @@ pub fn site_problems(repo: &Repo, states: &[SiteState]) -> Vec<Problem> {
     for state in states {
         let path = &state.site.path;
         match (state.version(), &expected) {
-            (Err(err), _) => problems.push(Problem::new(
-                "sites",
-                path,
-                format!("{} site: {err}", state.site.kind.name()),
-                format!(
-                    "fix {path}, or its [[site]] entry in {}",
-                    crate::config::PATH
-                ),
-            )),
-            (Ok(found), Some(expected)) if found != expected => {
+            (Err(err), _) => {
+                let problem = Problem::new(
+                    "sites",
+                    path,
+                    format!("{} site: {err}", state.site.kind.name()),
+                    format!(
+                        "fix {path}, or its [[site]] entry in {}",
+                        crate::config::PATH
+                    ),
+                );
+                // A site outside the lock-step never blocks.
+                problems.push(if state.site.lockstep {
+                    problem
+                } else {
+                    problem.warning()
+                });
+            }
+            (Ok(_), _) if !state.site.lockstep => {}
+            (Ok(found), Some(expected)) if state.lags(expected) => {
+                let mut problem = Problem::new(
+                    "changelog",
+                    path,
+                    format!(
+                        "{path} skipped releases: its newest section is {found}, the sites hold {expected}"
+                    ),
+                    format!(
+                        "nothing is required: `cargo xtask bump` adds the next section; add sections for the skipped releases to {path} if you want them"
+                    ),
+                )
+                .warning();
+                problem.line = state_line(state);
+                problems.push(problem);
+            }
+            (Ok(_), Some(expected)) if !state.holds(expected) => {
                 let primary_path = primary.map_or("", |p| p.site.path.as_str());
                 let mut problem = Problem::new(
                     "sites",
@@ -42,11 +72,7 @@ pub fn site_problems(repo: &Repo, states: &[SiteState]) -> Vec<Problem> {
                         "run `cargo xtask sync` to write {expected} to every site, then commit"
                     ),
                 );
-                problem.line = state
-                    .reading
-                    .as_ref()
-                    .ok()
-                    .map(|r| crate::versions::line_of(&state.text, r.slots[0].range.start));
+                problem.line = state_line(state);
                 problem.expected = Some(
                     state
                         .site
@@ -60,6 +86,7 @@ pub fn site_problems(repo: &Repo, states: &[SiteState]) -> Vec<Problem> {
             _ => {}
         }
         if state.site.kind == Kind::Changelog
+            && state.site.lockstep
             && state.reading.is_ok()
             && !changelog::has_unreleased(&state.text)
         {
@@ -74,13 +101,40 @@ pub fn site_problems(repo: &Repo, states: &[SiteState]) -> Vec<Problem> {
             ));
         }
     }
-    problems.extend(lockfile_problems(&repo.root, states));
+    problems.extend(lockfile_problems(&repo.root, states, tracked));
     problems
 }
 
+/// The line of a site's first version token.
+fn state_line(state: &SiteState) -> Option<usize> {
+    state
+        .reading
+        .as_ref()
+        .ok()
+        .map(|r| crate::versions::line_of(&state.text, r.slots[0].range.start))
+}
+
 /// Cargo.lock must hold each workspace package at its manifest's version.
-fn lockfile_problems(root: &Path, states: &[SiteState]) -> Vec<Problem> {
+/// Checked only when a cargo-lock site is declared or git tracks Cargo.lock
+/// (or, outside a git work tree, when the file is there): a repository that
+/// ignores its lock has none to check.
+fn lockfile_problems(
+    root: &Path,
+    states: &[SiteState],
+    tracked: Option<&[String]>,
+) -> Vec<Problem> {
     let fix = "run `cargo update --workspace --offline` (or any cargo build) to refresh Cargo.lock, then commit";
+    let declared = states
+        .iter()
+        .any(|s| matches!(s.site.kind, Kind::CargoLock { .. }));
+    let wanted = declared
+        || match tracked {
+            Some(files) => files.iter().any(|f| f == "Cargo.lock"),
+            None => root.join("Cargo.lock").is_file(),
+        };
+    if !wanted {
+        return Vec::new();
+    }
     let Ok(lock) = std::fs::read_to_string(root.join("Cargo.lock")) else {
         if root.join("Cargo.toml").is_file() {
             return vec![Problem::new(
@@ -194,50 +248,96 @@ fn workspace_packages(root: &Path) -> Vec<(String, String, String)> {
     packages
 }
 
-/// Prints problems (or a success line) in text or JSON, and warnings (which
-/// do not fail); true when there are no problems.
-pub fn report(
-    problems: &[Problem],
-    warnings: &[String],
-    version: Option<String>,
-    as_json: bool,
-) -> Result<bool> {
+/// Prints the report on stdout, in text or JSON; true when no error was found
+/// (warnings are listed but pass). On GitHub Actions, each problem is also a
+/// workflow command (with its file and line) and the report a step summary.
+pub fn report(problems: &[Problem], version: Option<String>, as_json: bool) -> Result<bool> {
+    let (warnings, errors): (Vec<&Problem>, Vec<&Problem>) =
+        problems.iter().partition(|p| p.warning);
+    annotate(problems);
     if as_json {
         let doc = json!({
-            "ok": problems.is_empty(),
+            "ok": errors.is_empty(),
             "version": version,
-            "problems": problems.iter().map(Problem::to_json).collect::<Vec<_>>(),
-            "warnings": warnings,
+            "problems": errors.iter().map(|p| p.to_json()).collect::<Vec<_>>(),
+            "warnings": warnings.iter().map(|p| p.to_json()).collect::<Vec<_>>(),
         });
         crate::ui::document(&serde_json::to_string_pretty(&doc)?);
-        return Ok(problems.is_empty());
+        return Ok(errors.is_empty());
     }
-    for warning in warnings {
-        crate::ui::note(&format!("warning: {warning}"));
-    }
-    if problems.is_empty() {
-        crate::ui::document(&format!(
-            "verify: ok, every version site holds {}",
-            version.unwrap_or_default()
+    let mut out = String::new();
+    if errors.is_empty() {
+        out.push_str(&format!(
+            "verify: ok, every version site holds {}\n",
+            version.clone().unwrap_or_default()
         ));
     } else {
-        crate::ui::note(&format!("verify: {} problem(s)", problems.len()));
-        for problem in problems {
-            crate::ui::note(&format!("- {}", problem.render()));
+        out.push_str(&format!("verify: {} problem(s)\n", errors.len()));
+        for problem in &errors {
+            out.push_str(&format!("- {}\n", problem.render()));
         }
     }
-    Ok(problems.is_empty())
+    if !warnings.is_empty() {
+        out.push_str(&format!("verify: {} warning(s)\n", warnings.len()));
+        for problem in &warnings {
+            out.push_str(&format!("- warning: {}\n", problem.render()));
+        }
+    }
+    crate::ui::text(&out);
+    Ok(errors.is_empty())
+}
+
+/// On GitHub Actions: a workflow command per problem, and a step summary.
+fn annotate(problems: &[Problem]) {
+    use crate::github::{self, Level};
+    for p in problems {
+        let level = if p.warning {
+            Level::Warning
+        } else {
+            Level::Error
+        };
+        let message = format!("{} (fix: {})", p.message, p.fix);
+        github::annotate(level, Some(&p.file), p.line, &message);
+    }
+    let rows: Vec<Vec<String>> = problems
+        .iter()
+        .map(|p| {
+            vec![
+                if p.warning { "warning" } else { "error" }.to_string(),
+                match p.line {
+                    Some(line) => format!("{}:{line}", p.file),
+                    None => p.file.clone(),
+                },
+                p.message.clone(),
+                p.fix.clone(),
+            ]
+        })
+        .collect();
+    let summary = if rows.is_empty() {
+        "### cargo xtask verify: ok\n\n".to_string()
+    } else {
+        format!(
+            "### cargo xtask verify\n\n{}\n",
+            github::table(&["severity", "where", "problem", "fix"], &rows)
+        )
+    };
+    github::summarize(&summary);
 }
 
 /// `cargo xtask verify [--tag vX.Y.Z]`.
 impl crate::cli::Verify {
     /// Checks the repository; a config that cannot be read is a problem to report.
-    pub fn run(self, repo: &Result<Repo>) -> Result<bool> {
-        check(repo, self.json, self.tag.as_deref())
+    pub fn run(self, sh: &Shell, repo: &Result<Repo>) -> Result<bool> {
+        check(sh, repo, self.json, self.tag.as_deref())
     }
 }
 
-fn check(repo: &Result<Repo>, as_json: bool, tag: Option<&str>) -> Result<bool> {
+fn check(sh: &Shell, repo: &Result<Repo>, as_json: bool, tag: Option<&str>) -> Result<bool> {
+    // `git ls-files` runs while the config, the sites and the documents are read.
+    let git = {
+        let sh = sh.clone();
+        std::thread::spawn(move || crate::tools::git::tracked_files(&sh))
+    };
     let repo = match repo {
         Ok(repo) => repo,
         Err(err) => {
@@ -247,19 +347,68 @@ fn check(repo: &Result<Repo>, as_json: bool, tag: Option<&str>) -> Result<bool> 
                 format!("{err:#}"),
                 "fix the release config; every key is described in docs/config.md",
             );
-            return report(&[problem], &[], None, as_json);
+            return report(&[problem], None, as_json);
         }
     };
     let states = repo.survey();
-    let mut problems = site_problems(&repo, &states);
     let agreed = agreement(&states).ok();
+    // Then the tracked files are searched for the version while the documents are checked.
+    let strays = {
+        let root = repo.root.clone();
+        let sites: Vec<String> = repo.config.sites.iter().map(|s| s.path.clone()).collect();
+        let not_sites = repo.config.verify.not_sites.clone();
+        let version = agreed.clone();
+        std::thread::spawn(move || {
+            let tracked = git.join().ok().flatten();
+            let found = match (&tracked, &version) {
+                (Some(tracked), Some(version)) => {
+                    crate::strays::problems(&root, &sites, &not_sites, tracked, version)
+                }
+                _ => Vec::new(),
+            };
+            (tracked, found)
+        })
+    };
+    let drift = crate::drift::problems(&repo.root, &drift_facts(&repo));
+    let (tracked, strays) = strays
+        .join()
+        .map_err(|_| anyhow::anyhow!("the search for stray versions failed"))?;
+    let mut problems = site_problems(&repo, &states, tracked.as_deref());
     if let (Some(tag), Some(version)) = (tag, &agreed) {
         problems.extend(tag_problem(&repo, tag, version));
     }
-    problems.extend(crate::drift::problems(&repo.root, &drift_facts(&repo)));
-    problems.extend(tag_filter_problem(&repo));
-    let warnings = runner_warnings(&repo.config.distribution.targets);
-    report(&problems, &warnings, agreed.map(|v| v.to_string()), as_json)
+    problems.extend(drift);
+    problems.extend(strays);
+    problems.extend(tag_filter_problem(repo));
+    problems.extend(runner_warnings(&repo.config.distribution.targets));
+    report(&problems, agreed.map(|v| v.to_string()), as_json)
+}
+
+/// What the tool says, for the drift checks to hold the documents to.
+fn drift_facts(repo: &Repo) -> crate::drift::Facts<'_> {
+    let release = &repo.config.release;
+    crate::drift::Facts {
+        settings: &repo.config.verify,
+        release: repo.config.has_release,
+        sites: &repo.config.sites,
+        channels: crate::distribution::Channel::ALL
+            .iter()
+            .map(|c| c.name())
+            .collect(),
+        workflows: vec![
+            release.ci_workflow.clone(),
+            release.build_workflow.clone(),
+            release.publish_workflow.clone(),
+        ],
+        dispatched: crate::release::settings::DISPATCH_INPUTS
+            .iter()
+            .map(|(input, kind)| (release.publish_workflow.clone(), *input, *kind))
+            .collect(),
+        run_names: vec![(
+            release.publish_workflow.clone(),
+            crate::release::settings::PUBLISH_RUN_NAME,
+        )],
+    }
 }
 
 /// Runner labels GitHub has retired, with the date: a job that asks for one
@@ -275,17 +424,23 @@ pub const RETIRED_RUNNERS: &[(&str, &str)] = &[
 ];
 
 /// A warning for each `[[target]]` whose runner GitHub has retired.
-fn runner_warnings(targets: &[crate::distribution::Target]) -> Vec<String> {
+fn runner_warnings(targets: &[crate::distribution::Target]) -> Vec<Problem> {
     targets
         .iter()
         .filter_map(|t| {
             let (_, date) = RETIRED_RUNNERS.iter().find(|(label, _)| *label == t.runner)?;
-            Some(format!(
-                "{}: [[target]] {} runs on {}, which GitHub retired on {date}: its build would wait forever; pick a supported runner (https://github.com/actions/runner-images)",
-                crate::config::PATH,
-                t.triple,
-                t.runner
-            ))
+            Some(
+                Problem::new(
+                    "runners",
+                    crate::config::PATH,
+                    format!(
+                        "[[target]] {} runs on {}, which GitHub retired on {date}: its build would wait forever",
+                        t.triple, t.runner
+                    ),
+                    "pick a supported runner (https://github.com/actions/runner-images)",
+                )
+                .warning(),
+            )
         })
         .collect()
 }
@@ -327,31 +482,6 @@ fn tag_filter_problem(repo: &Repo) -> Option<Problem> {
     );
     problem.found = Some(filters.join(", "));
     Some(problem)
-}
-
-/// What the tool says, for the drift checks to hold the documents to.
-fn drift_facts(repo: &Repo) -> crate::drift::Facts<'_> {
-    let release = &repo.config.release;
-    crate::drift::Facts {
-        sites: &repo.config.sites,
-        channels: crate::distribution::Channel::ALL
-            .iter()
-            .map(|c| c.name())
-            .collect(),
-        workflows: vec![
-            release.ci_workflow.clone(),
-            release.build_workflow.clone(),
-            release.publish_workflow.clone(),
-        ],
-        dispatched: crate::release::settings::DISPATCH_INPUTS
-            .iter()
-            .map(|(input, kind)| (release.publish_workflow.clone(), *input, *kind))
-            .collect(),
-        run_names: vec![(
-            release.publish_workflow.clone(),
-            crate::release::settings::PUBLISH_RUN_NAME,
-        )],
-    }
 }
 
 /// The tag must be the lock-step version's tag: `v` + version.

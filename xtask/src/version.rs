@@ -153,11 +153,14 @@ impl Request {
     }
 }
 
-/// How a site writes versions: semver, or PEP 440 for Python packaging.
+/// How a site writes versions: semver, PEP 440 for Python packaging, or only
+/// the numeric release part (CMake's `project(VERSION)` takes integers).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Form {
     Semver,
     Pep440,
+    /// `1.2.3` for `1.2.3-rc.1`: compared with the release part only.
+    Release,
 }
 
 impl Form {
@@ -165,6 +168,19 @@ impl Form {
         match self {
             Form::Semver => "semver",
             Form::Pep440 => "pep440",
+            Form::Release => "release",
+        }
+    }
+
+    /// Whether `found` (read in this form) stands for `expected`: equal, or
+    /// for the release form, the same `X.Y.Z`.
+    pub fn matches(self, found: &Version, expected: &Version) -> bool {
+        match self {
+            Form::Release => {
+                (found.major, found.minor, found.patch)
+                    == (expected.major, expected.minor, expected.patch)
+            }
+            _ => found == expected,
         }
     }
 
@@ -173,6 +189,10 @@ impl Form {
         match self {
             Form::Semver => Ok(version.to_string()),
             Form::Pep440 => to_pep440(version),
+            Form::Release => Ok(format!(
+                "{}.{}.{}",
+                version.major, version.minor, version.patch
+            )),
         }
     }
 
@@ -181,7 +201,9 @@ impl Form {
         match (Version::parse(text), self) {
             (Ok(version), _) => Ok(version),
             (Err(_), Form::Pep440) => from_pep440(text),
-            (Err(err), Form::Semver) => bail!("`{text}` is not a semantic version: {err}"),
+            (Err(err), Form::Semver | Form::Release) => {
+                bail!("`{text}` is not a semantic version: {err}")
+            }
         }
     }
 }

@@ -4,31 +4,25 @@
 //! document and line and says what to change.
 
 pub mod markdown;
+pub mod settings;
 pub mod workflows;
 
+use std::collections::HashMap;
 use std::path::Path;
 
-use clap::Parser;
+use clap::CommandFactory;
 
 use crate::cli::Cli;
 use crate::problem::Problem;
 use crate::versions::Site;
 use crate::words::split_words;
 
-/// The documents that drive the tool: README.md, RELEASING.md, docs/ and skills/.
-pub const DOC_ROOTS: [&str; 4] = ["README.md", "RELEASING.md", "docs", "skills"];
-
-/// Where the version-site list lives, and the heading of its table.
-pub const VERSIONING_DOC: &str = "docs/record/versioning.md";
-pub const SITES_HEADING: &str = "Version sites";
-
-/// The skill reference that lists the delivery channels, and the heading of its table.
-pub const DELIVERY_DOC: &str =
-    "skills/plasmite-release-manager/references/delivery-verification.md";
-pub const CHANNELS_HEADING: &str = "Channels";
-
 /// What the tool itself says, for the documents to agree with.
 pub struct Facts<'a> {
+    /// `[verify]`: the documents, and the tables to hold to the config.
+    pub settings: &'a settings::Settings,
+    /// Whether the config has a `[release]` section: only then are workflows checked.
+    pub release: bool,
     /// The version sites of the release config.
     pub sites: &'a [Site],
     /// The channels `cargo xtask delivery` accepts.
@@ -47,8 +41,9 @@ pub struct Doc {
     pub text: String,
 }
 
-/// Every Markdown file under [`DOC_ROOTS`], in a stable order.
-pub fn documents(root: &Path) -> Vec<Doc> {
+/// Every Markdown file of the declared documents (files, or folders read
+/// recursively), in a stable order.
+pub fn documents(root: &Path, roots: &[String]) -> Vec<Doc> {
     fn walk(root: &Path, rel: &str, out: &mut Vec<Doc>) {
         let path = root.join(rel);
         if path.is_dir() {
@@ -72,8 +67,8 @@ pub fn documents(root: &Path) -> Vec<Doc> {
         }
     }
     let mut docs = Vec::new();
-    for rel in DOC_ROOTS {
-        walk(root, rel, &mut docs);
+    for rel in roots {
+        walk(root, rel.trim_end_matches('/'), &mut docs);
     }
     docs
 }
@@ -86,14 +81,33 @@ fn problem(doc: &Doc, line: usize, message: String, fix: String) -> Problem {
 
 /// Every disagreement between the documents, the workflows and the tool.
 pub fn problems(root: &Path, facts: &Facts<'_>) -> Vec<Problem> {
-    let docs = documents(root);
+    let docs = documents(root, &facts.settings.documents);
     let workflow_dir = root.join(".github/workflows");
+    let declared = if facts.release {
+        all_dispatch_inputs(root)
+    } else {
+        Vec::new()
+    };
+    let mut paths = PathChecker::new(root, &docs);
+    // Built once: building clap's command is most of the cost of a parse.
+    let mut cli = Cli::command();
+    let mut parsed = HashMap::new();
     let mut problems = Vec::new();
+    let mut all_commands = Vec::with_capacity(docs.len());
     for doc in &docs {
-        problems.extend(command_problems(doc));
-        problems.extend(path_problems(root, doc));
-        for mention in markdown::workflow_names(&doc.text) {
-            if !workflow_dir.join(&mention.text).is_file() {
+        let scan = markdown::Scan::new(&doc.text);
+        let commands = markdown::commands(&scan);
+        problems.extend(command_problems(&mut cli, &mut parsed, doc, &commands));
+        all_commands.push(commands);
+        problems.extend(paths.problems(doc, &scan));
+        if !facts.release {
+            continue;
+        }
+        for mention in markdown::workflow_names(&scan) {
+            let doc_dir = Path::new(&doc.path).parent().unwrap_or(Path::new(""));
+            let a_file = root.join(&mention.text).is_file()
+                || root.join(doc_dir).join(&mention.text).is_file();
+            if !a_file && !workflow_dir.join(&mention.text).is_file() {
                 problems.push(problem(
                     doc,
                     mention.line,
@@ -105,8 +119,7 @@ pub fn problems(root: &Path, facts: &Facts<'_>) -> Vec<Problem> {
                 ));
             }
         }
-        let declared = all_dispatch_inputs(root);
-        for mention in markdown::dispatch_inputs(&doc.text) {
+        for mention in markdown::dispatch_inputs(&scan) {
             if !declared.iter().any(|(_, input)| input.name == mention.text) {
                 problems.push(problem(
                     doc,
@@ -117,55 +130,38 @@ pub fn problems(root: &Path, facts: &Facts<'_>) -> Vec<Problem> {
             }
         }
     }
-    problems.extend(tool_workflow_problems(root, facts));
-    problems.extend(site_table_problems(&docs, facts));
-    problems.extend(channel_problems(&docs, facts));
+    if facts.release {
+        problems.extend(tool_workflow_problems(root, facts, &declared));
+    }
+    problems.extend(site_table_problems(root, &docs, facts));
+    problems.extend(channel_problems(root, &docs, &all_commands, facts));
     problems
 }
 
 /// Each `cargo xtask …` line must parse with the real command line.
-fn command_problems(doc: &Doc) -> Vec<Problem> {
+/// `parsed` remembers each command line's verdict (`None`: it parses), as
+/// the documents repeat the same lines.
+fn command_problems(
+    cli: &mut clap::Command,
+    parsed: &mut HashMap<String, Option<String>>,
+    doc: &Doc,
+    commands: &[markdown::Mention],
+) -> Vec<Problem> {
     let mut problems = Vec::new();
-    for mention in markdown::commands(&doc.text) {
-        let Ok(words) = split_words(&mention.text) else {
-            problems.push(problem(
-                doc,
-                mention.line,
-                format!("`cargo xtask {}` has an unclosed quote", mention.text),
-                "close the quote".to_string(),
-            ));
-            continue;
-        };
-        // A synopsis may show optional parts in [brackets]: check what is inside.
-        let words: Vec<String> = words
-            .iter()
-            .map(|w| w.trim_start_matches('[').trim_end_matches(']').to_string())
-            .filter(|w| !w.is_empty())
-            .collect();
-        let naming_only = words.len() == 1;
-        let args = std::iter::once("cargo-xtask".to_string()).chain(words);
-        if let Err(err) = Cli::try_parse_from(args) {
-            use clap::error::ErrorKind;
-            let named = naming_only && err.kind() == ErrorKind::MissingRequiredArgument;
-            if named
-                || matches!(
-                    err.kind(),
-                    ErrorKind::DisplayHelp | ErrorKind::DisplayVersion
-                )
-            {
-                continue;
+    for mention in commands {
+        let verdict = match parsed.get(&mention.text) {
+            Some(verdict) => verdict.clone(),
+            None => {
+                let verdict = parse_verdict(cli, &mention.text);
+                parsed.insert(mention.text.clone(), verdict.clone());
+                verdict
             }
-            let reason = err.to_string();
-            let reason = reason
-                .lines()
-                .next()
-                .unwrap_or("")
-                .trim_start_matches("error: ")
-                .to_string();
+        };
+        if let Some(message) = verdict {
             problems.push(problem(
                 doc,
                 mention.line,
-                format!("`cargo xtask {}` does not parse: {reason}", mention.text),
+                message,
                 "write the command as `cargo xtask --help` shows it".to_string(),
             ));
         }
@@ -173,26 +169,212 @@ fn command_problems(doc: &Doc) -> Vec<Problem> {
     problems
 }
 
-/// Each repository path a document names must exist.
-fn path_problems(root: &Path, doc: &Doc) -> Vec<Problem> {
-    let doc_dir = Path::new(&doc.path).parent().unwrap_or(Path::new(""));
-    let mut mentions = markdown::paths(&doc.text);
-    mentions.dedup();
-    mentions
-        .into_iter()
-        .filter(|m| !root.join(&m.text).exists() && !root.join(doc_dir).join(&m.text).exists())
-        .map(|m| {
-            problem(
-                doc,
-                m.line,
-                format!("names `{}`, which does not exist", m.text),
-                "fix the path, or remove the mention".to_string(),
-            )
+/// What is wrong with `cargo xtask <text>`, if anything.
+fn parse_verdict(cli: &mut clap::Command, text: &str) -> Option<String> {
+    let Ok(words) = split_words(text) else {
+        return Some(format!("`cargo xtask {text}` has an unclosed quote"));
+    };
+    // A synopsis may show optional parts in [brackets]: check what is inside.
+    let words: Vec<String> = words
+        .iter()
+        .map(|w| w.trim_start_matches('[').trim_end_matches(']').to_string())
+        .filter(|w| !w.is_empty())
+        .collect();
+    // Naming a command, or asking for its help, needs no parse (clap would
+    // render a whole usage or help text, which is most of a parse's cost).
+    let help_at = words
+        .iter()
+        .position(|w| matches!(w.as_str(), "--help" | "-h" | "--version" | "-V"));
+    let path = &words[..help_at.unwrap_or(words.len())];
+    if (help_at.is_some() || path.len() == 1) && names_commands(cli, path) {
+        return None;
+    }
+    let naming_only = words.len() == 1;
+    let args = std::iter::once("cargo-xtask".to_string()).chain(words);
+    let err = cli.try_get_matches_from_mut(args).err()?;
+    use clap::error::ErrorKind;
+    let named = naming_only && err.kind() == ErrorKind::MissingRequiredArgument;
+    if named
+        || matches!(
+            err.kind(),
+            ErrorKind::DisplayHelp | ErrorKind::DisplayVersion
+        )
+    {
+        return None;
+    }
+    let reason = err.to_string();
+    let reason = reason
+        .lines()
+        .next()
+        .unwrap_or("")
+        .trim_start_matches("error: ")
+        .to_string();
+    Some(format!("`cargo xtask {text}` does not parse: {reason}"))
+}
+
+/// Whether `words` is a path of (sub)command names, like `bump` or nothing.
+fn names_commands(cli: &clap::Command, words: &[String]) -> bool {
+    let mut command = cli;
+    for word in words {
+        match command.find_subcommand(word) {
+            Some(sub) => command = sub,
+            None => return false,
+        }
+    }
+    true
+}
+
+/// Build outputs and caches: paths under them are made, not kept.
+const BUILT: [&str; 8] = [
+    "target",
+    "dist",
+    "build",
+    "out",
+    "node_modules",
+    ".scratch",
+    ".venv",
+    "__pycache__",
+];
+
+/// Checks the paths documents name, caching each page's anchors.
+struct PathChecker<'a> {
+    root: &'a Path,
+    docs: &'a [Doc],
+    /// Top-level names the root `.gitignore` ignores.
+    ignored: Vec<String>,
+    anchors: std::collections::HashMap<std::path::PathBuf, Vec<String>>,
+}
+
+impl<'a> PathChecker<'a> {
+    fn new(root: &'a Path, docs: &'a [Doc]) -> PathChecker<'a> {
+        let ignored = std::fs::read_to_string(root.join(".gitignore"))
+            .unwrap_or_default()
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with(['#', '!']))
+            .map(|l| l.trim_start_matches('/').trim_end_matches('/').to_string())
+            .filter(|l| !l.contains(['/', '*', '?', '[']))
+            .collect();
+        PathChecker {
+            root,
+            docs,
+            ignored,
+            anchors: std::collections::HashMap::new(),
+        }
+    }
+
+    /// Whether `first` (a path's first segment) is a build output or ignored.
+    fn built(&self, first: &str) -> bool {
+        BUILT.contains(&first) || self.ignored.iter().any(|i| i == first)
+    }
+
+    /// Each link must lead to a file (and heading) that exists; each code-span
+    /// path must exist when it lies under a folder the repository has (an
+    /// archive's `bin/` or an install prefix's `lib/` does not).
+    fn problems(&mut self, doc: &Doc, scan: &markdown::Scan<'_>) -> Vec<Problem> {
+        let doc_dir = Path::new(&doc.path).parent().unwrap_or(Path::new(""));
+        let mut mentions = markdown::paths(scan);
+        mentions.dedup();
+        let mut problems = Vec::new();
+        for m in mentions {
+            let shown = match &m.anchor {
+                Some(anchor) => format!("{}#{anchor}", m.path),
+                None => m.path.clone(),
+            };
+            let target = if m.path.is_empty() {
+                Some(self.root.join(&doc.path))
+            } else {
+                [
+                    self.root.join(doc_dir).join(&m.path),
+                    self.root.join(&m.path),
+                ]
+                .into_iter()
+                .find(|p| p.exists())
+            };
+            let Some(target) = target else {
+                if m.link || self.has_folder_of(doc_dir, &m.path) {
+                    problems.push(problem(
+                        doc,
+                        m.line,
+                        format!("names `{shown}`, which does not exist"),
+                        "fix the path, or remove the mention".to_string(),
+                    ));
+                }
+                continue;
+            };
+            let Some(anchor) = &m.anchor else { continue };
+            if !target.extension().is_some_and(|e| e == "md") || anchor.is_empty() {
+                continue;
+            }
+            let anchors = self.anchors_of(&target);
+            if !anchors.iter().any(|a| a == anchor) {
+                let file = if m.path.is_empty() {
+                    doc.path.clone()
+                } else {
+                    m.path.clone()
+                };
+                problems.push(problem(
+                    doc,
+                    m.line,
+                    format!("links to `{shown}`, but {file} has no heading with the anchor `#{anchor}`"),
+                    "link to a heading that exists (its anchor is the heading in lower case, spaces as `-`), or add the heading".to_string(),
+                ));
+            }
+        }
+        problems
+    }
+
+    /// Whether a missing path lies under a folder the repository has, so it
+    /// is a stale path of the repository rather than someone else's.
+    fn has_folder_of(&self, doc_dir: &Path, path: &str) -> bool {
+        let path = path.trim_start_matches("./");
+        let Some((first, _)) = path.split_once('/') else {
+            return false;
+        };
+        if first == ".." {
+            // Relative to the document: its nearest existing folder must be in the repository.
+            let full = normalize(&doc_dir.join(path));
+            return full.as_ref().is_some_and(|rel| {
+                let first = rel.split('/').next().unwrap_or("");
+                rel.contains('/') && !self.built(first) && self.root.join(first).is_dir()
+            });
+        }
+        !self.built(first)
+            && (self.root.join(first).is_dir() || self.root.join(doc_dir).join(first).is_dir())
+    }
+
+    fn anchors_of(&mut self, target: &Path) -> &Vec<String> {
+        let docs = self.docs;
+        let root = self.root;
+        self.anchors.entry(target.to_path_buf()).or_insert_with(|| {
+            let text = docs
+                .iter()
+                .find(|d| root.join(&d.path) == target)
+                .map(|d| d.text.clone())
+                .or_else(|| std::fs::read_to_string(target).ok())
+                .unwrap_or_default();
+            markdown::anchors(&text)
         })
-        .collect()
+    }
+}
+
+/// `a/b/../c` as `a/c`, relative to the root; `None` if it climbs above it.
+fn normalize(path: &Path) -> Option<String> {
+    let mut parts: Vec<String> = Vec::new();
+    for part in path.components() {
+        match part {
+            std::path::Component::ParentDir => {
+                parts.pop()?;
+            }
+            std::path::Component::Normal(p) => parts.push(p.to_string_lossy().into_owned()),
+            _ => {}
+        }
+    }
+    Some(parts.join("/"))
 }
 
 /// `(workflow file, input)` for every workflow_dispatch input in .github/workflows/.
+/// Workflow files without a `workflow_dispatch` trigger are not parsed.
 fn all_dispatch_inputs(root: &Path) -> Vec<(String, workflows::Input)> {
     let mut found = Vec::new();
     let Ok(entries) = std::fs::read_dir(root.join(".github/workflows")) else {
@@ -202,6 +384,7 @@ fn all_dispatch_inputs(root: &Path) -> Vec<(String, workflows::Input)> {
         let name = entry.file_name().to_string_lossy().into_owned();
         if let Some(inputs) = std::fs::read_to_string(entry.path())
             .ok()
+            .filter(|t| t.contains("workflow_dispatch"))
             .and_then(|t| workflows::dispatch_inputs(&t))
         {
             found.extend(inputs.into_iter().map(|i| (name.clone(), i)));
@@ -211,7 +394,11 @@ fn all_dispatch_inputs(root: &Path) -> Vec<(String, workflows::Input)> {
 }
 
 /// The workflows the xtask names exist, with the inputs it dispatches.
-fn tool_workflow_problems(root: &Path, facts: &Facts<'_>) -> Vec<Problem> {
+fn tool_workflow_problems(
+    root: &Path,
+    facts: &Facts<'_>,
+    declared: &[(String, workflows::Input)],
+) -> Vec<Problem> {
     let dir = root.join(".github/workflows");
     if !dir.is_dir() {
         return Vec::new();
@@ -244,9 +431,11 @@ fn tool_workflow_problems(root: &Path, facts: &Facts<'_>) -> Vec<Problem> {
         }
     }
     for (workflow, input, kind) in &facts.dispatched {
-        let text = std::fs::read_to_string(dir.join(workflow)).unwrap_or_default();
-        let inputs = workflows::dispatch_inputs(&text).unwrap_or_default();
-        match inputs.iter().find(|i| i.name == *input) {
+        let found = declared
+            .iter()
+            .find(|(file, i)| file == workflow && i.name == *input)
+            .map(|(_, i)| i);
+        match found {
             None => problems.push(Problem::new(
                 "drift",
                 format!(".github/workflows/{workflow}"),
@@ -268,18 +457,39 @@ fn tool_workflow_problems(root: &Path, facts: &Facts<'_>) -> Vec<Problem> {
     problems
 }
 
-/// The versioning record lists exactly the config's sites.
-fn site_table_problems(docs: &[Doc], facts: &Facts<'_>) -> Vec<Problem> {
-    let Some(doc) = docs.iter().find(|d| d.path == VERSIONING_DOC) else {
+/// A declared table's document, read from the documents or from disk.
+fn table_doc(root: &Path, docs: &[Doc], path: &str) -> Option<Doc> {
+    match docs.iter().find(|d| d.path == path) {
+        Some(doc) => Some(Doc {
+            path: doc.path.clone(),
+            text: doc.text.clone(),
+        }),
+        None => std::fs::read_to_string(root.join(path))
+            .ok()
+            .map(|text| Doc {
+                path: path.to_string(),
+                text,
+            }),
+    }
+}
+
+/// The declared sites table ([verify].sites_doc) lists exactly the config's sites.
+fn site_table_problems(root: &Path, docs: &[Doc], facts: &Facts<'_>) -> Vec<Problem> {
+    let Some(table) = &facts.settings.sites_table else {
         return Vec::new();
     };
-    let rows = markdown::table_under(&doc.text, SITES_HEADING);
+    let Some(doc) = table_doc(root, docs, &table.doc) else {
+        return Vec::new();
+    };
+    let doc = &doc;
+    let heading = table.heading.as_str();
+    let rows = markdown::table_under(&doc.text, heading);
     let mut problems = Vec::new();
     if rows.is_empty() {
         problems.push(problem(
             doc,
             1,
-            format!("has no table under a `{SITES_HEADING}` heading"),
+            format!("has no table under a `{heading}` heading"),
             format!(
                 "list every [[site]] of {} in a table (path, kind)",
                 crate::config::PATH
@@ -335,12 +545,18 @@ fn site_table_problems(docs: &[Doc], facts: &Facts<'_>) -> Vec<Problem> {
     problems
 }
 
-/// The channels the skill lists are the ones `cargo xtask delivery` accepts.
-fn channel_problems(docs: &[Doc], facts: &Facts<'_>) -> Vec<Problem> {
+/// The channels the documents pass, and the declared channels table
+/// ([verify].channels_doc), are the ones `cargo xtask delivery` accepts.
+fn channel_problems(
+    root: &Path,
+    docs: &[Doc],
+    commands: &[Vec<markdown::Mention>],
+    facts: &Facts<'_>,
+) -> Vec<Problem> {
     let mut problems = Vec::new();
     let accepted = facts.channels.join(", ");
-    for doc in docs {
-        for mention in markdown::commands(&doc.text) {
+    for (doc, mentions) in docs.iter().zip(commands) {
+        for mention in mentions {
             let words = split_words(&mention.text).unwrap_or_default();
             let Some(at) = words.iter().position(|w| w == "--channels") else {
                 continue;
@@ -357,10 +573,15 @@ fn channel_problems(docs: &[Doc], facts: &Facts<'_>) -> Vec<Problem> {
             }
         }
     }
-    let Some(doc) = docs.iter().find(|d| d.path == DELIVERY_DOC) else {
+    let Some(table) = &facts.settings.channels_table else {
         return problems;
     };
-    let rows = markdown::table_under(&doc.text, CHANNELS_HEADING);
+    let Some(doc) = table_doc(root, docs, &table.doc) else {
+        return problems;
+    };
+    let doc = &doc;
+    let heading = table.heading.as_str();
+    let rows = markdown::table_under(&doc.text, heading);
     let listed: Vec<&str> = rows
         .iter()
         .filter_map(|(_, c)| c.first().map(String::as_str))
@@ -382,7 +603,7 @@ fn channel_problems(docs: &[Doc], facts: &Facts<'_>) -> Vec<Problem> {
                 doc,
                 rows.first().map_or(1, |r| r.0),
                 format!("does not list the channel `{channel}` that `cargo xtask delivery` checks"),
-                format!("add a row for `{channel}` under `## {CHANNELS_HEADING}`"),
+                format!("add a row for `{channel}` under `## {heading}`"),
             ));
         }
     }

@@ -33,6 +33,29 @@ fn entries(text: &str) -> Vec<(usize, String, String)> {
         .collect()
 }
 
+/// The top-level `on:` block with its key, so the jobs are not read; the
+/// whole text if there is none.
+fn on_block(text: &str) -> &str {
+    let mut start = None;
+    let mut at = 0;
+    for line in text.split_inclusive('\n') {
+        let top_level = !line.starts_with([' ', '\t', '#', '\n', '\r']);
+        match start {
+            None if top_level
+                && ["on:", "\"on\":", "'on':"]
+                    .iter()
+                    .any(|k| line.starts_with(k)) =>
+            {
+                start = Some(at);
+            }
+            Some(begin) if top_level => return &text[begin..at],
+            _ => {}
+        }
+        at += line.len();
+    }
+    start.map_or(text, |begin| &text[begin..])
+}
+
 /// The children of the block at `path` (e.g. `["on", "workflow_dispatch", "inputs"]`).
 fn block<'a>(
     entries: &'a [(usize, String, String)],
@@ -56,7 +79,7 @@ fn block<'a>(
 
 /// The `workflow_dispatch` inputs of a workflow, or `None` if it has no dispatch trigger.
 pub fn dispatch_inputs(text: &str) -> Option<Vec<Input>> {
-    let all = entries(text);
+    let all = entries(on_block(text));
     let on = block(&all, &["on"])?;
     let dispatch = block(on, &["workflow_dispatch"])?;
     if dispatch.is_empty() {
@@ -180,6 +203,21 @@ mod tests {
                 },
             ]
         );
+    }
+
+    #[test]
+    fn reads_only_the_on_block() {
+        let text = "name: x\njobs:\n  on:\n    workflow_dispatch:\n      inputs:\n        fake: {}\non:\n  workflow_dispatch:\n    inputs:\n      real:\n        type: string\n# a comment\npermissions: {}\n";
+        assert_eq!(
+            on_block(text),
+            "on:\n  workflow_dispatch:\n    inputs:\n      real:\n        type: string\n# a comment\n"
+        );
+        let names: Vec<String> = dispatch_inputs(text)
+            .unwrap()
+            .into_iter()
+            .map(|i| i.name)
+            .collect();
+        assert_eq!(names, vec!["real"]);
     }
 
     #[test]

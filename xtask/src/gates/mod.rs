@@ -582,8 +582,9 @@ fn check_version(ctx: &Context<'_>) -> Outcome {
         .repo
         .survey()
         .iter()
+        .filter(|state| state.site.lockstep && !state.lags(ctx.target))
         .filter_map(|state| match state.version() {
-            Ok(v) if v == ctx.target => None,
+            Ok(_) if state.holds(ctx.target) => None,
             Ok(_) => Some(format!(
                 "{} has {}",
                 state.site.path,

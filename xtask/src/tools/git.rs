@@ -24,6 +24,22 @@ pub fn query(sh: &Shell, args: &[&str]) -> Result<Output> {
     exec(cmd!(sh, "git {args...}"), None, TIMEOUT)
 }
 
+/// The files git tracks (`git ls-files`), relative to the root, or `None`
+/// outside a git work tree.
+pub fn tracked_files(sh: &Shell) -> Option<Vec<String>> {
+    let out = exec(cmd!(sh, "git ls-files -z"), None, TIMEOUT).ok()?;
+    if !out.success() {
+        return None;
+    }
+    Some(
+        out.stdout
+            .split('\0')
+            .filter(|p| !p.is_empty())
+            .map(String::from)
+            .collect(),
+    )
+}
+
 /// The first line of `git --version`.
 pub fn version(sh: &Shell) -> Option<String> {
     super::gh::first_line(query(sh, &["--version"]).ok()?)

@@ -27,6 +27,11 @@ pub struct Site {
     pub kind: Kind,
     /// How the version is written there (PEP 440 for Python packaging).
     pub form: Form,
+    /// Whether the site moves with the others. A site outside the lock-step
+    /// (`lockstep = false`, say a formula only the release workflow updates)
+    /// is listed by `versions` but never blocks `verify` or `bump`, and
+    /// `bump` leaves it alone.
+    pub lockstep: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,6 +46,8 @@ pub enum Kind {
     PackageJson,
     /// package-lock.json `.version` and `.packages[""].version`.
     PackageLock,
+    /// The string at a key path of any JSON file: `metadata.version`.
+    Json { key: Vec<String> },
     /// The newest `## [X.Y.Z]` section of a Keep a Changelog file.
     Changelog,
     /// A Homebrew formula's `version` line and release-asset URLs.
@@ -50,12 +57,13 @@ pub enum Kind {
 }
 
 impl Kind {
-    pub const NAMES: [&'static str; 8] = [
+    pub const NAMES: [&'static str; 9] = [
         "cargo-manifest",
         "cargo-lock",
         "pyproject",
         "package-json",
         "package-lock",
+        "json",
         "changelog",
         "homebrew",
         "pattern",
@@ -68,6 +76,7 @@ impl Kind {
             Kind::Pyproject => "pyproject",
             Kind::PackageJson => "package-json",
             Kind::PackageLock => "package-lock",
+            Kind::Json { .. } => "json",
             Kind::Changelog => "changelog",
             Kind::Homebrew => "homebrew",
             Kind::Pattern { .. } => "pattern",
@@ -104,6 +113,7 @@ pub struct Reading {
 
 impl Reading {
     /// The one version the site holds, or an error naming the slots that disagree.
+    /// (Slots are read in one form, so they agree when they are equal.)
     pub fn version(&self, site: &Site) -> Result<&Version> {
         let first = &self.versions[0];
         if let Some(i) = self.versions.iter().position(|v| v != first) {
@@ -130,6 +140,10 @@ pub fn locate(site: &Site, text: &str, tag_format: &str) -> Result<Vec<Slot>> {
         Kind::CargoLock { packages } => cargo_lock::locate(text, packages)?,
         Kind::PackageJson => json::locate(text, &[&["version"]])?,
         Kind::PackageLock => json::locate(text, &[&["version"], &["packages", "", "version"]])?,
+        Kind::Json { key } => {
+            let path: Vec<&str> = key.iter().map(String::as_str).collect();
+            json::locate(text, &[&path])?
+        }
         Kind::Changelog => vec![changelog::locate(text)?],
         Kind::Homebrew => homebrew::locate(text, tag_format)?,
         Kind::Pattern { pattern, count } => pattern::locate(text, pattern, *count)?,
@@ -179,7 +193,11 @@ pub fn rewrite(site: &Site, text: &str, target: &Target<'_>) -> Result<String> {
         _ => replace_slots(text, &locate(site, text, target.tag_format)?, &new),
     };
     let back = read(site, &out, target.tag_format).context("the rewritten file no longer reads")?;
-    if back.versions.iter().any(|v| v != target.version) {
+    if back
+        .versions
+        .iter()
+        .any(|v| !site.form.matches(v, target.version))
+    {
         bail!(
             "after the rewrite it still holds {}, not {new}",
             back.raw.join(", ")

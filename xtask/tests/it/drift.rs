@@ -12,7 +12,7 @@ fn drifted(rel: &str, edit: impl FnOnce(String) -> String) -> String {
     repo.write(rel, &changed);
     let run = repo.xtask(&["verify"]);
     run.failure(1);
-    run.stderr.clone()
+    run.stdout.clone()
 }
 
 #[test]
@@ -45,11 +45,11 @@ fn a_command_that_does_not_parse() {
 #[test]
 fn a_path_that_does_not_exist() {
     let err = drifted("RELEASING.md", |t| {
-        t + "\nSee `scripts/release.sh` for the old way.\n"
+        t + "\nSee `xtask/scripts/release.sh` for the old way.\n"
     });
     assert!(err.contains("RELEASING.md:"), "{err}");
     assert!(
-        err.contains("names `scripts/release.sh`, which does not exist"),
+        err.contains("names `xtask/scripts/release.sh`, which does not exist"),
         "{err}"
     );
     let err = drifted("docs/architecture.md", |t| {
@@ -178,4 +178,51 @@ fn the_runbook_and_the_skill_say_what_the_policy_says() {
     assert!(
         skill.contains("under\n   `## [Unreleased]`") || skill.contains("under `## [Unreleased]`")
     );
+}
+
+#[test]
+fn on_github_actions_drift_is_an_annotation_on_its_line_and_a_summary() {
+    let repo = TempRepo::of_workspace();
+    let readme = repo.read("README.md");
+    let line = readme.lines().count() + 2;
+    // A message with a percent sign (and clap's reason after it).
+    repo.write(
+        "README.md",
+        &(readme + "\nThen run `cargo xtask relase 50%`.\n"),
+    );
+    let summary = repo.base().join("step-summary.md");
+    let run = crate::support::xtask_env(
+        &repo.dir,
+        &["verify"],
+        &[
+            ("GITHUB_ACTIONS", "true".as_ref()),
+            ("GITHUB_STEP_SUMMARY", summary.as_os_str()),
+        ],
+    );
+    run.failure(1);
+    let annotations: Vec<&str> = run.stderr.lines().filter(|l| l.starts_with("::")).collect();
+    assert_eq!(
+        annotations,
+        [format!(
+            "::error file=README.md,line={line}::`cargo xtask relase 50%25` does not parse: unrecognized subcommand 'relase' (fix: write the command as `cargo xtask --help` shows it)"
+        )],
+        "{}",
+        run.all()
+    );
+    let text = std::fs::read_to_string(&summary).unwrap();
+    assert!(
+        text.starts_with("### cargo xtask verify\n\n| severity | where | problem | fix |\n| --- | --- | --- | --- |\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "| error | README.md:{line} | `cargo xtask relase 50%` does not parse"
+        )),
+        "{text}"
+    );
+    // Elsewhere, no workflow command and no summary.
+    std::fs::remove_file(&summary).unwrap();
+    let plain = repo.xtask(&["verify"]);
+    assert!(!plain.all().contains("::error"), "{}", plain.all());
+    assert!(!summary.exists());
 }

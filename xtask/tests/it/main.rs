@@ -17,6 +17,7 @@ mod lifecycle;
 mod matrix;
 mod publish;
 mod real_gh;
+mod realistic;
 mod recovery;
 mod release;
 mod release_workflows;

@@ -69,10 +69,10 @@ fn verify_tag_must_be_the_lock_step_version() {
     let run = repo.xtask(&["verify", "--tag", "v1.4.3"]);
     run.failure(1);
     assert!(
-        run.stderr.contains(
+        run.stdout.contains(
             "the tag v1.4.3 is not the tag of the lock-step version 1.4.2, which is v1.4.2"
         ),
         "{}",
-        run.stderr
+        run.stdout
     );
 }

@@ -989,7 +989,7 @@ fn check(group: &str, cases: &[Case]) {
         if run.code != case.code {
             wrong.push(format!("exit {} (expected {})", run.code, case.code));
         }
-        if !run.stderr.contains(case.says) {
+        if !run.all().contains(case.says) {
             wrong.push(format!("no {:?} in the message", case.says));
         }
         if tree(&repo.dir) != before {

@@ -54,7 +54,8 @@ fn every_problem_is_listed_at_once_with_its_fix() {
     edit("homebrew/fixture.rb", "  version \"1.4.2\"\n", "");
     let run = repo.xtask(&["verify"]);
     run.failure(1);
-    let err = &run.stderr;
+    assert_eq!(run.stderr, "", "the report goes to stdout");
+    let err = &run.stdout;
     assert!(err.contains("verify: 4 problem(s)"), "{err}");
     assert!(err.contains("bindings/node/package.json:3: bindings/node/package.json has version 1.4.1 but Cargo.toml has 1.4.2"), "{err}");
     assert!(
@@ -120,15 +121,15 @@ fn a_stale_cargo_lock_is_caught() {
     let run = repo.xtask(&["verify"]);
     run.failure(1);
     assert!(
-        run.stderr
+        run.stdout
             .contains("Cargo.lock has fixture-extra 1.4.2 but crates/extra/Cargo.toml has 1.4.3"),
         "{}",
-        run.stderr
+        run.stdout
     );
     assert!(
-        run.stderr.contains("cargo update --workspace --offline"),
+        run.stdout.contains("cargo update --workspace --offline"),
         "{}",
-        run.stderr
+        run.stdout
     );
 }
 
@@ -144,9 +145,9 @@ fn an_invalid_config_is_a_problem_that_names_the_key() {
     let run = repo.xtask(&["verify"]);
     run.failure(1);
     assert!(
-        run.stderr.contains("site[7].kind = \"brew\" is unknown"),
+        run.stdout.contains("site[7].kind = \"brew\" is unknown"),
         "{}",
-        run.stderr
+        run.stdout
     );
 }
 
@@ -206,7 +207,7 @@ fn a_retired_runner_is_a_warning_with_its_date() {
     let repo = with_targets();
     let clean = repo.xtask(&["verify"]);
     clean.success();
-    assert!(!clean.stderr.contains("warning"), "{}", clean.stderr);
+    assert!(!clean.all().contains("warning"), "{}", clean.all());
     let config = repo.read("release/config.toml");
     repo.write(
         "release/config.toml",
@@ -215,14 +216,19 @@ fn a_retired_runner_is_a_warning_with_its_date() {
     let run = repo.xtask(&["verify"]);
     run.success();
     assert!(
-        run.stderr.contains("warning: release/config.toml: [[target]] aarch64-apple-darwin runs on macos-13, which GitHub retired on 2025-12-04"),
+        run.stdout.contains("- warning: release/config.toml: [[target]] aarch64-apple-darwin runs on macos-13, which GitHub retired on 2025-12-04"),
         "{}",
-        run.stderr
+        run.all()
     );
     let json = repo.xtask(&["verify", "--json"]).success().json();
     let warnings = json["warnings"].as_array().unwrap();
     assert_eq!(warnings.len(), 1, "{json}");
-    assert!(warnings[0].as_str().unwrap().contains("macos-13"));
+    assert!(
+        warnings[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("macos-13")
+    );
 }
 
 #[test]
@@ -248,9 +254,9 @@ fn a_tag_filter_that_does_not_match_tag_format_is_a_problem() {
     let run = repo.xtask(&["verify"]);
     run.failure(1);
     assert!(
-        run.stderr.contains(".github/workflows/release.yml: the push tag filter [\"v*\"] does not match plasmite-1.2.3 or plasmite-1.2.3-rc.1"),
+        run.stdout.contains(".github/workflows/release.yml: the push tag filter [\"v*\"] does not match plasmite-1.2.3 or plasmite-1.2.3-rc.1"),
         "{}",
-        run.stderr
+        run.all()
     );
     assert_eq!(repo.snapshot(), before, "verify changes nothing");
     let workflow = repo.read(".github/workflows/release.yml");
