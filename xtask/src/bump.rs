@@ -107,8 +107,6 @@ fn refuse_unreadable(states: &[SiteState]) -> Result<()> {
     Ok(())
 }
 
-/// `cargo xtask bump <request> [--date YYYY-MM-DD]`.
-
 /// The lock-step sites that disagree with the primary, as `path had X`, when
 /// every lock-step site is below `target`; else the first site that is not.
 fn drift_below(states: &[SiteState], target: &Version) -> Result<Vec<String>, String> {

@@ -36,7 +36,7 @@ pub fn is_date(text: &str) -> bool {
     let year: u32 = text[..4].parse().unwrap_or(0);
     let month: u32 = text[5..7].parse().unwrap_or(0);
     let day: u32 = text[8..].parse().unwrap_or(0);
-    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let leap = year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400));
     let days = match month {
         1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
         4 | 6 | 9 | 11 => 30,
@@ -87,7 +87,7 @@ pub fn human(d: std::time::Duration) -> String {
     let ms = d.as_millis();
     match ms {
         0..=999 => format!("{ms}ms"),
-        1000..=59_999 if ms % 1000 == 0 => format!("{}s", ms / 1000),
+        1000..=59_999 if ms.is_multiple_of(1000) => format!("{}s", ms / 1000),
         1000..=59_999 => format!("{:.1}s", d.as_secs_f64()),
         _ => format!("{}m{:02}s", ms / 60_000, ms % 60_000 / 1000),
     }

@@ -108,13 +108,13 @@ impl Config {
         if site_tables.is_empty() {
             errors.push("no [[site]] declared: list every file that holds the version".to_string());
         }
-        if let Some(first) = sites.first() {
-            if !first.lockstep {
-                errors.push(format!(
+        if let Some(first) = sites.first()
+            && !first.lockstep
+        {
+            errors.push(format!(
                     "site[0] ({}) is the primary site, so it cannot have lockstep = false: list a lock-step site first",
                     first.path
                 ));
-            }
         }
         if !errors.is_empty() {
             bail!("{PATH} is invalid:\n  - {}", errors.join("\n  - "));
@@ -258,12 +258,12 @@ fn site(table: &Table, at: &str, root: &Path, errors: &mut Vec<String>) -> Optio
         Some("package-lock") => Some(Kind::PackageLock),
         Some("json") => {
             let key = fields.required_string("key");
-            if let Some(k) = &key {
-                if k.split('.').any(str::is_empty) {
-                    fields.error(format!(
-                        "{at}.key = {k:?} must be a key path like \"metadata.version\""
-                    ));
-                }
+            if let Some(k) = &key
+                && k.split('.').any(str::is_empty)
+            {
+                fields.error(format!(
+                    "{at}.key = {k:?} must be a key path like \"metadata.version\""
+                ));
             }
             key.map(|k| Kind::Json {
                 key: k.split('.').map(String::from).collect(),
@@ -274,12 +274,12 @@ fn site(table: &Table, at: &str, root: &Path, errors: &mut Vec<String>) -> Optio
         Some("pattern") => {
             let pattern = fields.required_string("pattern");
             let count = fields.integer("count").unwrap_or(1);
-            if let Some(p) = &pattern {
-                if p.matches("{version}").count() != 1 {
-                    fields.error(format!(
-                        "{at}.pattern = {p:?} must contain {{version}} exactly once"
-                    ));
-                }
+            if let Some(p) = &pattern
+                && p.matches("{version}").count() != 1
+            {
+                fields.error(format!(
+                    "{at}.pattern = {p:?} must contain {{version}} exactly once"
+                ));
             }
             if count < 1 {
                 fields.error(format!("{at}.count must be at least 1"));

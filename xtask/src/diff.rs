@@ -92,7 +92,7 @@ fn line_ops(a: &[&str], b: &[&str]) -> Vec<Op> {
         .take_while(|(x, y)| x == y)
         .count();
     let (am, bm) = (&a[prefix..a.len() - suffix], &b[prefix..b.len() - suffix]);
-    let mut ops: Vec<Op> = (0..prefix).map(|i| Op::Same(i)).collect();
+    let mut ops: Vec<Op> = (0..prefix).map(Op::Same).collect();
     if am.len() * bm.len() > 4_000_000 {
         // Too large to align line by line: show the middle as replaced.
         ops.extend((0..am.len()).map(|i| Op::Del(prefix + i)));

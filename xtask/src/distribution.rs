@@ -154,19 +154,20 @@ fn target(table: &Table, at: &str, errors: &mut Vec<String>) -> Option<Target> {
     let runner = fields.required_string("runner");
     let platform = fields.required_string("platform");
     let archive = fields.required_string("archive");
-    if let Some(a) = &archive {
-        if a != "tar.gz" && a != "zip" {
-            fields.error(format!(
-                "{at}.archive = {a:?} must be \"tar.gz\" or \"zip\""
-            ));
-        }
+    if let Some(a) = &archive
+        && a != "tar.gz"
+        && a != "zip"
+    {
+        fields.error(format!(
+            "{at}.archive = {a:?} must be \"tar.gz\" or \"zip\""
+        ));
     }
-    if let Some(p) = &platform {
-        if p.is_empty() || p.contains(['/', ' ']) {
-            fields.error(format!(
+    if let Some(p) = &platform
+        && (p.is_empty() || p.contains(['/', ' ']))
+    {
+        fields.error(format!(
                 "{at}.platform = {p:?} must be non-empty, without `/` or spaces (it is part of a file name)"
             ));
-        }
     }
     fields.finish();
     Some(Target {
@@ -204,10 +205,10 @@ fn homebrew(table: &Table, targets: &[Target], errors: &mut Vec<String>) -> Opti
             Some(_) => {}
         }
     }
-    if let Some(tap) = &tap {
-        if tap.split('/').count() != 2 {
-            fields.error(format!("homebrew.tap = {tap:?} must be owner/name"));
-        }
+    if let Some(tap) = &tap
+        && tap.split('/').count() != 2
+    {
+        fields.error(format!("homebrew.tap = {tap:?} must be owner/name"));
     }
     fields.finish();
     Some(Homebrew {

@@ -34,10 +34,10 @@ pub fn problems(
     version: &Version,
 ) -> Vec<Problem> {
     let mut needles: Vec<String> = vec![version.to_string()];
-    if let Ok(pep) = crate::version::to_pep440(version) {
-        if !needles.contains(&pep) {
-            needles.push(pep);
-        }
+    if let Ok(pep) = crate::version::to_pep440(version)
+        && !needles.contains(&pep)
+    {
+        needles.push(pep);
     }
     let mut problems = Vec::new();
     for path in tracked {

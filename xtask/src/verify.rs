@@ -369,13 +369,13 @@ fn check(sh: &Shell, repo: &Result<Repo>, as_json: bool, tag: Option<&str>) -> R
             (tracked, found)
         })
     };
-    let drift = crate::drift::problems(&repo.root, &drift_facts(&repo));
+    let drift = crate::drift::problems(&repo.root, &drift_facts(repo));
     let (tracked, strays) = strays
         .join()
         .map_err(|_| anyhow::anyhow!("the search for stray versions failed"))?;
-    let mut problems = site_problems(&repo, &states, tracked.as_deref());
+    let mut problems = site_problems(repo, &states, tracked.as_deref());
     if let (Some(tag), Some(version)) = (tag, &agreed) {
-        problems.extend(tag_problem(&repo, tag, version));
+        problems.extend(tag_problem(repo, tag, version));
     }
     problems.extend(drift);
     problems.extend(strays);

@@ -86,13 +86,14 @@ fn link_targets(line: &str) -> Vec<(usize, String)> {
     let line = prose(line);
     let mut targets = Vec::new();
     let trimmed = line.trim_start();
-    if trimmed.starts_with('[') && !trimmed.starts_with("[^") {
-        if let Some(end) = trimmed.find("]:") {
-            if let Some(target) = destination(&trimmed[end + 2..]) {
-                targets.push((line.len() - trimmed.len() + end, target));
-            }
-            return targets;
+    if trimmed.starts_with('[')
+        && !trimmed.starts_with("[^")
+        && let Some(end) = trimmed.find("]:")
+    {
+        if let Some(target) = destination(&trimmed[end + 2..]) {
+            targets.push((line.len() - trimmed.len() + end, target));
         }
+        return targets;
     }
     let mut at = 0;
     while let Some(found) = line[at..].find("](") {
@@ -201,15 +202,15 @@ pub fn commands(scan: &Scan<'_>) -> Vec<Mention> {
         };
         for piece in pieces {
             let piece = piece.trim().trim_start_matches("$ ");
-            if let Some(rest) = piece.strip_prefix("cargo xtask") {
-                if rest.is_empty() || rest.starts_with(' ') {
-                    let rest = rest.trim();
-                    if !(rest.is_empty() || rest.starts_with('…') || rest.starts_with("...")) {
-                        found.push(Mention {
-                            line: line_no,
-                            text: rest.to_string(),
-                        });
-                    }
+            if let Some(rest) = piece.strip_prefix("cargo xtask")
+                && (rest.is_empty() || rest.starts_with(' '))
+            {
+                let rest = rest.trim();
+                if !(rest.is_empty() || rest.starts_with('…') || rest.starts_with("...")) {
+                    found.push(Mention {
+                        line: line_no,
+                        text: rest.to_string(),
+                    });
                 }
             }
         }

@@ -57,13 +57,13 @@ pub fn documents(root: &Path, roots: &[String]) -> Vec<Doc> {
             for entry in entries {
                 walk(root, &entry, out);
             }
-        } else if rel.ends_with(".md") {
-            if let Ok(text) = std::fs::read_to_string(&path) {
-                out.push(Doc {
-                    path: rel.to_string(),
-                    text,
-                });
-            }
+        } else if rel.ends_with(".md")
+            && let Ok(text) = std::fs::read_to_string(&path)
+        {
+            out.push(Doc {
+                path: rel.to_string(),
+                text,
+            });
         }
     }
     let mut docs = Vec::new();
@@ -303,7 +303,7 @@ impl<'a> PathChecker<'a> {
                 continue;
             };
             let Some(anchor) = &m.anchor else { continue };
-            if !target.extension().is_some_and(|e| e == "md") || anchor.is_empty() {
+            if target.extension().is_none_or(|e| e != "md") || anchor.is_empty() {
                 continue;
             }
             let anchors = self.anchors_of(&target);

@@ -704,22 +704,20 @@ fn check_ci(ctx: &Context<'_>) -> Outcome {
 fn check_command(ctx: &Context<'_>, spec: &GateSpec) -> Outcome {
     let command = crate::words::quote_words(&spec.argv);
     let outcome = Outcome::new(&spec.name, &command);
-    if !spec.when_changed.is_empty() {
-        match ctx.changed {
-            Ok(changed) => {
-                let hit = changed
-                    .iter()
-                    .any(|path| spec.when_changed.iter().any(|g| glob::matches(g, path)));
-                if !hit {
-                    let mut outcome = outcome;
-                    outcome.status = Status::Skipped(format!(
-                        "no changed path matches {}",
-                        spec.when_changed.join(", ")
-                    ));
-                    return outcome;
-                }
-            }
-            Err(_) => {} // No base to compare with: run it.
+    // Without a base to compare with (`Err`), the gate runs.
+    if !spec.when_changed.is_empty()
+        && let Ok(changed) = ctx.changed
+    {
+        let hit = changed
+            .iter()
+            .any(|path| spec.when_changed.iter().any(|g| glob::matches(g, path)));
+        if !hit {
+            let mut outcome = outcome;
+            outcome.status = Status::Skipped(format!(
+                "no changed path matches {}",
+                spec.when_changed.join(", ")
+            ));
+            return outcome;
         }
     }
     match tools::run_argv(ctx.sh, &spec.argv, spec.timeout) {

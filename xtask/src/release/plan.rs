@@ -133,7 +133,7 @@ fn runs_of<'a>(runs: &'a [Run], sha: &str, event: &str) -> Vec<&'a Run> {
         .iter()
         .filter(|r| r.head_sha == sha && r.event == event)
         .collect();
-    found.sort_by(|a, b| b.id.cmp(&a.id));
+    found.sort_by_key(|r| std::cmp::Reverse(r.id));
     found
 }
 
@@ -145,7 +145,7 @@ fn publishes_of(runs: &[Run], build_run: u64) -> Vec<&Run> {
         .iter()
         .filter(|r| r.event == "workflow_dispatch" && r.display_title == title)
         .collect();
-    found.sort_by(|a, b| b.id.cmp(&a.id));
+    found.sort_by_key(|r| std::cmp::Reverse(r.id));
     found
 }
 

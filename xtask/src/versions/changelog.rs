@@ -27,14 +27,14 @@ fn lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
 /// The version of the newest release section (the first `## [X.Y.Z]` that is not Unreleased).
 pub fn locate(text: &str) -> Result<Slot> {
     for (offset, line) in lines(text) {
-        if let Some((name, range)) = heading(line, offset) {
-            if name != "Unreleased" {
-                let line = super::line_of(text, offset);
-                return Ok(Slot {
-                    label: format!("## [{name}] (line {line})"),
-                    range,
-                });
-            }
+        if let Some((name, range)) = heading(line, offset)
+            && name != "Unreleased"
+        {
+            let line = super::line_of(text, offset);
+            return Ok(Slot {
+                label: format!("## [{name}] (line {line})"),
+                range,
+            });
         }
     }
     bail!("no release section `## [X.Y.Z] - YYYY-MM-DD`")

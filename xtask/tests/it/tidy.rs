@@ -199,10 +199,10 @@ fn references(module: &str, text: &str, modules: &[String]) -> Vec<String> {
                     best = Some(candidate);
                 }
             }
-            if let Some(target) = best.filter(|t| t != module) {
-                if !out.contains(&target) {
-                    out.push(target);
-                }
+            if let Some(target) = best.filter(|t| t != module)
+                && !out.contains(&target)
+            {
+                out.push(target);
             }
         }
     }
