@@ -272,23 +272,9 @@ impl<'a> Executor<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fsx::tests::{edit, temp_dir};
     use crate::tools;
     use std::time::Duration;
-
-    fn temp_dir(name: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!("xtask-effects-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        dir
-    }
-
-    fn edit(path: &str, before: &str, after: &str) -> FileEdit {
-        FileEdit {
-            path: path.into(),
-            before: before.into(),
-            after: after.into(),
-        }
-    }
 
     fn executor<'a>(sh: &'a Shell, dir: &'a Path, live: bool) -> Executor<'a> {
         Executor::new(sh, dir, live, Ui { json: true })

@@ -254,17 +254,18 @@ fn write_temp(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn temp_dir(name: &str) -> PathBuf {
+    /// A fresh folder for one test (the executor's tests use it too).
+    pub(crate) fn temp_dir(name: &str) -> PathBuf {
         let dir = std::env::temp_dir().join(format!("xtask-fsx-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         dir
     }
 
-    fn edit(path: &str, before: &str, after: &str) -> FileEdit {
+    pub(crate) fn edit(path: &str, before: &str, after: &str) -> FileEdit {
         FileEdit {
             path: path.into(),
             before: before.into(),

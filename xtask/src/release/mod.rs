@@ -83,14 +83,9 @@ impl cli::Release {
         evidence.set(
             "context",
             json!({
-                "target": tag,
-                "version": target.to_string(),
-                "base_tag": base,
-                "mode": exec.mode_name(),
-                "agent": self.agent,
-                "time": crate::clock::now_utc(),
-                "head": head,
-                "changed_paths": changed.as_ref().ok().map(Vec::len),
+                "target": tag, "version": target.to_string(), "base_tag": base,
+                "mode": exec.mode_name(), "agent": self.agent, "time": crate::clock::now_utc(),
+                "head": head, "changed_paths": changed.as_ref().ok().map(Vec::len),
                 "tools": tool_versions(sh),
             }),
         );
@@ -147,14 +142,9 @@ impl cli::Release {
             exec.mode_name()
         ));
         if !refusals.is_empty() {
-            let close = if open.is_empty() {
-                String::new()
-            } else {
-                format!(", close each ({})", open.join(", "))
-            };
             ui.line(&format!(
-                "next: fix what the table above names{close}, then rerun `{}`",
-                pipeline.rerun
+                "next: {}",
+                next_after_refusal(&open, &pipeline.rerun)
             ));
         }
         ui.line(&format!("evidence: {}", evidence.rel));
@@ -219,6 +209,17 @@ fn changed_since(sh: &Shell, base: Option<&str>) -> Result<Vec<String>, String> 
             .map_err(|err| format!("{err:#}")),
         None => Err("no base tag below the target".to_string()),
     }
+}
+
+/// The next step of a release that its gates or blockers stopped: fix,
+/// close each open blocker (`ergo done <ID>`), rerun.
+fn next_after_refusal(open: &[String], rerun: &str) -> String {
+    let close = if open.is_empty() {
+        String::new()
+    } else {
+        format!(", close each ({})", open.join(", "))
+    };
+    format!("fix what the table above names{close}, then rerun `{rerun}`")
 }
 
 /// Opens the evidence report of `tag` for a new run of `command`.

@@ -91,44 +91,8 @@ impl Pipeline<'_> {
                 self.ui.line(&format!("    reusing {r}"));
                 evidence.step(json!({"step": "reuse", "what": r}));
             }
-            match &plan.outcome {
-                Outcome::Continue => {}
-                // The `tag` gate has filed this already.
-                Outcome::Conflict(message) => bail!(
-                    "{message}: a tag is never moved; if that version is out, bump to the next one (`cargo xtask bump`)"
-                ),
-                Outcome::Refused(message) => bail!("{message}"),
-                Outcome::Published {
-                    build_run,
-                    publish_run,
-                } => {
-                    evidence.step(json!({"step": "done", "build_run_id": build_run, "publish_run_id": publish_run}));
-                    evidence.save()?;
-                    self.ui.line(&format!(
-                        "\npublished {}: build run {build_run}, publish run {publish_run}",
-                        self.tag
-                    ));
-                }
-                Outcome::BuildFailed(run) => {
-                    let repo = self.repo.config.release.repo()?;
-                    let first = format!(
-                        "fix the failed jobs, then rerun them: `gh run rerun {} --failed --repo {repo}`",
-                        run.id
-                    );
-                    self.run_failed(evidence, RunKind::Build, run, &first, &self.rerun)?;
-                    return Ok(Reached::Failed);
-                }
-                Outcome::PublishFailed { build_run, run } => {
-                    let retry = format!("cargo xtask publish --build-run-id {build_run} --live");
-                    self.run_failed(
-                        evidence,
-                        RunKind::Publish,
-                        run,
-                        "fix the failed jobs",
-                        &retry,
-                    )?;
-                    return Ok(Reached::Failed);
-                }
+            if let Some(reached) = self.settle(&plan.outcome, evidence)? {
+                return Ok(reached);
             }
             let mut shown = false;
             for step in &plan.steps {
@@ -153,6 +117,51 @@ impl Pipeline<'_> {
             }
         }
         bail!("the release did not settle after 12 rounds of checks")
+    }
+
+    /// What an outcome means for the round: `None` goes on with its steps;
+    /// `Some` ends the pipeline (a failed run, after its blocker is filed).
+    fn settle(&self, outcome: &Outcome, evidence: &mut Evidence) -> Result<Option<Reached>> {
+        match outcome {
+            Outcome::Continue => Ok(None),
+            // The `tag` gate has filed this already.
+            Outcome::Conflict(message) => bail!(
+                "{message}: a tag is never moved; if that version is out, bump to the next one (`cargo xtask bump`)"
+            ),
+            Outcome::Refused(message) => bail!("{message}"),
+            Outcome::Published {
+                build_run,
+                publish_run,
+            } => {
+                evidence.step(json!({"step": "done", "build_run_id": build_run, "publish_run_id": publish_run}));
+                evidence.save()?;
+                self.ui.line(&format!(
+                    "\npublished {}: build run {build_run}, publish run {publish_run}",
+                    self.tag
+                ));
+                Ok(None)
+            }
+            Outcome::BuildFailed(run) => {
+                let repo = self.repo.config.release.repo()?;
+                let first = format!(
+                    "fix the failed jobs, then rerun them: `gh run rerun {} --failed --repo {repo}`",
+                    run.id
+                );
+                self.run_failed(evidence, RunKind::Build, run, &first, &self.rerun)?;
+                Ok(Some(Reached::Failed))
+            }
+            Outcome::PublishFailed { build_run, run } => {
+                let retry = format!("cargo xtask publish --build-run-id {build_run} --live");
+                self.run_failed(
+                    evidence,
+                    RunKind::Publish,
+                    run,
+                    "fix the failed jobs",
+                    &retry,
+                )?;
+                Ok(Some(Reached::Failed))
+            }
+        }
     }
 
     fn gather(&self, evidence: &Evidence, earlier: &mut Option<Vec<u64>>) -> Result<Facts> {

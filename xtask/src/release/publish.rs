@@ -68,15 +68,7 @@ impl cli::Publish {
             tags: &tags[..1],
             head: "",
             scratch: &scratch,
-            rerun: format!(
-                "cargo xtask publish --build-run-id {id}{}{}",
-                if self.live { " --live" } else { "" },
-                if self.allow_partial_release {
-                    " --allow-partial-release"
-                } else {
-                    ""
-                }
-            ),
+            rerun: self.command_line(),
         };
         let result = match exec.guard(&refusals) {
             Guard::Stop => Err(anyhow::anyhow!(
@@ -85,13 +77,7 @@ impl cli::Publish {
             )),
             _ => pipeline.run(&mut evidence),
         };
-        let outcome = match &result {
-            Ok(Reached::Shown) if refusals.is_empty() => "ready",
-            Ok(Reached::Shown) => "blocked",
-            Ok(Reached::Delivered) => "published",
-            Ok(Reached::Failed) => "failed",
-            Err(_) => "refused",
-        };
+        let outcome = outcome(&result, refusals.is_empty());
         if let Err(err) = &result {
             evidence.set("error", json!(format!("{err:#}")));
         }
@@ -107,5 +93,28 @@ impl cli::Publish {
             crate::ui::document(&serde_json::to_string_pretty(&evidence.current())?);
         }
         result.map(|_| matches!(outcome, "ready" | "published"))
+    }
+
+    /// This command line, to rerun it as it was given.
+    fn command_line(&self) -> String {
+        let mut line = format!("cargo xtask publish --build-run-id {}", self.build_run_id);
+        if self.live {
+            line.push_str(" --live");
+        }
+        if self.allow_partial_release {
+            line.push_str(" --allow-partial-release");
+        }
+        line
+    }
+}
+
+/// The word the evidence records for how the publish ended.
+fn outcome(result: &Result<Reached>, clear: bool) -> &'static str {
+    match result {
+        Ok(Reached::Shown) if clear => "ready",
+        Ok(Reached::Shown) => "blocked",
+        Ok(Reached::Delivered) => "published",
+        Ok(Reached::Failed) => "failed",
+        Err(_) => "refused",
     }
 }
