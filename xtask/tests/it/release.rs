@@ -1393,3 +1393,27 @@ fn the_delivery_command_files_a_blocker_unless_told_not_to() {
         .failure(1);
     assert_eq!(tasks(&repo).len(), 1);
 }
+
+#[test]
+fn a_workflow_command_escapes_a_newline_and_a_percent_sign() {
+    let repo = repo();
+    let config = repo.read("release/config.toml")
+        + "\n[[gate]]\nname = \"odd\"\ncommand = \"sh -c 'echo 100%\\nexit 3'\"\ntimeout = \"10s\"\n";
+    repo.write("release/config.toml", &config);
+    repo.commit_and_push("a gate whose command has a newline and a percent sign");
+    let run = repo.xtask_with(&["release", "v1.5.0"], &[("GITHUB_ACTIONS", "true")]);
+    run.failure(1);
+    let odd: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("::error::gate odd"))
+        .collect();
+    assert_eq!(
+        odd,
+        [
+            "::error::gate odd failed: `sh -c 'echo 100%25%0Aexit 3'` failed with exit code 3 (next: run `sh -c 'echo 100%25%0Aexit 3'`, fix what it reports, commit, then rerun)"
+        ],
+        "{}",
+        run.stderr
+    );
+}
