@@ -143,7 +143,7 @@ fn publish_calls(world: &World, run: &Run) -> Vec<String> {
     world
         .calls()
         .iter()
-        .filter(|c| c["run"] == run.id)
+        .filter(|c| c["run"].as_str() == Some(run.id.to_string().as_str()))
         .filter(|c| {
             let a = argv(c);
             matches!(
