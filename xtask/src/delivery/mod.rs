@@ -102,10 +102,23 @@ pub struct Report {
 impl Report {
     /// True when no required channel failed (or holds other files).
     pub fn ok(&self) -> bool {
-        !self
-            .outcomes
+        self.failing().next().is_none()
+    }
+
+    /// The required channels that do not serve this build's release: it is
+    /// not there (`fail`), or other files are (`mismatch`).
+    pub fn failing(&self) -> impl Iterator<Item = &Outcome> {
+        self.outcomes
             .iter()
-            .any(|o| o.required && matches!(o.status, Status::Fail | Status::Mismatch))
+            .filter(|o| o.required && matches!(o.status, Status::Fail | Status::Mismatch))
+    }
+
+    /// The required channels that lack the release altogether: the ones a
+    /// publish can still fill (a `mismatch` needs another version instead).
+    pub fn missing(&self) -> impl Iterator<Item = &Outcome> {
+        self.outcomes
+            .iter()
+            .filter(|o| o.required && o.status == Status::Fail)
     }
 
     pub fn to_json(&self) -> serde_json::Value {
@@ -131,7 +144,6 @@ impl Report {
         })
     }
 
-    /// One line per channel, then a verdict.
     /// The channels in Markdown, for GitHub's step summary.
     pub fn markdown(&self) -> String {
         let rows: Vec<Vec<String>> = self
@@ -154,11 +166,7 @@ impl Report {
 
     /// One workflow command per required channel that fails (GitHub Actions only).
     pub fn annotate(&self) {
-        for o in self
-            .outcomes
-            .iter()
-            .filter(|o| o.required && o.status == Status::Fail)
-        {
+        for o in self.failing() {
             crate::github::annotate(
                 crate::github::Level::Error,
                 None,
@@ -173,6 +181,7 @@ impl Report {
         }
     }
 
+    /// One line per channel, then a verdict.
     pub fn render(&self) -> String {
         let mut out = format!("delivery of {}:\n", self.tag);
         for o in &self.outcomes {
@@ -192,12 +201,7 @@ impl Report {
                 o.reason
             ));
         }
-        let failed: Vec<&str> = self
-            .outcomes
-            .iter()
-            .filter(|o| o.required && matches!(o.status, Status::Fail | Status::Mismatch))
-            .map(|o| o.channel.name())
-            .collect();
+        let failed: Vec<&str> = self.failing().map(|o| o.channel.name()).collect();
         if failed.is_empty() {
             out.push_str(&format!(
                 "delivery: ok, every required channel serves {}\n",

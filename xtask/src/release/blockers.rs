@@ -136,11 +136,7 @@ pub fn from_delivery(
     build_run: Option<u64>,
     evidence: &str,
 ) -> Blocker {
-    let failed: Vec<&crate::delivery::Outcome> = report
-        .outcomes
-        .iter()
-        .filter(|o| o.required && o.status == crate::delivery::Status::Fail)
-        .collect();
+    let failed: Vec<&crate::delivery::Outcome> = report.failing().collect();
     let names: Vec<&str> = failed.iter().map(|o| o.channel.name()).collect();
     let excerpt: Vec<String> = failed
         .iter()
@@ -411,5 +407,37 @@ mod tests {
         ] {
             assert!(b.body.contains(part), "{part}: {}", b.body);
         }
+    }
+
+    #[test]
+    fn a_delivery_blocker_names_every_channel_that_does_not_serve_the_build() {
+        use crate::delivery::{Outcome, Report, Status};
+        use crate::distribution::Channel;
+        let outcome = |channel, status| Outcome {
+            channel,
+            status,
+            required: true,
+            reason: "why".into(),
+            attempts: 1,
+            elapsed: std::time::Duration::ZERO,
+        };
+        let report = Report {
+            tag: "v1.0.0".into(),
+            version: semver::Version::new(1, 0, 0),
+            outcomes: vec![
+                outcome(Channel::Crates, Status::Mismatch),
+                outcome(Channel::Npm, Status::Fail),
+                outcome(Channel::Pypi, Status::Pass),
+            ],
+        };
+        assert!(!report.ok());
+        let b = from_delivery("v1.0.0", &report, Some(7), "e.json");
+        assert_eq!(
+            b.title,
+            "[release-blocker][v1.0.0] delivery: crates, npm do not serve v1.0.0"
+        );
+        // Publishing again can fill npm, not the crate someone else published.
+        let missing: Vec<&str> = report.missing().map(|o| o.channel.name()).collect();
+        assert_eq!(missing, ["npm"]);
     }
 }

@@ -234,9 +234,7 @@ impl Pipeline<'_> {
         };
         let report = crate::delivery::check(self.sh, self.repo, self.target, &once).ok()?;
         let missing: Vec<String> = report
-            .outcomes
-            .iter()
-            .filter(|o| o.required && o.status == crate::delivery::Status::Fail)
+            .missing()
             .map(|o| o.channel.name().to_string())
             .collect();
         if !missing.is_empty() {
