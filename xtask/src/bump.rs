@@ -140,7 +140,7 @@ impl cli::Bump {
     pub fn run(self, sh: &Shell, repo: &Repo) -> Result<bool> {
         let request = Request::parse(&self.words)?;
         let today = crate::clock::release_date(self.date.as_deref())?;
-        let _lock = write_lock(repo, !self.dry_run)?;
+        let _lock = crate::lock::acquire_for_writes(&repo.root, !self.dry_run)?;
         let states = repo.survey();
         refuse_unreadable(&states)?;
         let (current, healed) = match agreement(&states) {
@@ -189,7 +189,7 @@ impl cli::Bump {
 impl cli::Sync {
     /// `cargo xtask sync`: writes the primary site's version to every other site.
     pub fn run(self, sh: &Shell, repo: &Repo) -> Result<bool> {
-        let _lock = write_lock(repo, !self.dry_run)?;
+        let _lock = crate::lock::acquire_for_writes(&repo.root, !self.dry_run)?;
         let states = repo.survey();
         refuse_unreadable(&states)?;
         let Some(Ok(primary)) = states.first().map(|s| s.version().cloned()) else {
@@ -208,16 +208,6 @@ impl cli::Sync {
             &today,
             "sync",
         )
-    }
-}
-
-/// A run that writes holds the repository lock from its first read to its
-/// last write, so two runs never interleave; a dry run only reads.
-fn write_lock(repo: &Repo, writes: bool) -> Result<Option<crate::lock::RepoLock>> {
-    if writes {
-        crate::lock::acquire(&repo.root).map(Some)
-    } else {
-        Ok(None)
     }
 }
 

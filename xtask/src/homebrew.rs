@@ -167,12 +167,7 @@ fn rewrite_formula(
     formula: Option<&Path>,
     live: bool,
 ) -> Result<bool> {
-    // Only a run that writes takes the repository lock.
-    let _lock = if live {
-        Some(crate::lock::acquire(&repo.root)?)
-    } else {
-        None
-    };
+    let _lock = crate::lock::acquire_for_writes(&repo.root, live)?;
     let config = &repo.config;
     let Some(homebrew) = &config.distribution.homebrew else {
         bail!(

@@ -35,6 +35,16 @@ pub fn acquire(root: &Path) -> Result<RepoLock> {
     acquire_as(root, &command, WAIT)
 }
 
+/// [`acquire`] for a run that writes; a dry run only reads and takes none.
+/// Held from the first read to the last write, so two runs never interleave.
+pub fn acquire_for_writes(root: &Path, writes: bool) -> Result<Option<RepoLock>> {
+    if writes {
+        acquire(root).map(Some)
+    } else {
+        Ok(None)
+    }
+}
+
 pub fn acquire_as(root: &Path, command: &str, wait: Duration) -> Result<RepoLock> {
     let path = root.join(PATH);
     let dir = path.parent().expect("PATH has a folder");
