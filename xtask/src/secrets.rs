@@ -63,9 +63,11 @@ const TOKEN_PREFIXES: [&str; 8] = [
 pub const MASK: &str = "[REDACTED]";
 
 /// `text` with the values of the secret variables of this process and every
-/// token-shaped word replaced by [`MASK`].
+/// token-shaped word replaced by [`MASK`]. The environment is read once: it
+/// does not change while the xtask runs, and every printed line comes here.
 pub fn redact(text: &str) -> String {
-    redact_with(text, &secret_values())
+    static VALUES: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    redact_with(text, VALUES.get_or_init(secret_values))
 }
 
 /// [`redact`] with the secret values given.
