@@ -378,6 +378,15 @@ impl Probe<'_> {
             )
         };
         let d = self.delivery;
+        // The homebrew and github channels read the repository's releases.
+        let github_repo = || {
+            self.github_repo.ok_or_else(|| {
+                format!(
+                    "not configured: set [release].github_repo in {}",
+                    crate::config::PATH
+                )
+            })
+        };
         match channel {
             Channel::Crates => {
                 let name = d.crate_name.as_deref().ok_or_else(|| missing("crate"))?;
@@ -418,12 +427,7 @@ impl Probe<'_> {
                 )
             }
             Channel::Homebrew => {
-                let repo = self.github_repo.ok_or_else(|| {
-                    format!(
-                        "not configured: set [release].github_repo in {}",
-                        crate::config::PATH
-                    )
-                })?;
+                let repo = github_repo()?;
                 let Some(brew) = &self.dist.homebrew else {
                     return Err(Miss::NotYet(format!(
                         "not configured: add a [homebrew] section to {}",
@@ -457,12 +461,7 @@ impl Probe<'_> {
                 )?)
             }
             Channel::Github => {
-                let repo = self.github_repo.ok_or_else(|| {
-                    format!(
-                        "not configured: set [release].github_repo in {}",
-                        crate::config::PATH
-                    )
-                })?;
+                let repo = github_repo()?;
                 Ok(github::probe(
                     &sh,
                     repo,
