@@ -249,6 +249,27 @@ pub struct Publish {
     pub json: bool,
 }
 
+impl Publish {
+    /// This command line, to rerun it as it was given.
+    pub fn command_line(&self) -> String {
+        let mut line = format!("cargo xtask publish --build-run-id {}", self.build_run_id);
+        if self.live {
+            line.push_str(" --live");
+        }
+        if self.allow_partial_release {
+            line.push_str(" --allow-partial-release");
+        }
+        line
+    }
+}
+
+/// The publish-only retry of `build_run` (a placeholder when unknown): the
+/// one command every "publish again" step names.
+pub fn publish_retry(build_run: Option<u64>) -> String {
+    let id = build_run.map_or("<ID of the build run>".to_string(), |id| id.to_string());
+    format!("cargo xtask publish --build-run-id {id} --live")
+}
+
 #[cfg(test)]
 mod tests {
     use clap::CommandFactory;

@@ -12,7 +12,7 @@ pub fn release_date(flag: Option<&str>) -> anyhow::Result<String> {
         _ => return Ok(now_utc()[..10].to_string()),
     };
     if !is_date(&given) {
-        return Err(crate::version::UsageError(format!(
+        return Err(crate::versioning::UsageError(format!(
             "{from} = `{given}` is not a date written YYYY-MM-DD, for example 2026-07-28"
         ))
         .into());

@@ -12,7 +12,6 @@ use anyhow::{Context, Result, bail};
 use xshell::Shell;
 
 use crate::diff;
-use crate::release::settings::{ALLOW_PARTIAL_RELEASE, BUILD_RUN_ID};
 use crate::schedule::{First, Schedule};
 use crate::tools::{ergo, gh, git};
 use crate::ui::Ui;
@@ -38,13 +37,14 @@ pub enum Effect {
     },
     /// `git push --atomic <remote> <tags…>`.
     Push { remote: String, tags: Vec<String> },
-    /// `gh workflow run <workflow> --repo <repo> -f build_run_id=<id> -f allow_partial_release=<bool>`;
-    /// `build_run` is `None` only in a dry-run that has no build run yet.
+    /// `gh workflow run <workflow> --repo <repo> -f <name>=<value>…`. An
+    /// input may be a `placeholder` (`<ID of the build run>`) only in a
+    /// dry-run, which shows it; applied, it is refused.
     Dispatch {
         repo: String,
         workflow: String,
-        build_run: Option<u64>,
-        allow_partial: bool,
+        inputs: Vec<(String, String)>,
+        placeholder: bool,
     },
     /// `ergo new epic <title> --file <file>`, the file holding `chunks`.
     NewEpic {
@@ -147,18 +147,16 @@ impl<'a> Executor<'a> {
             Effect::Dispatch {
                 repo,
                 workflow,
-                build_run,
-                allow_partial,
+                inputs,
+                placeholder,
             } => {
-                let id = match build_run {
-                    Some(id) => id.to_string(),
-                    None if !apply => "<ID of the build run>".to_string(),
-                    None => bail!("no build run to publish (this is a bug)"),
-                };
-                let inputs = [
-                    (BUILD_RUN_ID, id),
-                    (ALLOW_PARTIAL_RELEASE, allow_partial.to_string()),
-                ];
+                if apply && *placeholder {
+                    bail!("a dispatch of {workflow} with a placeholder input (this is a bug)");
+                }
+                let inputs: Vec<(&str, String)> = inputs
+                    .iter()
+                    .map(|(k, v)| (k.as_str(), v.clone()))
+                    .collect();
                 gh::workflow_run(sh, repo, workflow, &inputs)
             }
             Effect::NewEpic {
@@ -364,15 +362,15 @@ mod tests {
         let dispatch = Effect::Dispatch {
             repo: "o/r".into(),
             workflow: "release-publish.yml".into(),
-            build_run: None,
-            allow_partial: false,
+            inputs: vec![("build_run_id".into(), "<ID of the build run>".into())],
+            placeholder: true,
         };
         assert_eq!(
             executor(&sh, &dir, false).apply(&dispatch).unwrap(),
             Applied::Shown
         );
         let err = executor(&sh, &dir, true).apply(&dispatch).unwrap_err();
-        assert!(err.to_string().contains("no build run"), "{err}");
+        assert!(err.to_string().contains("placeholder input"), "{err}");
     }
 
     #[test]

@@ -111,7 +111,7 @@ fn remove_all(paths: &[PathBuf]) {
 /// Returns the files that could not be put back.
 fn put_back<'e>(
     edits: &'e [FileEdit],
-    targets: &[Target],
+    targets: &[Staged],
     fault: &mut dyn FnMut(usize, &Path, Stage) -> std::io::Result<()>,
 ) -> Vec<(&'e str, Failure)> {
     let mut unrestored = Vec::new();
@@ -149,14 +149,14 @@ fn beside(target: &Path, what: &str) -> PathBuf {
 }
 
 /// A file about to be replaced: where it really is, and its permissions.
-struct Target {
+struct Staged {
     real: PathBuf,
     mode: std::fs::Permissions,
 }
 
 /// Every check that needs no write: the file still holds `before`, it is a
 /// regular file of the repository, and it is not read-only.
-fn preflight(root: &Path, edit: &FileEdit) -> Result<Target> {
+fn preflight(root: &Path, edit: &FileEdit) -> Result<Staged> {
     let path = root.join(&edit.path);
     // Write through a symlink to the file it names, never over the link
     // (only links are resolved: a lookup per folder costs on large repos).
@@ -199,7 +199,7 @@ fn preflight(root: &Path, edit: &FileEdit) -> Result<Target> {
         ),
         Err(err) => bail!("{} cannot be read ({err}); no file was changed", edit.path),
     }
-    Ok(Target {
+    Ok(Staged {
         real,
         mode: meta.permissions(),
     })

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use semver::Version;
 
-use crate::distribution::parse_sha256sums;
+use crate::sha256::parse_sha256sums;
 use xshell::Shell;
 
 use crate::cli;
@@ -17,7 +17,7 @@ use crate::survey::Repo;
 use crate::ui::Ui;
 
 /// What the formula must point at.
-pub struct Release<'a> {
+pub struct FormulaRelease<'a> {
     pub version: &'a Version,
     pub tag: &'a str,
     pub tag_format: &'a str,
@@ -29,7 +29,7 @@ pub struct Release<'a> {
 /// The formula moved to `release`: its `version` line, and for each platform
 /// its `url` (tag and file name) and the `sha256` line after it. Every problem
 /// is listed in the one error; then nothing should be written.
-pub fn rewrite(formula: &str, release: &Release<'_>, sums_text: &str) -> Result<String> {
+pub fn rewrite(formula: &str, release: &FormulaRelease<'_>, sums_text: &str) -> Result<String> {
     let sums = parse_sha256sums(sums_text).map_err(|e| anyhow::anyhow!("the sums file, {e}"))?;
     let mut errors = Vec::new();
     let mut wanted = Vec::new(); // (platform, asset, sha)
@@ -114,8 +114,12 @@ pub fn rewrite(formula: &str, release: &Release<'_>, sums_text: &str) -> Result<
 }
 
 /// Reads the new formula back: every version token and every wanted sha256 is there.
-fn check(text: &str, release: &Release<'_>, wanted: &[(&str, String, String)]) -> Result<()> {
-    let slots = crate::versions::homebrew::locate(text, release.tag_format)
+fn check(
+    text: &str,
+    release: &FormulaRelease<'_>,
+    wanted: &[(&str, String, String)],
+) -> Result<()> {
+    let slots = crate::sites::formula::locate(text, release.tag_format)
         .context("the rewritten formula no longer reads")?;
     let version = release.version.to_string();
     for slot in &slots {
@@ -181,7 +185,7 @@ fn rewrite_formula(
             crate::config::PATH
         );
     };
-    let version = crate::version::parse(tag)?;
+    let version = crate::versioning::parse(tag)?;
     let tag = config.tag(&version);
     let formula: PathBuf = match formula {
         Some(path) => std::path::absolute(path)?,
@@ -195,7 +199,7 @@ fn rewrite_formula(
     })?;
     let before = std::fs::read_to_string(&formula)
         .with_context(|| format!("cannot read the formula {}", formula.display()))?;
-    let release = Release {
+    let release = FormulaRelease {
         version: &version,
         tag: &tag,
         tag_format: &config.tag_format,
@@ -235,8 +239,8 @@ mod tests {
 
     const FORMULA: &str = "class P < Formula\n  version \"0.1.0\"\n  on_macos do\n    url \"https://github.com/o/p/releases/download/v0.1.0/p_0.1.0_macos-arm64.tar.gz\"\n    sha256 \"0000\"\n  end\n  on_linux do\n    url \"https://github.com/o/p/releases/download/v0.1.0/p_0.1.0_linux-x86_64.tar.gz\"\n\n    sha256 \"0000\"\n  end\nend\n";
 
-    fn release<'a>(version: &'a Version, platforms: &'a [String]) -> Release<'a> {
-        Release {
+    fn release<'a>(version: &'a Version, platforms: &'a [String]) -> FormulaRelease<'a> {
+        FormulaRelease {
             version,
             tag: "v0.2.0",
             tag_format: "v{version}",

@@ -2,37 +2,50 @@
 //! contents: parse the command line, open the repository once, dispatch to
 //! the `run` of each subcommand's flags (declared in `cli.rs`).
 
+// Commands: one file or folder per subcommand, named after it.
 mod bump;
 mod changelog;
 mod cli;
-mod clock;
-mod config;
 mod delivery;
-mod diff;
-mod distribution;
+mod homebrew;
+mod matrix;
+mod publish;
+mod release;
+mod sync;
+mod test;
+mod verify;
+mod versions;
+
+// Domain: what the commands share.
+mod blockers;
 mod drift;
 mod effects;
-mod fields;
-mod fsx;
 mod gates;
-mod github;
-mod homebrew;
+mod lockstep;
+mod pipeline;
+mod sites;
+mod strays;
+mod survey;
+
+// Adapters: the external programs, and GitHub Actions' own files.
+mod actions;
+mod tools;
+
+// Infrastructure: the bottom floors, which import nothing above them.
+mod clock;
+mod config;
+mod diff;
+mod fsx;
+mod glob;
 mod lock;
-mod matrix;
 mod problem;
-mod release;
 mod schedule;
 mod secrets;
 mod sha256;
-mod strays;
-mod survey;
-mod test;
-mod tools;
 mod ui;
-mod verify;
-mod version;
-mod versions;
+mod versioning;
 mod words;
+mod workflows;
 
 use std::process::ExitCode;
 
@@ -61,14 +74,14 @@ fn main() -> ExitCode {
         cli.command,
         Command::Verify(_) | Command::Versions(_) | Command::Matrix(_) | Command::Changelog(_)
     ) {
-        quiet_broken_pipe();
+        ui::quiet_broken_pipe();
     }
     match run(cli) {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::from(1),
         Err(err) => {
             ui::error(&format!("{err:#}"));
-            let usage = err.downcast_ref::<version::UsageError>().is_some();
+            let usage = err.downcast_ref::<versioning::UsageError>().is_some();
             ExitCode::from(if usage { 2 } else { 1 })
         }
     }
@@ -86,7 +99,7 @@ fn run(cli: Cli) -> Result<bool> {
     // `verify` reports a config it cannot read; `test` needs none.
     let repo = Repo::open(root);
     match cli.command {
-        Command::Verify(cmd) => cmd.run(&sh, &repo),
+        Command::Verify(cmd) => cmd.run(&sh, repo.as_ref()),
         Command::Test(cmd) => cmd.run(&sh),
         Command::Versions(cmd) => cmd.run(&repo?),
         Command::Bump(cmd) => cmd.run(&sh, &repo?),
@@ -97,26 +110,5 @@ fn run(cli: Cli) -> Result<bool> {
         Command::Delivery(cmd) => cmd.run(&sh, &repo?),
         Command::Release(cmd) => cmd.run(&sh, &repo?),
         Command::Publish(cmd) => cmd.run(&sh, &repo?),
-    }
-}
-
-/// A reader that closes the pipe (`cargo xtask verify --json | head -1`) ends
-/// a report command quietly, as it does `cat`: restore the default SIGPIPE
-/// action that Rust's runtime replaces with "ignore" (which makes `println!`
-/// panic). Only for commands that just print: the others write to the stdin
-/// of tools they spawn, where a closed pipe must stay an error.
-fn quiet_broken_pipe() {
-    #[cfg(unix)]
-    {
-        unsafe extern "C" {
-            fn signal(signum: i32, handler: usize) -> usize;
-        }
-        const SIGPIPE: i32 = 13;
-        const SIG_DFL: usize = 0;
-        // SAFETY: setting a signal's disposition to the default is async-signal-safe
-        // and happens before any thread or child process exists.
-        unsafe {
-            signal(SIGPIPE, SIG_DFL);
-        }
     }
 }

@@ -3,11 +3,11 @@
 use anyhow::{Result, bail};
 use serde_json::json;
 
-use crate::distribution::Target;
+use crate::config::distribution::BuildTarget;
 use crate::survey::Repo;
 
 /// The matrix as GitHub Actions reads it through `fromJSON`: `{"include": [...]}`.
-pub fn matrix_json(targets: &[Target]) -> serde_json::Value {
+pub fn matrix_json(targets: &[BuildTarget]) -> serde_json::Value {
     let include: Vec<_> = targets
         .iter()
         .map(|t| {

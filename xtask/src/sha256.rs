@@ -65,8 +65,38 @@ pub fn hex(data: &[u8]) -> String {
     h.iter().map(|x| format!("{x:08x}")).collect()
 }
 
+/// Reads a `sha256sum` file: `(name, hex)` pairs; names may carry a `*` (binary mode).
+pub fn parse_sha256sums(text: &str) -> Result<Vec<(String, String)>, String> {
+    let mut sums = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let Some((hex, name)) = line.split_once(char::is_whitespace) else {
+            return Err(format!("line {}: expected `<sha256>  <file>`", i + 1));
+        };
+        let name = name.trim_start().trim_start_matches('*').trim_end();
+        if hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) || name.is_empty() {
+            return Err(format!(
+                "line {}: expected `<sha256>  <file>` with 64 hex digits",
+                i + 1
+            ));
+        }
+        sums.push((name.to_string(), hex.to_ascii_lowercase()));
+    }
+    Ok(sums)
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn sums() {
+        let hex = "a".repeat(64);
+        let sums = super::parse_sha256sums(&format!("{hex}  x.tar.gz\n{hex} *y.zip\n")).unwrap();
+        assert_eq!(sums[1], ("y.zip".to_string(), hex.clone()));
+        assert!(super::parse_sha256sums("abc  x").is_err());
+    }
+
     #[test]
     fn known_digests() {
         assert_eq!(

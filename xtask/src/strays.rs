@@ -34,7 +34,7 @@ pub fn problems(
     version: &Version,
 ) -> Vec<Problem> {
     let mut needles: Vec<String> = vec![version.to_string()];
-    if let Ok(pep) = crate::version::to_pep440(version)
+    if let Ok(pep) = crate::versioning::to_pep440(version)
         && !needles.contains(&pep)
     {
         needles.push(pep);
@@ -46,7 +46,7 @@ pub fn problems(
             || sites.contains(path)
             || not_sites
                 .iter()
-                .any(|glob| crate::gates::glob::matches(glob, path))
+                .any(|glob| crate::glob::matches(glob, path))
         {
             continue;
         }
@@ -89,7 +89,7 @@ pub fn version_line(text: &str, needle: &str) -> Option<usize> {
         let whole = !before.is_some_and(|c| c.is_ascii_alphanumeric() || c == '.')
             && !after.is_some_and(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '+'));
         if whole && keyed(&text[text[..at].rfind('\n').map_or(0, |i| i + 1)..at]) {
-            return Some(crate::versions::line_of(text, at));
+            return Some(crate::sites::line_of(text, at));
         }
     }
     None

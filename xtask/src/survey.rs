@@ -1,13 +1,13 @@
-//! The repository and what each version site holds: `cargo xtask versions`.
+//! The repository and what each version site holds: the facts every command
+//! starts from, and whether the lock-step sites agree.
 
 use std::path::{Path, PathBuf};
 
 use anyhow::{Result, bail};
 use semver::Version;
-use serde_json::json;
 
 use crate::config::Config;
-use crate::versions::{self, Reading, Site};
+use crate::sites::{self, Reading, Site};
 
 /// A checkout the xtask acts on: its root and its release config.
 pub struct Repo {
@@ -32,7 +32,10 @@ impl Repo {
     }
 
     pub fn open(root: PathBuf) -> Result<Repo> {
-        let config = Config::load(&root)?;
+        let (config, warnings) = Config::load(&root)?;
+        for warning in &warnings {
+            crate::ui::note(warning);
+        }
         Ok(Repo { root, config })
     }
 
@@ -45,7 +48,7 @@ impl Repo {
             .map(|site| {
                 let text = std::fs::read_to_string(self.root.join(&site.path));
                 let reading = match &text {
-                    Ok(text) => versions::read(site, text, &self.config.tag_format)
+                    Ok(text) => sites::read(site, text, &self.config.tag_format)
                         .map_err(|e| format!("{e:#}")),
                     Err(err) => Err(format!("cannot read: {err}")),
                 };
@@ -82,7 +85,7 @@ impl SiteState {
     /// A changelog whose newest section is below `version`: it skipped
     /// releases, which is allowed (`bump` adds the next section).
     pub fn lags(&self, version: &Version) -> bool {
-        self.site.kind == versions::Kind::Changelog
+        self.site.kind == sites::Kind::Changelog
             && self.version().is_ok_and(|found| found < version)
     }
 
@@ -116,92 +119,4 @@ pub fn agreement(states: &[SiteState]) -> Result<Version, Vec<String>> {
         Some(version) if problems.is_empty() => Ok(version),
         _ => Err(problems),
     }
-}
-
-/// `cargo xtask versions`: one row per site.
-impl crate::cli::Versions {
-    /// `cargo xtask versions`: exit 1 when the sites disagree.
-    pub fn run(self, repo: &Repo) -> Result<bool> {
-        list(repo, self.json)
-    }
-}
-
-fn list(repo: &Repo, as_json: bool) -> Result<bool> {
-    let states = repo.survey();
-    let consistent = agreement(&states);
-    if as_json {
-        let sites: Vec<_> = states
-            .iter()
-            .map(|s| {
-                let slots: Vec<_> = match &s.reading {
-                    Ok(r) => r
-                        .slots
-                        .iter()
-                        .zip(&r.raw)
-                        .map(|(slot, raw)| json!({"label": slot.label, "value": raw}))
-                        .collect(),
-                    Err(_) => Vec::new(),
-                };
-                json!({
-                    "path": s.site.path,
-                    "kind": s.site.kind.name(),
-                    "form": s.site.form.name(),
-                    "version": s.version().ok().map(|v| v.to_string()),
-                    "lockstep": s.site.lockstep,
-                    "raw": s.raw(),
-                    "slots": slots,
-                    "error": s.version().err(),
-                })
-            })
-            .collect();
-        let doc = json!({
-            "version": consistent.as_ref().ok().map(|v| v.to_string()),
-            "consistent": consistent.is_ok(),
-            "sites": sites,
-        });
-        crate::ui::document(&serde_json::to_string_pretty(&doc)?);
-    } else {
-        let width = states
-            .iter()
-            .map(|s| s.site.path.len())
-            .max()
-            .unwrap_or(4)
-            .max(4);
-        crate::ui::document(&format!("{:width$}  {:14}  VERSION", "PATH", "KIND"));
-        for s in &states {
-            let found = match (s.version(), s.raw()) {
-                (Ok(v), Some(raw)) if raw != v.to_string() => format!("{v} (written {raw})"),
-                (Ok(v), _) => v.to_string(),
-                (Err(err), _) => format!("error: {err}"),
-            };
-            let note = if s.site.lockstep {
-                ""
-            } else {
-                "  (outside the lock-step)"
-            };
-            crate::ui::document(&format!(
-                "{:width$}  {:14}  {found}{note}",
-                s.site.path,
-                s.site.kind.name()
-            ));
-        }
-        match &consistent {
-            Ok(v) => {
-                let holding = states.iter().filter(|s| s.holds(v)).count();
-                crate::ui::document(&format!("\nall {holding} sites hold {v}"));
-                for s in states.iter().filter(|s| s.site.lockstep && s.lags(v)) {
-                    crate::ui::document(&format!(
-                        "{} lags: its newest section is {} (allowed; `cargo xtask bump` adds the next one)",
-                        s.site.path,
-                        s.raw().unwrap_or_default()
-                    ));
-                }
-            }
-            Err(problems) => crate::ui::document(&format!(
-                "\nthe sites disagree:\n  - {}",
-                problems.join("\n  - ")
-            )),
-        }
-    }
-    Ok(consistent.is_ok())
 }

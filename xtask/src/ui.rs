@@ -151,3 +151,23 @@ impl Drop for Ticker {
         }
     }
 }
+/// A reader that closes the pipe (`cargo xtask verify --json | head -1`) ends
+/// a report command quietly, as it does `cat`: restore the default SIGPIPE
+/// action that Rust's runtime replaces with "ignore" (which makes `println!`
+/// panic). Only for commands that just print: the others write to the stdin
+/// of tools they spawn, where a closed pipe must stay an error.
+pub fn quiet_broken_pipe() {
+    #[cfg(unix)]
+    {
+        unsafe extern "C" {
+            fn signal(signum: i32, handler: usize) -> usize;
+        }
+        const SIGPIPE: i32 = 13;
+        const SIG_DFL: usize = 0;
+        // SAFETY: setting a signal's disposition to the default is async-signal-safe
+        // and happens before any thread or child process exists.
+        unsafe {
+            signal(SIGPIPE, SIG_DFL);
+        }
+    }
+}

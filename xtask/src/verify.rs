@@ -8,8 +8,8 @@ use toml_edit::ImDocument;
 use xshell::Shell;
 
 pub use crate::problem::Problem;
+use crate::sites::{Kind, cargo_lock, keepachangelog};
 use crate::survey::{Repo, SiteState, agreement};
-use crate::versions::{Kind, cargo_lock, changelog};
 
 /// Every problem with the version sites, the lockfile and the changelog.
 /// `tracked` is what git tracks (`None` outside a work tree).
@@ -88,15 +88,15 @@ pub fn site_problems(
         if state.site.kind == Kind::Changelog
             && state.site.lockstep
             && state.reading.is_ok()
-            && !changelog::has_unreleased(&state.text)
+            && !keepachangelog::has_unreleased(&state.text)
         {
             problems.push(Problem::new(
                 "changelog",
                 path,
-                format!("{path} has no `{}` heading", changelog::UNRELEASED),
+                format!("{path} has no `{}` heading", keepachangelog::UNRELEASED),
                 format!(
                     "add `{}` above the newest release section of {path}",
-                    changelog::UNRELEASED
+                    keepachangelog::UNRELEASED
                 ),
             ));
         }
@@ -111,7 +111,7 @@ fn state_line(state: &SiteState) -> Option<usize> {
         .reading
         .as_ref()
         .ok()
-        .map(|r| crate::versions::line_of(&state.text, r.slots[0].range.start))
+        .map(|r| crate::sites::line_of(&state.text, r.slots[0].range.start))
 }
 
 /// Cargo.lock must hold each workspace package at its manifest's version.
@@ -171,7 +171,8 @@ fn lockfile_problems(
         if covered.contains(&&name) {
             continue;
         }
-        let locked: Vec<&cargo_lock::Entry> = entries.iter().filter(|e| e.name == name).collect();
+        let locked: Vec<&cargo_lock::LockEntry> =
+            entries.iter().filter(|e| e.name == name).collect();
         if !locked.iter().any(|e| e.version == version) {
             let found = locked.first().map(|e| e.version.clone());
             let mut problem = Problem::new(
@@ -289,7 +290,7 @@ pub fn report(problems: &[Problem], version: Option<String>, as_json: bool) -> R
 
 /// On GitHub Actions: a workflow command per problem, and a step summary.
 fn annotate(problems: &[Problem]) {
-    use crate::github::{self, Level};
+    use crate::actions::{self, Level};
     for p in problems {
         let level = if p.warning {
             Level::Warning
@@ -297,7 +298,7 @@ fn annotate(problems: &[Problem]) {
             Level::Error
         };
         let message = format!("{} (fix: {})", p.message, p.fix);
-        github::annotate(level, Some(&p.file), p.line, &message);
+        actions::annotate(level, Some(&p.file), p.line, &message);
     }
     let rows: Vec<Vec<String>> = problems
         .iter()
@@ -318,21 +319,27 @@ fn annotate(problems: &[Problem]) {
     } else {
         format!(
             "### cargo xtask verify\n\n{}\n",
-            github::table(&["severity", "where", "problem", "fix"], &rows)
+            actions::table(&["severity", "where", "problem", "fix"], &rows)
         )
     };
-    github::summarize(&summary);
+    actions::summarize(&summary);
 }
 
 /// `cargo xtask verify [--tag vX.Y.Z]`.
 impl crate::cli::Verify {
-    /// Checks the repository; a config that cannot be read is a problem to report.
-    pub fn run(self, sh: &Shell, repo: &Result<Repo>) -> Result<bool> {
+    /// Checks the repository; a config that cannot be read (`Err`) is a
+    /// problem to report, not a failure to run.
+    pub fn run(self, sh: &Shell, repo: Result<&Repo, &anyhow::Error>) -> Result<bool> {
         check(sh, repo, self.json, self.tag.as_deref())
     }
 }
 
-fn check(sh: &Shell, repo: &Result<Repo>, as_json: bool, tag: Option<&str>) -> Result<bool> {
+fn check(
+    sh: &Shell,
+    repo: Result<&Repo, &anyhow::Error>,
+    as_json: bool,
+    tag: Option<&str>,
+) -> Result<bool> {
     // `git ls-files` runs while the config, the sites and the documents are read.
     let git = {
         let sh = sh.clone();
@@ -385,13 +392,13 @@ fn check(sh: &Shell, repo: &Result<Repo>, as_json: bool, tag: Option<&str>) -> R
 }
 
 /// What the tool says, for the drift checks to hold the documents to.
-fn drift_facts(repo: &Repo) -> crate::drift::Facts<'_> {
+fn drift_facts(repo: &Repo) -> crate::drift::DriftFacts<'_> {
     let release = &repo.config.release;
-    crate::drift::Facts {
+    crate::drift::DriftFacts {
         settings: &repo.config.verify,
         release: repo.config.has_release,
         sites: &repo.config.sites,
-        channels: crate::distribution::Channel::ALL
+        channels: crate::config::distribution::Channel::ALL
             .iter()
             .map(|c| c.name())
             .collect(),
@@ -400,13 +407,13 @@ fn drift_facts(repo: &Repo) -> crate::drift::Facts<'_> {
             release.build_workflow.clone(),
             release.publish_workflow.clone(),
         ],
-        dispatched: crate::release::settings::DISPATCH_INPUTS
+        dispatched: crate::tools::gh::DISPATCH_INPUTS
             .iter()
             .map(|(input, kind)| (release.publish_workflow.clone(), *input, *kind))
             .collect(),
         run_names: vec![(
             release.publish_workflow.clone(),
-            crate::release::settings::PUBLISH_RUN_NAME,
+            crate::tools::gh::PUBLISH_RUN_NAME,
         )],
     }
 }
@@ -424,7 +431,7 @@ pub const RETIRED_RUNNERS: &[(&str, &str)] = &[
 ];
 
 /// A warning for each `[[target]]` whose runner GitHub has retired.
-fn runner_warnings(targets: &[crate::distribution::Target]) -> Vec<Problem> {
+fn runner_warnings(targets: &[crate::config::distribution::BuildTarget]) -> Vec<Problem> {
     targets
         .iter()
         .filter_map(|t| {
@@ -449,16 +456,12 @@ fn runner_warnings(targets: &[crate::distribution::Target]) -> Vec<Problem> {
 fn tag_filter_problem(repo: &Repo) -> Option<Problem> {
     let rel = format!(".github/workflows/{}", repo.config.release.build_workflow);
     let text = std::fs::read_to_string(repo.root.join(&rel)).ok()?;
-    let filters = crate::drift::workflows::push_tags(&text)?;
+    let filters = crate::workflows::push_tags(&text)?;
     let samples =
         ["1.2.3", "1.2.3-rc.1"].map(|v| repo.config.tag(&semver::Version::parse(v).unwrap()));
     let unmatched: Vec<&String> = samples
         .iter()
-        .filter(|tag| {
-            !filters
-                .iter()
-                .any(|f| crate::drift::workflows::filter_matches(f, tag))
-        })
+        .filter(|tag| !filters.iter().any(|f| crate::glob::matches(f, tag)))
         .collect();
     if unmatched.is_empty() {
         return None;

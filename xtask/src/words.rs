@@ -1,81 +1,28 @@
-//! Command lines as words: split like a POSIX shell (without expanding
-//! anything), and quoted back for display.
+//! Command lines as words: split as a POSIX shell would (without expanding
+//! anything), and quoted back so a printed command can be pasted safely.
 
 /// Splits a command line into words the way a POSIX shell would for plain
 /// words and quotes (`'…'`, `"…"`, `\`), without expanding anything.
 pub fn split_words(line: &str) -> Result<Vec<String>, String> {
-    let mut words = Vec::new();
-    let mut word = String::new();
-    let mut in_word = false;
-    let mut chars = line.chars();
-    while let Some(c) = chars.next() {
-        match c {
-            '\'' => {
-                in_word = true;
-                loop {
-                    match chars.next() {
-                        Some('\'') => break,
-                        Some(c) => word.push(c),
-                        None => return Err(format!("unclosed ' in `{line}`")),
-                    }
-                }
-            }
-            '"' => {
-                in_word = true;
-                loop {
-                    match chars.next() {
-                        Some('"') => break,
-                        Some('\\') => match chars.next() {
-                            Some(c @ ('"' | '\\' | '$' | '`')) => word.push(c),
-                            Some(c) => {
-                                word.push('\\');
-                                word.push(c);
-                            }
-                            None => return Err(format!("unclosed \" in `{line}`")),
-                        },
-                        Some(c) => word.push(c),
-                        None => return Err(format!("unclosed \" in `{line}`")),
-                    }
-                }
-            }
-            '\\' => {
-                in_word = true;
-                if let Some(c) = chars.next() {
-                    word.push(c);
-                }
-            }
-            c if c.is_whitespace() => {
-                if in_word {
-                    words.push(std::mem::take(&mut word));
-                    in_word = false;
-                }
-            }
-            c => {
-                in_word = true;
-                word.push(c);
-            }
-        }
-    }
-    if in_word {
-        words.push(word);
-    }
-    Ok(words)
+    shlex::split(line).ok_or_else(|| format!("an unclosed quote or a trailing `\\` in `{line}`"))
 }
 
 /// A command line for display: words that a shell would split or expand are
-/// single-quoted, so it can be copied back into a shell.
+/// quoted, so it can be copied back into a shell and mean the same words.
 pub fn quote_words(argv: &[String]) -> String {
-    let plain = |c: char| c.is_ascii_alphanumeric() || "_./=:@%+,-".contains(c);
-    argv.iter()
-        .map(|w| {
-            if !w.is_empty() && w.chars().all(plain) {
-                w.clone()
-            } else {
-                format!("'{}'", w.replace('\'', r"'\''"))
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
+    argv.iter().map(|w| quote(w)).collect::<Vec<_>>().join(" ")
+}
+
+/// One word for display, quoted when a shell would split or expand it. A
+/// word with a NUL byte cannot be passed to a program at all; it is shown
+/// with the byte escaped, quoted.
+pub fn quote(word: &str) -> String {
+    match shlex::try_quote(word) {
+        Ok(quoted) => quoted.into_owned(),
+        Err(_) => shlex::try_quote(&word.replace('\0', "\\0"))
+            .map(|q| q.into_owned())
+            .unwrap_or_default(),
+    }
 }
 
 #[cfg(test)]
@@ -91,5 +38,18 @@ mod tests {
         assert!(split_words("echo 'oops").is_err());
         assert_eq!(split_words("  ").unwrap(), Vec::<String>::new());
         assert_eq!(split_words("a 'b c' \"d\"e").unwrap(), ["a", "b c", "de"]);
+    }
+
+    #[test]
+    fn quoted_words_split_back_to_the_same_words() {
+        for line in [
+            r#"sh -c 'test "$X" != it' a\'b plain"#,
+            r#"echo "$(id)" '`x`' ';' 'a b' '' "#,
+        ] {
+            let argv = split_words(line).unwrap();
+            assert_eq!(split_words(&quote_words(&argv)).unwrap(), argv, "{line}");
+        }
+        assert_eq!(quote("plain-word_1.2"), "plain-word_1.2");
+        assert_ne!(quote("$(id)"), "$(id)");
     }
 }

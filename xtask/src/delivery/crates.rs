@@ -6,7 +6,8 @@ use std::time::Duration;
 use semver::Version;
 use xshell::Shell;
 
-use super::{Built, Miss};
+use super::probe::{Built, Context, Miss, get_ok};
+use crate::config::distribution::Key;
 
 /// The sparse index path of a crate: `1/a`, `2/ab`, `3/a/abc`, `se/rd/serde`.
 pub fn index_path(name: &str) -> String {
@@ -46,7 +47,22 @@ pub fn find(entry: &str, name: &str, version: &Version) -> Result<String, String
     ))
 }
 
-pub fn probe(
+/// The crate's sparse index entry holds the version (and, with `--artifact`,
+/// the very `.crate` file the build made).
+pub fn probe(p: &Context<'_>) -> Result<String, Miss> {
+    let d = p.delivery;
+    let name = p.value(Key::Crate)?;
+    lookup(
+        &p.shell()?,
+        &d.crates_index,
+        name,
+        p.version,
+        p.built,
+        d.request_timeout,
+    )
+}
+
+fn lookup(
     sh: &Shell,
     index: &str,
     name: &str,
@@ -55,7 +71,7 @@ pub fn probe(
     timeout: Duration,
 ) -> Result<String, Miss> {
     let url = format!("{index}/{}", index_path(name));
-    let body = super::get_ok(sh, &url, None, timeout, || {
+    let body = get_ok(sh, &url, None, timeout, || {
         format!("crate {name} is not in the sparse index")
     })?;
     let found = find(&body, name, version)?;

@@ -8,6 +8,9 @@ use std::time::Duration;
 use semver::Version;
 use xshell::Shell;
 
+use super::probe::{Context, Miss, get_ok};
+use crate::config::distribution::Key;
+
 /// The `module` line of a `go.mod`.
 pub fn module_path(go_mod: &str) -> Option<String> {
     go_mod.lines().find_map(|line| {
@@ -32,8 +35,22 @@ pub fn escape(path: &str) -> String {
     out
 }
 
+/// The Go module proxy serves the binding's module at the version.
+pub fn probe(p: &Context<'_>) -> Result<String, Miss> {
+    let d = p.delivery;
+    let dir = p.value(Key::GoModule)?;
+    Ok(lookup(
+        &p.shell()?,
+        &d.go_proxy,
+        p.root,
+        dir,
+        p.version,
+        d.request_timeout,
+    )?)
+}
+
 /// Checks that the proxy serves the module at `version`.
-pub fn probe(
+fn lookup(
     sh: &Shell,
     proxy: &str,
     root: &Path,
@@ -47,7 +64,7 @@ pub fn probe(
     let module = module_path(&go_mod).ok_or_else(|| format!("{dir}/go.mod has no module line"))?;
     let wanted = format!("v{version}");
     let url = format!("{proxy}/{}/@v/{wanted}.info", escape(&module));
-    let body = super::get_ok(sh, &url, Some("application/json"), timeout, || {
+    let body = get_ok(sh, &url, Some("application/json"), timeout, || {
         format!(
             "the Go module proxy has no {module} {wanted} yet (is the tag {dir}/{wanted} pushed?)"
         )

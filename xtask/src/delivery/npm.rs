@@ -5,6 +5,9 @@ use std::time::Duration;
 use semver::Version;
 use xshell::Shell;
 
+use super::probe::{Context, Miss, get_ok};
+use crate::config::distribution::Key;
+
 /// The dist-tag a release is published under: `latest`, or the pre-release
 /// label: the first identifier without its trailing digits (`rc` for
 /// `1.0.0-rc.1` and `1.0.0-rc1`), or `next` when nothing is left (`1.0.0-1`:
@@ -44,7 +47,20 @@ pub fn check(doc: &str, name: &str, version: &Version) -> Result<String, String>
     }
 }
 
-pub fn probe(
+/// The npm registry serves the version under its dist-tag.
+pub fn probe(p: &Context<'_>) -> Result<String, Miss> {
+    let d = p.delivery;
+    let name = p.value(Key::NpmPackage)?;
+    Ok(lookup(
+        &p.shell()?,
+        &d.npm_registry,
+        name,
+        p.version,
+        d.request_timeout,
+    )?)
+}
+
+fn lookup(
     sh: &Shell,
     registry: &str,
     name: &str,
@@ -54,7 +70,7 @@ pub fn probe(
     // A scoped name keeps its `@` and escapes its `/`.
     let url = format!("{registry}/{}", name.replace('/', "%2f"));
     let accept = "application/vnd.npm.install-v1+json";
-    let body = super::get_ok(sh, &url, Some(accept), timeout, || {
+    let body = get_ok(sh, &url, Some(accept), timeout, || {
         format!("package {name} is not in the npm registry")
     })?;
     check(&body, name, version)

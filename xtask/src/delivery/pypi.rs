@@ -8,9 +8,24 @@ use std::time::Duration;
 use semver::Version;
 use xshell::Shell;
 
-use super::{Built, Miss};
+use super::probe::{Built, Context, Miss, get_ok};
+use crate::config::distribution::Key;
 
-pub fn probe(
+/// PyPI serves the version (and, with `--artifact`, the very files the build made).
+pub fn probe(p: &Context<'_>) -> Result<String, Miss> {
+    let d = p.delivery;
+    let name = p.value(Key::PypiPackage)?;
+    lookup(
+        &p.shell()?,
+        &d.pypi_url,
+        name,
+        p.version,
+        p.built,
+        d.request_timeout,
+    )
+}
+
+fn lookup(
     sh: &Shell,
     base: &str,
     name: &str,
@@ -18,9 +33,9 @@ pub fn probe(
     built: &[Built],
     timeout: Duration,
 ) -> Result<String, Miss> {
-    let pep440 = crate::version::to_pep440(version).map_err(|e| e.to_string())?;
+    let pep440 = crate::versioning::to_pep440(version).map_err(|e| e.to_string())?;
     let url = format!("{base}/pypi/{name}/{pep440}/json");
-    let body = super::get_ok(sh, &url, Some("application/json"), timeout, || {
+    let body = get_ok(sh, &url, Some("application/json"), timeout, || {
         format!("PyPI has no {name} {pep440} yet")
     })?;
     let found = check(&body, name, &pep440)?;

@@ -4,8 +4,6 @@
 //! document and line and says what to change.
 
 pub mod markdown;
-pub mod settings;
-pub mod workflows;
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -13,14 +11,15 @@ use std::path::Path;
 use clap::CommandFactory;
 
 use crate::cli::Cli;
+use crate::config::verify::VerifySettings;
 use crate::problem::Problem;
-use crate::versions::Site;
+use crate::sites::Site;
 use crate::words::split_words;
 
 /// What the tool itself says, for the documents to agree with.
-pub struct Facts<'a> {
+pub struct DriftFacts<'a> {
     /// `[verify]`: the documents, and the tables to hold to the config.
-    pub settings: &'a settings::Settings,
+    pub settings: &'a VerifySettings,
     /// Whether the config has a `[release]` section: only then are workflows checked.
     pub release: bool,
     /// The version sites of the release config.
@@ -80,7 +79,7 @@ fn problem(doc: &Doc, line: usize, message: String, fix: String) -> Problem {
 }
 
 /// Every disagreement between the documents, the workflows and the tool.
-pub fn problems(root: &Path, facts: &Facts<'_>) -> Vec<Problem> {
+pub fn problems(root: &Path, facts: &DriftFacts<'_>) -> Vec<Problem> {
     let docs = documents(root, &facts.settings.documents);
     let workflow_dir = root.join(".github/workflows");
     let declared = if facts.release {
@@ -375,7 +374,7 @@ fn normalize(path: &Path) -> Option<String> {
 
 /// `(workflow file, input)` for every workflow_dispatch input in .github/workflows/.
 /// Workflow files without a `workflow_dispatch` trigger are not parsed.
-fn all_dispatch_inputs(root: &Path) -> Vec<(String, workflows::Input)> {
+fn all_dispatch_inputs(root: &Path) -> Vec<(String, crate::workflows::Input)> {
     let mut found = Vec::new();
     let Ok(entries) = std::fs::read_dir(root.join(".github/workflows")) else {
         return found;
@@ -385,7 +384,7 @@ fn all_dispatch_inputs(root: &Path) -> Vec<(String, workflows::Input)> {
         if let Some(inputs) = std::fs::read_to_string(entry.path())
             .ok()
             .filter(|t| t.contains("workflow_dispatch"))
-            .and_then(|t| workflows::dispatch_inputs(&t))
+            .and_then(|t| crate::workflows::dispatch_inputs(&t))
         {
             found.extend(inputs.into_iter().map(|i| (name.clone(), i)));
         }
@@ -396,8 +395,8 @@ fn all_dispatch_inputs(root: &Path) -> Vec<(String, workflows::Input)> {
 /// The workflows the xtask names exist, with the inputs it dispatches.
 fn tool_workflow_problems(
     root: &Path,
-    facts: &Facts<'_>,
-    declared: &[(String, workflows::Input)],
+    facts: &DriftFacts<'_>,
+    declared: &[(String, crate::workflows::Input)],
 ) -> Vec<Problem> {
     let dir = root.join(".github/workflows");
     if !dir.is_dir() {
@@ -474,7 +473,7 @@ fn table_doc(root: &Path, docs: &[Doc], path: &str) -> Option<Doc> {
 }
 
 /// The declared sites table ([verify].sites_doc) lists exactly the config's sites.
-fn site_table_problems(root: &Path, docs: &[Doc], facts: &Facts<'_>) -> Vec<Problem> {
+fn site_table_problems(root: &Path, docs: &[Doc], facts: &DriftFacts<'_>) -> Vec<Problem> {
     let Some(table) = &facts.settings.sites_table else {
         return Vec::new();
     };
@@ -551,7 +550,7 @@ fn channel_problems(
     root: &Path,
     docs: &[Doc],
     commands: &[Vec<markdown::Mention>],
-    facts: &Facts<'_>,
+    facts: &DriftFacts<'_>,
 ) -> Vec<Problem> {
     let mut problems = Vec::new();
     let accepted = facts.channels.join(", ");

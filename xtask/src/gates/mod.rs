@@ -2,20 +2,19 @@
 //! each ends passed, failed, skipped (with the reason) or incomplete, and one
 //! summary table gives the next action for each problem.
 
-pub mod glob;
-
 use std::time::{Duration, Instant};
 
 use semver::Version;
 use serde_json::json;
 use xshell::Shell;
 
-use crate::release::settings::GateSpec;
+use crate::config::release::GateSpec;
 use crate::secrets::redact;
+use crate::sites::{Kind, keepachangelog};
 use crate::survey::Repo;
+use crate::tools::git::short;
 use crate::tools::{self, gh, git};
 use crate::ui::Ui;
-use crate::versions::{Kind, changelog};
 
 /// The tools a release needs, and how to get each.
 pub const TOOLS: [(&str, &str); 6] = [
@@ -44,7 +43,7 @@ const TAIL_LINES: usize = 40;
 const TAIL_CHARS: usize = 4000;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Status {
+pub enum GateStatus {
     Passed,
     Failed,
     /// Not run, for this reason.
@@ -53,29 +52,29 @@ pub enum Status {
     Incomplete,
 }
 
-impl Status {
+impl GateStatus {
     pub fn name(&self) -> &'static str {
         match self {
-            Status::Passed => "passed",
-            Status::Failed => "failed",
-            Status::Skipped(_) => "skipped",
-            Status::Incomplete => "incomplete",
+            GateStatus::Passed => "passed",
+            GateStatus::Failed => "failed",
+            GateStatus::Skipped(_) => "skipped",
+            GateStatus::Incomplete => "incomplete",
         }
     }
 
     /// Anything but passed or an explained skip blocks the release.
     pub fn blocks(&self) -> bool {
-        matches!(self, Status::Failed | Status::Incomplete)
+        matches!(self, GateStatus::Failed | GateStatus::Incomplete)
     }
 }
 
 /// What one gate found.
 #[derive(Debug, Clone)]
-pub struct Outcome {
+pub struct GateResult {
     pub name: String,
     /// The command or query it ran, as shown to users.
     pub command: String,
-    pub status: Status,
+    pub status: GateStatus,
     pub exit_code: Option<i32>,
     pub duration: Duration,
     /// A bounded, redacted tail of the output.
@@ -86,12 +85,12 @@ pub struct Outcome {
     pub fix: String,
 }
 
-impl Outcome {
-    fn new(name: &str, command: impl Into<String>) -> Outcome {
-        Outcome {
+impl GateResult {
+    fn new(name: &str, command: impl Into<String>) -> GateResult {
+        GateResult {
             name: name.to_string(),
             command: command.into(),
-            status: Status::Passed,
+            status: GateStatus::Passed,
             exit_code: None,
             duration: Duration::ZERO,
             tail: String::new(),
@@ -100,21 +99,21 @@ impl Outcome {
         }
     }
 
-    fn fail(mut self, summary: impl Into<String>, fix: impl Into<String>) -> Outcome {
-        self.status = Status::Failed;
+    fn fail(mut self, summary: impl Into<String>, fix: impl Into<String>) -> GateResult {
+        self.status = GateStatus::Failed;
         self.summary = summary.into();
         self.fix = fix.into();
         self
     }
 
-    fn incomplete(mut self, summary: impl Into<String>, fix: impl Into<String>) -> Outcome {
-        self.status = Status::Incomplete;
+    fn incomplete(mut self, summary: impl Into<String>, fix: impl Into<String>) -> GateResult {
+        self.status = GateStatus::Incomplete;
         self.summary = summary.into();
         self.fix = fix.into();
         self
     }
 
-    fn with_output(mut self, out: &tools::Output) -> Outcome {
+    fn with_output(mut self, out: &tools::Output) -> GateResult {
         self.exit_code = out.code;
         self.tail = tail(&out.combined());
         self
@@ -125,7 +124,7 @@ impl Outcome {
             "name": self.name,
             "command": redact(&self.command),
             "status": self.status.name(),
-            "reason": match &self.status { Status::Skipped(r) => Some(r.as_str()), _ => None },
+            "reason": match &self.status { GateStatus::Skipped(r) => Some(r.as_str()), _ => None },
             "exit_code": self.exit_code,
             "duration_ms": self.duration.as_millis() as u64,
             "summary": redact(&self.summary),
@@ -289,7 +288,7 @@ pub fn all(specs: &[GateSpec]) -> Vec<Gate> {
 }
 
 /// Runs every gate, showing each as it starts and ends.
-pub fn run(ctx: &Context<'_>, gates: &[Gate], ui: Ui) -> Vec<Outcome> {
+pub fn run(ctx: &Context<'_>, gates: &[Gate], ui: Ui) -> Vec<GateResult> {
     let mut outcomes = Vec::new();
     for gate in gates {
         let name = gate.name();
@@ -300,7 +299,7 @@ pub fn run(ctx: &Context<'_>, gates: &[Gate], ui: Ui) -> Vec<Outcome> {
         drop(ticker);
         outcome.duration = start.elapsed();
         let status = match &outcome.status {
-            Status::Skipped(reason) => format!("skipped ({reason})"),
+            GateStatus::Skipped(reason) => format!("skipped ({reason})"),
             other => other.name().to_string(),
         };
         ui.line(&format!(
@@ -327,7 +326,7 @@ pub fn run(ctx: &Context<'_>, gates: &[Gate], ui: Ui) -> Vec<Outcome> {
 }
 
 /// The summary table: name, status, duration and next action.
-pub fn table(outcomes: &[Outcome]) -> String {
+pub fn table(outcomes: &[GateResult]) -> String {
     let width = outcomes
         .iter()
         .map(|o| o.name.len())
@@ -340,8 +339,8 @@ pub fn table(outcomes: &[Outcome]) -> String {
     );
     for o in outcomes {
         let next = match &o.status {
-            Status::Passed => "-".to_string(),
-            Status::Skipped(reason) => format!("- ({reason})"),
+            GateStatus::Passed => "-".to_string(),
+            GateStatus::Skipped(reason) => format!("- ({reason})"),
             _ => o.fix.clone(),
         };
         let name = o.name.replace('\n', "\\n");
@@ -355,13 +354,13 @@ pub fn table(outcomes: &[Outcome]) -> String {
 }
 
 /// The summary table in Markdown, for GitHub's step summary.
-pub fn markdown(outcomes: &[Outcome]) -> String {
+pub fn markdown(outcomes: &[GateResult]) -> String {
     let rows: Vec<Vec<String>> = outcomes
         .iter()
         .map(|o| {
             let next = match &o.status {
-                Status::Passed => "-".to_string(),
-                Status::Skipped(reason) => format!("- ({reason})"),
+                GateStatus::Passed => "-".to_string(),
+                GateStatus::Skipped(reason) => format!("- ({reason})"),
                 _ => o.fix.clone(),
             };
             vec![
@@ -372,10 +371,10 @@ pub fn markdown(outcomes: &[Outcome]) -> String {
             ]
         })
         .collect();
-    crate::github::table(&["gate", "status", "time", "next action"], &rows)
+    crate::actions::table(&["gate", "status", "time", "next action"], &rows)
 }
 
-fn check(ctx: &Context<'_>, gate: &Gate) -> Outcome {
+fn check(ctx: &Context<'_>, gate: &Gate) -> GateResult {
     match gate {
         Gate::Tools => check_tools(),
         Gate::Credentials => check_credentials(ctx),
@@ -390,8 +389,8 @@ fn check(ctx: &Context<'_>, gate: &Gate) -> Outcome {
     }
 }
 
-fn check_tools() -> Outcome {
-    let outcome = Outcome::new("tools", "which git gh ergo cargo npm python3");
+fn check_tools() -> GateResult {
+    let outcome = GateResult::new("tools", "which git gh ergo cargo npm python3");
     let missing: Vec<&(&str, &str)> = TOOLS.iter().filter(|(t, _)| !tools::on_path(t)).collect();
     if missing.is_empty() {
         return outcome;
@@ -406,8 +405,8 @@ fn check_tools() -> Outcome {
     outcome
 }
 
-fn check_credentials(ctx: &Context<'_>) -> Outcome {
-    let outcome = Outcome::new("gh-auth", "gh auth status");
+fn check_credentials(ctx: &Context<'_>) -> GateResult {
+    let outcome = GateResult::new("gh-auth", "gh auth status");
     match gh::auth_status(ctx.sh) {
         Ok(out) if out.success() => outcome.with_output(&out),
         Ok(out) if out.timed_out => outcome.with_output(&out).incomplete(
@@ -439,9 +438,9 @@ fn release_branch(ctx: &Context<'_>) -> String {
     }
 }
 
-fn check_branch(ctx: &Context<'_>) -> Outcome {
+fn check_branch(ctx: &Context<'_>) -> GateResult {
     let allowed = &ctx.repo.config.release.branches;
-    let outcome = Outcome::new("git-branch", "git symbolic-ref --short HEAD");
+    let outcome = GateResult::new("git-branch", "git symbolic-ref --short HEAD");
     match current_branch(ctx.sh) {
         Some(b) if allowed.contains(&b) => outcome,
         found => outcome.fail(
@@ -472,9 +471,9 @@ pub fn dirty_lines<'a>(porcelain: &'a str, ignores: &[String]) -> Vec<&'a str> {
         .collect()
 }
 
-fn check_clean(ctx: &Context<'_>) -> Outcome {
+fn check_clean(ctx: &Context<'_>) -> GateResult {
     let ignores = &ctx.repo.config.release.clean_ignores;
-    let outcome = Outcome::new("git-clean", "git status --porcelain");
+    let outcome = GateResult::new("git-clean", "git status --porcelain");
     match git::query(ctx.sh, &["status", "--porcelain", "--untracked-files=all"]) {
         Ok(out) if out.success() && dirty_lines(&out.stdout, ignores).is_empty() => outcome,
         Ok(out) if out.success() => {
@@ -492,11 +491,11 @@ fn check_clean(ctx: &Context<'_>) -> Outcome {
     }
 }
 
-fn check_origin(ctx: &Context<'_>) -> Outcome {
+fn check_origin(ctx: &Context<'_>) -> GateResult {
     let remote = &ctx.repo.config.release.remote;
     let branch = release_branch(ctx);
     let upstream = format!("{remote}/{branch}");
-    let outcome = Outcome::new(
+    let outcome = GateResult::new(
         "git-origin",
         format!("git fetch {remote} && git rev-parse {upstream}"),
     );
@@ -527,13 +526,9 @@ fn check_origin(ctx: &Context<'_>) -> Outcome {
     }
 }
 
-pub fn short(sha: &str) -> &str {
-    &sha[..sha.len().min(12)]
-}
-
-fn check_tag(ctx: &Context<'_>) -> Outcome {
+fn check_tag(ctx: &Context<'_>) -> GateResult {
     let remote = &ctx.repo.config.release.remote;
-    let outcome = Outcome::new(
+    let outcome = GateResult::new(
         "tag",
         format!("git rev-parse / git ls-remote --tags {remote}"),
     );
@@ -576,8 +571,8 @@ fn check_tag(ctx: &Context<'_>) -> Outcome {
     outcome
 }
 
-fn check_version(ctx: &Context<'_>) -> Outcome {
-    let outcome = Outcome::new("version", "cargo xtask versions");
+fn check_version(ctx: &Context<'_>) -> GateResult {
+    let outcome = GateResult::new("version", "cargo xtask versions");
     let off: Vec<String> = ctx
         .repo
         .survey()
@@ -604,7 +599,7 @@ fn check_version(ctx: &Context<'_>) -> Outcome {
     outcome
 }
 
-fn check_changelog(ctx: &Context<'_>) -> Outcome {
+fn check_changelog(ctx: &Context<'_>) -> GateResult {
     let paths: Vec<&str> = ctx
         .repo
         .config
@@ -619,13 +614,13 @@ fn check_changelog(ctx: &Context<'_>) -> Outcome {
         paths
     };
     let version = ctx.target.to_string();
-    let outcome = Outcome::new(
+    let outcome = GateResult::new(
         "changelog",
         format!("## [{version}] in {}", paths.join(", ")),
     );
     for path in paths {
         let text = std::fs::read_to_string(ctx.repo.root.join(path)).unwrap_or_default();
-        match changelog::section(&text, &version) {
+        match keepachangelog::section(&text, &version) {
             Some(body) if !body.trim().is_empty() => {}
             Some(_) => {
                 return outcome.fail(
@@ -646,9 +641,9 @@ fn check_changelog(ctx: &Context<'_>) -> Outcome {
     outcome
 }
 
-fn check_ci(ctx: &Context<'_>) -> Outcome {
+fn check_ci(ctx: &Context<'_>) -> GateResult {
     let workflow = &ctx.repo.config.release.ci_workflow;
-    let outcome = Outcome::new(
+    let outcome = GateResult::new(
         "ci",
         format!(
             "gh run list --workflow {workflow} (runs of {})",
@@ -701,19 +696,21 @@ fn check_ci(ctx: &Context<'_>) -> Outcome {
     outcome
 }
 
-fn check_command(ctx: &Context<'_>, spec: &GateSpec) -> Outcome {
+fn check_command(ctx: &Context<'_>, spec: &GateSpec) -> GateResult {
     let command = crate::words::quote_words(&spec.argv);
-    let outcome = Outcome::new(&spec.name, &command);
+    let outcome = GateResult::new(&spec.name, &command);
     // Without a base to compare with (`Err`), the gate runs.
     if !spec.when_changed.is_empty()
         && let Ok(changed) = ctx.changed
     {
-        let hit = changed
-            .iter()
-            .any(|path| spec.when_changed.iter().any(|g| glob::matches(g, path)));
+        let hit = changed.iter().any(|path| {
+            spec.when_changed
+                .iter()
+                .any(|g| crate::glob::matches(g, path))
+        });
         if !hit {
             let mut outcome = outcome;
-            outcome.status = Status::Skipped(format!(
+            outcome.status = GateStatus::Skipped(format!(
                 "no changed path matches {}",
                 spec.when_changed.join(", ")
             ));

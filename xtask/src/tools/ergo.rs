@@ -54,7 +54,9 @@ fn parse_list(text: &str, what: &str) -> Result<Vec<Item>> {
 
 /// The first line of `ergo --version`.
 pub fn version(sh: &Shell) -> Option<String> {
-    super::gh::first_line(exec(cmd!(sh, "ergo --version"), None, TIMEOUT).ok()?)
+    exec(cmd!(sh, "ergo --version"), None, TIMEOUT)
+        .ok()?
+        .first_line()
 }
 
 /// `ergo list --all --json`: every epic and task.

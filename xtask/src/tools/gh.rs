@@ -10,6 +10,33 @@ use xshell::{Cmd, Shell, cmd};
 use super::{Action, Output, exec};
 use crate::clock::human;
 
+/// The inputs the publish workflow is dispatched with, and their types in
+/// its `workflow_dispatch` (checked against the workflow by `verify`).
+pub const BUILD_RUN_ID: &str = "build_run_id";
+pub const ALLOW_PARTIAL_RELEASE: &str = "allow_partial_release";
+pub const DISPATCH_INPUTS: [(&str, &str); 2] =
+    [(BUILD_RUN_ID, "string"), (ALLOW_PARTIAL_RELEASE, "boolean")];
+
+/// The inputs of a publish dispatch of `build_run` (`<ID of the build run>`
+/// when a dry-run has none yet).
+pub fn publish_inputs(build_run: Option<u64>, allow_partial: bool) -> Vec<(String, String)> {
+    let id = build_run.map_or("<ID of the build run>".to_string(), |id| id.to_string());
+    vec![
+        (BUILD_RUN_ID.to_string(), id),
+        (ALLOW_PARTIAL_RELEASE.to_string(), allow_partial.to_string()),
+    ]
+}
+
+/// The `run-name` of the publish workflow: a dispatched run carries the
+/// default branch's head, not the tag's commit, so its runs are told apart
+/// by the build they publish (checked against the workflow by `verify`).
+pub const PUBLISH_RUN_NAME: &str = "Publish build ${{ inputs.build_run_id }}";
+
+/// The title GitHub gives a publish run of `build_run` (`PUBLISH_RUN_NAME`).
+pub fn publish_title(build_run: u64) -> String {
+    PUBLISH_RUN_NAME.replace("${{ inputs.build_run_id }}", &build_run.to_string())
+}
+
 const TIMEOUT: Duration = Duration::from_secs(60);
 
 /// The fields of a run the xtask reads.
@@ -182,12 +209,9 @@ pub fn auth_status(sh: &Shell) -> Result<Output> {
 
 /// The first line of `gh --version`.
 pub fn version(sh: &Shell) -> Option<String> {
-    first_line(exec(command(sh, &Call::Version, ""), None, TIMEOUT).ok()?)
-}
-
-pub(super) fn first_line(out: Output) -> Option<String> {
-    out.success()
-        .then(|| out.stdout.lines().next().unwrap_or("").trim().to_string())
+    exec(command(sh, &Call::Version, ""), None, TIMEOUT)
+        .ok()?
+        .first_line()
 }
 
 /// The newest runs of `workflow` in `repo` (`gh run list --workflow <file>

@@ -19,6 +19,11 @@ pub fn read(sh: &Shell, args: &[&str]) -> Result<String> {
         .to_string())
 }
 
+/// A commit's short form for people: its first 12 hex digits.
+pub fn short(sha: &str) -> &str {
+    &sha[..sha.len().min(12)]
+}
+
 /// A git query whose failure the caller judges.
 pub fn query(sh: &Shell, args: &[&str]) -> Result<Output> {
     exec(cmd!(sh, "git {args...}"), None, TIMEOUT)
@@ -42,7 +47,7 @@ pub fn tracked_files(sh: &Shell) -> Option<Vec<String>> {
 
 /// The first line of `git --version`.
 pub fn version(sh: &Shell) -> Option<String> {
-    super::gh::first_line(query(sh, &["--version"]).ok()?)
+    query(sh, &["--version"]).ok()?.first_line()
 }
 
 /// `git fetch <remote>`.

@@ -34,6 +34,12 @@ impl Output {
         self.code == Some(0) && !self.timed_out
     }
 
+    /// The first line of a successful run's stdout (a `--version` answer).
+    pub fn first_line(self) -> Option<String> {
+        self.success()
+            .then(|| self.stdout.lines().next().unwrap_or("").trim().to_string())
+    }
+
     /// stdout and stderr together, for reports and evidence, each with a
     /// usage dump cut away (see [`cut_usage`]).
     pub fn combined(&self) -> String {
@@ -263,7 +269,9 @@ pub fn run_argv(sh: &Shell, argv: &[String], timeout: Duration) -> Result<Output
 
 /// The first line of `cargo --version`.
 pub fn cargo_version(sh: &Shell) -> Option<String> {
-    gh::first_line(exec(cmd!(sh, "cargo --version"), None, Duration::from_secs(60)).ok()?)
+    exec(cmd!(sh, "cargo --version"), None, Duration::from_secs(60))
+        .ok()?
+        .first_line()
 }
 
 #[cfg(test)]

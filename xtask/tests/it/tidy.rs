@@ -150,22 +150,47 @@ fn module_of(path: &str) -> String {
 }
 
 /// The modules `text` (the code of `module`, tests left out) names through
-/// `crate::…` or `super::…`, each resolved to the longest known module.
+/// `crate::…`, `super::…` or, for a parent, a child's bare `child::…`, each
+/// resolved to the longest known module.
 fn references(module: &str, text: &str, modules: &[String]) -> Vec<String> {
     let code = text.split("#[cfg(test)]").next().unwrap_or("");
     let parent = module.rsplit_once("::").map_or("", |(p, _)| p);
+    let children: Vec<&str> = modules
+        .iter()
+        .filter_map(|m| {
+            let rest = if module.is_empty() {
+                m.as_str()
+            } else {
+                m.strip_prefix(module)?.strip_prefix("::")?
+            };
+            (!rest.is_empty() && !rest.contains("::")).then_some(rest)
+        })
+        .collect();
     let mut out = Vec::new();
     let mut paths = Vec::new();
     for line in code.lines().filter(|l| !l.trim_start().starts_with("//")) {
-        for (prefix, base) in [("crate::", ""), ("super::", parent)] {
+        let mut prefixes = vec![("crate::".to_string(), ""), ("super::".to_string(), parent)];
+        if !module.is_empty() {
+            for child in &children {
+                prefixes.push((format!("{child}::"), module));
+            }
+        }
+        for (prefix, base) in &prefixes {
+            // A bare `child::` keeps its name: it is resolved from the parent.
+            let keep = if prefix.starts_with("crate::") || prefix.starts_with("super::") {
+                prefix.len()
+            } else {
+                0
+            };
             let mut rest = line;
-            while let Some(at) = rest.find(prefix) {
+            while let Some(at) = rest.find(prefix.as_str()) {
                 let before = rest[..at].chars().last();
+                let after = &rest[at + keep..];
                 rest = &rest[at + prefix.len()..];
-                if before.is_some_and(|c| c.is_alphanumeric() || c == '_') {
+                if before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == ':') {
                     continue;
                 }
-                paths.push((base, rest));
+                paths.push((*base, after));
             }
         }
     }
@@ -187,7 +212,9 @@ fn references(module: &str, text: &str, modules: &[String]) -> Vec<String> {
                 })
                 .take_while(|s| !s.is_empty())
                 .collect();
-            let mut best = None;
+            // `super::Item` names the parent itself.
+            let mut best =
+                (!base.is_empty() && modules.iter().any(|m| m == base)).then(|| base.to_string());
             for n in 1..=segments.len() {
                 let joined = segments[..n].join("::");
                 let candidate = if base.is_empty() {
@@ -223,14 +250,10 @@ fn module_cycles() -> Vec<Vec<String>> {
                 .collect()
         })
         .collect();
-    // A parent module may use its children, and children their parent's
-    // items; only cycles between modules that are not nested count.
-    let nested = |a: &str, b: &str| {
-        a.is_empty()
-            || b.is_empty()
-            || a.starts_with(&format!("{b}::"))
-            || b.starts_with(&format!("{a}::"))
-    };
+    // The crate root may use everything. A parent may use its children,
+    // or children their parent, but not both ways: what they share goes to
+    // a file of its own.
+    let nested = |a: &str, b: &str| a.is_empty() || b.is_empty();
     let reaches = |from: usize, to: usize| {
         let mut seen = vec![false; modules.len()];
         let mut stack = vec![from];
@@ -280,6 +303,42 @@ fn the_module_graph_has_no_cycle() {
             .collect::<Vec<_>>()
             .join("\n")
     );
+}
+
+#[test]
+fn config_imports_only_infrastructure() {
+    let sources = sources();
+    let modules: Vec<String> = sources.iter().map(|(p, _)| module_of(p)).collect();
+    let allowed = ["versioning", "clock", "words", "problem", "fsx"];
+    let mut offenders = Vec::new();
+    for ((path, text), module) in sources.iter().zip(&modules) {
+        if !path.starts_with("config/") {
+            continue;
+        }
+        for target in references(module, text, &modules) {
+            if !(target == "config"
+                || target.starts_with("config::")
+                || allowed.contains(&target.as_str()))
+            {
+                offenders.push(format!("{path} uses {target}"));
+            }
+        }
+    }
+    assert!(
+        offenders.is_empty(),
+        "config/ is the bottom floor: it may use only {allowed:?}:\n{}",
+        offenders.join("\n")
+    );
+}
+
+#[test]
+fn the_module_references_are_read_as_written() {
+    let modules: Vec<String> = ["", "a", "a::b", "a::c", "d"].map(String::from).to_vec();
+    let text = "use b::Thing;\nuse super::d;\nfn f() { c::go(); crate::d::x(); }\n";
+    let mut found = references("a", text, &modules);
+    found.sort();
+    assert_eq!(found, ["a::b", "a::c", "d"]);
+    assert_eq!(references("a::b", "use super::Item;\n", &modules), ["a"]);
 }
 
 #[test]

@@ -7,21 +7,21 @@ use std::time::Duration;
 
 use toml_edit::Table;
 
-use crate::fields::{Fields, parse_duration};
+use super::fields::{Fields, parse_duration};
 
 /// How release assets are named: `<name>_<version>_<platform>.<archive>`.
 #[derive(Debug, Clone, Default)]
 pub struct Distribution {
     /// `[assets].name`: the first part of every CLI archive's name.
     pub asset_name: Option<String>,
-    pub targets: Vec<Target>,
-    pub homebrew: Option<Homebrew>,
-    pub delivery: Option<Delivery>,
+    pub targets: Vec<BuildTarget>,
+    pub homebrew: Option<HomebrewSettings>,
+    pub delivery: Option<DeliverySettings>,
 }
 
 /// One platform of the build matrix: `[[target]]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Target {
+pub struct BuildTarget {
     /// The Rust target triple: `x86_64-unknown-linux-gnu`.
     pub triple: String,
     /// The GitHub Actions runner label: `ubuntu-24.04`.
@@ -34,7 +34,7 @@ pub struct Target {
 
 /// `[homebrew]`: the formula template and the tap it is published to.
 #[derive(Debug, Clone)]
-pub struct Homebrew {
+pub struct HomebrewSettings {
     /// The formula in this repository, relative to the root.
     pub formula: String,
     /// The platforms (of `[[target]]`) whose archives the formula lists.
@@ -56,6 +56,90 @@ pub enum Channel {
     Go,
 }
 
+/// A value of the config a channel needs before it can be checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Key {
+    Crate,
+    NpmPackage,
+    PypiPackage,
+    /// A `[homebrew]` section.
+    Homebrew,
+    GithubRepo,
+    GoModule,
+}
+
+impl Key {
+    /// The key as config messages name it: `delivery.crate`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Key::Crate => "delivery.crate",
+            Key::NpmPackage => "delivery.npm_package",
+            Key::PypiPackage => "delivery.pypi_package",
+            Key::Homebrew => "a [homebrew] section",
+            Key::GithubRepo => "release.github_repo",
+            Key::GoModule => "release.go_module",
+        }
+    }
+
+    /// What to do when it is missing, for a probe's report.
+    pub fn how_to_set(self) -> String {
+        match self {
+            Key::Homebrew => format!(
+                "not configured: add a [homebrew] section to {}",
+                super::paths::PATH
+            ),
+            key => {
+                let (table, name) = key.name().split_once('.').unwrap_or(("", key.name()));
+                format!(
+                    "not configured: set [{table}].{name} in {}",
+                    super::paths::PATH
+                )
+            }
+        }
+    }
+}
+
+/// One channel: its name and the config values its probe needs. The
+/// config is checked against this list, and the probes read by it.
+struct ChannelSpec {
+    channel: Channel,
+    name: &'static str,
+    needs: &'static [Key],
+}
+
+const CHANNELS: [ChannelSpec; 6] = [
+    ChannelSpec {
+        channel: Channel::Crates,
+        name: "crates",
+        needs: &[Key::Crate],
+    },
+    ChannelSpec {
+        channel: Channel::Npm,
+        name: "npm",
+        needs: &[Key::NpmPackage],
+    },
+    ChannelSpec {
+        channel: Channel::Pypi,
+        name: "pypi",
+        needs: &[Key::PypiPackage],
+    },
+    ChannelSpec {
+        channel: Channel::Homebrew,
+        name: "homebrew",
+        needs: &[Key::GithubRepo, Key::Homebrew],
+    },
+    ChannelSpec {
+        channel: Channel::Github,
+        name: "github",
+        needs: &[Key::GithubRepo],
+    },
+    ChannelSpec {
+        channel: Channel::Go,
+        name: "go",
+        needs: &[Key::GoModule],
+    },
+];
+
 impl Channel {
     pub const ALL: [Channel; 6] = [
         Channel::Crates,
@@ -66,15 +150,20 @@ impl Channel {
         Channel::Go,
     ];
 
+    fn spec(self) -> &'static ChannelSpec {
+        CHANNELS
+            .iter()
+            .find(|spec| spec.channel == self)
+            .expect("every channel is in CHANNELS")
+    }
+
     pub fn name(self) -> &'static str {
-        match self {
-            Channel::Crates => "crates",
-            Channel::Npm => "npm",
-            Channel::Pypi => "pypi",
-            Channel::Homebrew => "homebrew",
-            Channel::Github => "github",
-            Channel::Go => "go",
-        }
+        self.spec().name
+    }
+
+    /// The config values this channel's probe needs.
+    pub fn needs(self) -> &'static [Key] {
+        self.spec().needs
     }
 
     pub fn parse(name: &str) -> Option<Channel> {
@@ -84,7 +173,7 @@ impl Channel {
 
 /// `[delivery]`: where `cargo xtask delivery` looks for a release.
 #[derive(Debug, Clone)]
-pub struct Delivery {
+pub struct DeliverySettings {
     /// The channels checked (and required) when `--channels` is not given.
     pub channels: Vec<Channel>,
     pub crate_name: Option<String>,
@@ -117,7 +206,7 @@ pub fn parse(top: &mut Fields<'_, '_>) -> Distribution {
         fields.finish();
         name
     });
-    let targets: Vec<Target> = target_tables
+    let targets: Vec<BuildTarget> = target_tables
         .iter()
         .enumerate()
         .filter_map(|(i, table)| target(table, &format!("target[{i}]"), &mut errors))
@@ -148,7 +237,7 @@ pub fn parse(top: &mut Fields<'_, '_>) -> Distribution {
     }
 }
 
-fn target(table: &Table, at: &str, errors: &mut Vec<String>) -> Option<Target> {
+fn target(table: &Table, at: &str, errors: &mut Vec<String>) -> Option<BuildTarget> {
     let mut fields = Fields::new(table, at, errors);
     let triple = fields.required_string("triple");
     let runner = fields.required_string("runner");
@@ -170,7 +259,7 @@ fn target(table: &Table, at: &str, errors: &mut Vec<String>) -> Option<Target> {
             ));
     }
     fields.finish();
-    Some(Target {
+    Some(BuildTarget {
         triple: triple?,
         runner: runner?,
         platform: platform?,
@@ -178,7 +267,11 @@ fn target(table: &Table, at: &str, errors: &mut Vec<String>) -> Option<Target> {
     })
 }
 
-fn homebrew(table: &Table, targets: &[Target], errors: &mut Vec<String>) -> Option<Homebrew> {
+fn homebrew(
+    table: &Table,
+    targets: &[BuildTarget],
+    errors: &mut Vec<String>,
+) -> Option<HomebrewSettings> {
     let mut fields = Fields::new(table, "homebrew", errors);
     let formula = fields.required_string("formula");
     let platforms = fields.string_array("platforms");
@@ -211,7 +304,7 @@ fn homebrew(table: &Table, targets: &[Target], errors: &mut Vec<String>) -> Opti
         fields.error(format!("homebrew.tap = {tap:?} must be owner/name"));
     }
     fields.finish();
-    Some(Homebrew {
+    Some(HomebrewSettings {
         formula: formula?,
         platforms,
         tap: tap?,
@@ -219,7 +312,11 @@ fn homebrew(table: &Table, targets: &[Target], errors: &mut Vec<String>) -> Opti
     })
 }
 
-fn delivery(table: &Table, has_homebrew: bool, errors: &mut Vec<String>) -> Option<Delivery> {
+fn delivery(
+    table: &Table,
+    has_homebrew: bool,
+    errors: &mut Vec<String>,
+) -> Option<DeliverySettings> {
     let mut fields = Fields::new(table, "delivery", errors);
     let names = fields.string_array("channels");
     let crate_name = fields.string("crate");
@@ -269,25 +366,25 @@ fn delivery(table: &Table, has_homebrew: bool, errors: &mut Vec<String>) -> Opti
             .collect(),
     };
     for channel in &channels {
-        let needs = match channel {
-            Channel::Crates => crate_name.is_none().then_some("delivery.crate"),
-            Channel::Npm => npm_package.is_none().then_some("delivery.npm_package"),
-            Channel::Pypi => pypi_package.is_none().then_some("delivery.pypi_package"),
-            Channel::Homebrew if !has_homebrew => Some("a [homebrew] section"),
-            // `release.github_repo`, checked in config.rs once [release] is read.
-            Channel::Homebrew | Channel::Github => None,
-            // The module comes from [release].go_module's go.mod, checked when probed.
-            Channel::Go => None,
-        };
-        if let Some(needs) = needs {
+        // `release.github_repo` is checked in config/mod.rs once [release]
+        // is read; `release.go_module`'s go.mod when the channel is probed.
+        let missing = channel.needs().iter().find(|key| match key {
+            Key::Crate => crate_name.is_none(),
+            Key::NpmPackage => npm_package.is_none(),
+            Key::PypiPackage => pypi_package.is_none(),
+            Key::Homebrew => !has_homebrew,
+            Key::GithubRepo | Key::GoModule => false,
+        });
+        if let Some(key) = missing {
             fields.error(format!(
-                "delivery.channels lists {} but {needs} is missing",
-                channel.name()
+                "delivery.channels lists {} but {} is missing",
+                channel.name(),
+                key.name()
             ));
         }
     }
     fields.finish();
-    Some(Delivery {
+    Some(DeliverySettings {
         channels,
         crate_name,
         npm_package,
@@ -305,7 +402,7 @@ fn delivery(table: &Table, has_homebrew: bool, errors: &mut Vec<String>) -> Opti
 
 impl Distribution {
     /// The CLI archive of `platform` at `version`: `plasmite_0.1.0_linux-x86_64.tar.gz`.
-    pub fn archive_name(&self, target: &Target, version: &semver::Version) -> String {
+    pub fn archive_name(&self, target: &BuildTarget, version: &semver::Version) -> String {
         format!(
             "{}_{version}_{}.{}",
             self.asset_name.as_deref().unwrap_or("release"),
@@ -328,28 +425,6 @@ impl Distribution {
 
 /// The checksum file of every release: `<sha256>  <asset>` per line.
 pub const SHA256SUMS: &str = "sha256sums.txt";
-
-/// Reads a `sha256sum` file: `(name, hex)` pairs; names may carry a `*` (binary mode).
-pub fn parse_sha256sums(text: &str) -> Result<Vec<(String, String)>, String> {
-    let mut sums = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        if line.trim().is_empty() {
-            continue;
-        }
-        let Some((hex, name)) = line.split_once(char::is_whitespace) else {
-            return Err(format!("line {}: expected `<sha256>  <file>`", i + 1));
-        };
-        let name = name.trim_start().trim_start_matches('*').trim_end();
-        if hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) || name.is_empty() {
-            return Err(format!(
-                "line {}: expected `<sha256>  <file>` with 64 hex digits",
-                i + 1
-            ));
-        }
-        sums.push((name.to_string(), hex.to_ascii_lowercase()));
-    }
-    Ok(sums)
-}
 
 #[cfg(test)]
 mod tests {
@@ -401,13 +476,5 @@ mod tests {
         ] {
             assert!(all.contains(needle), "{needle} not in:\n{all}");
         }
-    }
-
-    #[test]
-    fn sums() {
-        let hex = "a".repeat(64);
-        let sums = parse_sha256sums(&format!("{hex}  x.tar.gz\n{hex} *y.zip\n")).unwrap();
-        assert_eq!(sums[1], ("y.zip".to_string(), hex.clone()));
-        assert!(parse_sha256sums("abc  x").is_err());
     }
 }

@@ -1,17 +1,35 @@
-//! Homebrew: the tap's formula has the version, and each URL and sha256 matches the release's sums.
+//! HomebrewSettings: the tap's formula has the version, and each URL and sha256 matches the release's sums.
 
 use std::time::Duration;
 
 use semver::Version;
 use xshell::Shell;
 
-use crate::distribution::{Distribution, Homebrew, SHA256SUMS, parse_sha256sums};
+use super::probe::{Context, Miss};
+use crate::config::distribution::{Distribution, HomebrewSettings, Key, SHA256SUMS};
+use crate::sha256::parse_sha256sums;
 use crate::tools::gh;
 
-pub fn probe(
+/// The tap's formula names the version, with the release's URLs and sums.
+pub fn probe(p: &Context<'_>) -> Result<String, Miss> {
+    let repo = p.value(Key::GithubRepo)?;
+    let brew = p.homebrew()?;
+    let timeout = p.delivery.request_timeout;
+    Ok(lookup(
+        &p.shell()?,
+        repo,
+        brew,
+        p.dist,
+        p.version,
+        p.tag,
+        timeout,
+    )?)
+}
+
+fn lookup(
     sh: &Shell,
     repo: &str,
-    brew: &Homebrew,
+    brew: &HomebrewSettings,
     dist: &Distribution,
     version: &Version,
     tag: &str,
@@ -29,7 +47,7 @@ pub fn check(
     formula: &str,
     sums: &str,
     repo: &str,
-    brew: &Homebrew,
+    brew: &HomebrewSettings,
     dist: &Distribution,
     version: &Version,
     tag: &str,
@@ -41,7 +59,7 @@ pub fn check(
         .find_map(|l| l.trim().strip_prefix("version \"")?.split('"').next());
     if found_version != Some(version.to_string().as_str()) {
         return Err(format!(
-            "{where_} has version {} but the release is {version}: run the publish workflow's Homebrew job",
+            "{where_} has version {} but the release is {version}: run the publish workflow's HomebrewSettings job",
             found_version.unwrap_or("(none)")
         ));
     }

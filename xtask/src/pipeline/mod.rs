@@ -3,23 +3,38 @@
 //! interrupted run resumes from the real state. `release` and `publish` are
 //! two entries of this one loop.
 
-use std::path::Path;
+pub mod evidence;
+pub mod plan;
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use anyhow::{Result, bail};
 use semver::Version;
 use serde_json::json;
 use xshell::Shell;
 
-use super::blockers::{self, Blocker, Filing};
-use super::evidence::Evidence;
-use super::plan::{self, Entry, Facts, Outcome, Step, TagFact, Workflows};
-use super::settings::publish_title;
+use crate::blockers::{self, Blocker, Filing};
+use crate::cli;
+use crate::config::release::ReleaseSettings;
 use crate::effects::{Applied, Effect, Executor};
-use crate::gates::short;
 use crate::schedule::Schedule;
 use crate::survey::Repo;
+use crate::tools::gh::publish_title;
+use crate::tools::git::short;
 use crate::tools::{gh, git};
 use crate::ui::Ui;
+use evidence::Evidence;
+use plan::{Entry, Facts, Outcome, Step, TagFact, Workflows};
+
+/// Every tag the release makes: the release tag, then the Go module's.
+pub fn release_tags(settings: &ReleaseSettings, tag: &str) -> Vec<String> {
+    let mut tags = vec![tag.to_string()];
+    if let Some(dir) = &settings.go_module {
+        tags.push(format!("{}/{tag}", dir.trim_end_matches('/')));
+    }
+    tags
+}
 
 /// How far the pipeline got.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,59 +66,122 @@ enum Progress {
     Delivered(bool),
 }
 
-/// Everything a run of the pipeline needs.
+/// One run of the pipeline: what it acts on, and the evidence it keeps.
 pub struct Pipeline<'a> {
     pub sh: &'a Shell,
     pub repo: &'a Repo,
     pub exec: &'a Executor<'a>,
     pub ui: Ui,
     pub entry: Entry,
-    pub target: &'a Version,
-    pub tag: &'a str,
-    /// Every tag of the release: the release tag first, then the Go module's.
-    pub tags: &'a [String],
-    /// The commit released: HEAD for `release`; for `publish`, found on the remote.
-    pub head: &'a str,
-    pub scratch: &'a Path,
+    pub target: Version,
+    pub tag: String,
+    /// Every tag of the release: the release tag first, then the Go
+    /// module's (a publish acts on the release tag alone).
+    pub tags: Vec<String>,
+    pub scratch: PathBuf,
     /// The command that goes on from where a stopped run left off.
     pub rerun: String,
+    /// The run's record, saved after every step.
+    pub evidence: Evidence,
+    started: Instant,
 }
 
-impl Pipeline<'_> {
+impl<'a> Pipeline<'a> {
+    /// Opens a run of `command` (`release` or `publish`) of `target`: its
+    /// tags and its evidence record. The caller holds the repository lock.
+    pub fn open(
+        sh: &'a Shell,
+        repo: &'a Repo,
+        exec: &'a Executor<'a>,
+        ui: Ui,
+        command: &str,
+        entry: Entry,
+        target: Version,
+    ) -> Result<Pipeline<'a>> {
+        let started = Instant::now();
+        let tag = repo.config.tag(&target);
+        let mut tags = release_tags(&repo.config.release, &tag);
+        if matches!(entry, Entry::Publish { .. }) {
+            tags.truncate(1);
+        }
+        let (evidence, warning) = Evidence::open(&repo.root, &tag, command)?;
+        if let Some(warning) = warning {
+            ui.warn(&format!("warning: {warning}"));
+        }
+        Ok(Pipeline {
+            sh,
+            repo,
+            exec,
+            ui,
+            entry,
+            target,
+            tag,
+            tags,
+            scratch: repo.root.join(crate::config::SCRATCH),
+            rerun: String::new(),
+            evidence,
+            started,
+        })
+    }
+
+    /// Records the outcome and the timing (the xtask's own time is the
+    /// total minus the gates').
+    pub fn finish(&mut self, gates_time: Duration, outcome: &str) -> Result<()> {
+        let total = self.started.elapsed();
+        let overhead = total.saturating_sub(gates_time);
+        self.evidence.set("outcome", json!(outcome));
+        self.evidence.set(
+            "timing",
+            json!({
+                "total_ms": total.as_millis() as u64,
+                "gates_ms": gates_time.as_millis() as u64,
+                "overhead_ms": overhead.as_millis() as u64,
+                "overhead_percent": if total.is_zero() { 0.0 } else { (overhead.as_secs_f64() / total.as_secs_f64() * 1000.0).round() / 10.0 },
+            }),
+        );
+        self.evidence.save()
+    }
+
+    /// Files the blockers found before the pipeline runs (none for a
+    /// publish: its filing lists the open ones), says what happened, and
+    /// what they forbid.
+    pub fn file_found(&mut self, found: &[Blocker]) -> Result<(Filing, Vec<String>)> {
+        let filing = blockers::file(self.exec, self.sh, &self.scratch, &self.tag, found);
+        self.evidence.set("blockers", filing.to_json());
+        self.evidence.save()?;
+        blockers::report_filing(self.ui, &self.tag, &filing);
+        let refusals = blockers::filing_refusals(&filing);
+        Ok((filing, refusals))
+    }
+
     /// Applies (or shows) the plan until it is done.
-    pub fn run(&self, evidence: &mut Evidence) -> Result<Reached> {
+    pub fn run(&mut self) -> Result<Reached> {
         let mut earlier: Option<Vec<u64>> = None;
         for round in 0..12 {
-            let facts = self.gather(evidence, &mut earlier).map_err(|err| {
+            let facts = self.gather(&mut earlier).map_err(|err| {
                 let summary = "the release's tags and workflow runs could not be read";
-                self.fail(
-                    evidence,
-                    "state",
-                    summary,
-                    "git ls-remote; gh run list",
-                    err,
-                )
+                self.fail("state", summary, "git ls-remote; gh run list", err)
             })?;
             let plan = plan::mechanics(&facts);
             // What the first look finds was left by an earlier run; later
             // rounds only see this run's own work.
             for r in plan.reused.iter().filter(|_| round == 0) {
                 self.ui.line(&format!("    reusing {r}"));
-                evidence.step(json!({"step": "reuse", "what": r}));
+                self.evidence.step(json!({"step": "reuse", "what": r}));
             }
-            if let Some(reached) = self.settle(&plan.outcome, evidence)? {
+            if let Some(reached) = self.settle(&plan.outcome)? {
                 return Ok(reached);
             }
             let mut shown = false;
             for step in &plan.steps {
-                let progress = match self.apply(step, evidence) {
+                let progress = match self.apply(step) {
                     Ok(progress) => progress,
                     Err(err) => {
                         let (gate, summary, command) = self.describe(step);
-                        return Err(self.fail(evidence, gate, &summary, &command, err));
+                        return Err(self.fail(gate, &summary, &command, err));
                     }
                 };
-                evidence.save()?;
+                self.evidence.save()?;
                 match progress {
                     Progress::Next => {}
                     Progress::Shown => shown = true,
@@ -121,7 +199,7 @@ impl Pipeline<'_> {
 
     /// What an outcome means for the round: `None` goes on with its steps;
     /// `Some` ends the pipeline (a failed run, after its blocker is filed).
-    fn settle(&self, outcome: &Outcome, evidence: &mut Evidence) -> Result<Option<Reached>> {
+    fn settle(&mut self, outcome: &Outcome) -> Result<Option<Reached>> {
         match outcome {
             Outcome::Continue => Ok(None),
             // The `tag` gate has filed this already.
@@ -133,8 +211,8 @@ impl Pipeline<'_> {
                 build_run,
                 publish_run,
             } => {
-                evidence.step(json!({"step": "done", "build_run_id": build_run, "publish_run_id": publish_run}));
-                evidence.save()?;
+                self.evidence.step(json!({"step": "done", "build_run_id": build_run, "publish_run_id": publish_run}));
+                self.evidence.save()?;
                 self.ui.line(&format!(
                     "\npublished {}: build run {build_run}, publish run {publish_run}",
                     self.tag
@@ -147,24 +225,19 @@ impl Pipeline<'_> {
                     "fix the failed jobs, then rerun them: `gh run rerun {} --failed --repo {repo}`",
                     run.id
                 );
-                self.run_failed(evidence, RunKind::Build, run, &first, &self.rerun)?;
+                let rerun = self.rerun.clone();
+                self.run_failed(RunKind::Build, run, &first, &rerun)?;
                 Ok(Some(Reached::Failed))
             }
             Outcome::PublishFailed { build_run, run } => {
-                let retry = format!("cargo xtask publish --build-run-id {build_run} --live");
-                self.run_failed(
-                    evidence,
-                    RunKind::Publish,
-                    run,
-                    "fix the failed jobs",
-                    &retry,
-                )?;
+                let retry = cli::publish_retry(Some(*build_run));
+                self.run_failed(RunKind::Publish, run, "fix the failed jobs", &retry)?;
                 Ok(Some(Reached::Failed))
             }
         }
     }
 
-    fn gather(&self, evidence: &Evidence, earlier: &mut Option<Vec<u64>>) -> Result<Facts> {
+    fn gather(&self, earlier: &mut Option<Vec<u64>>) -> Result<Facts> {
         let settings = &self.repo.config.release;
         let names: Vec<&str> = self.tags.iter().map(String::as_str).collect();
         let remote = git::remote_tags(self.sh, &settings.remote, &names)?;
@@ -180,13 +253,13 @@ impl Pipeline<'_> {
                 })
             })
             .collect::<Result<Vec<_>>>()?;
-        let (head, build_runs) = match self.entry {
-            Entry::Release => (self.head.to_string(), self.runs(&settings.build_workflow)?),
+        let (head, build_runs) = match &self.entry {
+            Entry::Release { head } => (head.clone(), self.runs(&settings.build_workflow)?),
             // A tag not on the remote is refused by the plan; no run to view.
             Entry::Publish { build_run, .. } => match &tags[0].remote {
                 Some(sha) => (
                     sha.clone(),
-                    vec![gh::run_view(self.sh, settings.repo()?, build_run)?],
+                    vec![gh::run_view(self.sh, settings.repo()?, *build_run)?],
                 ),
                 None => (String::new(), Vec::new()),
             },
@@ -195,15 +268,27 @@ impl Pipeline<'_> {
         let earlier = earlier
             .get_or_insert_with(|| publish_runs.iter().map(|r| r.id).collect())
             .clone();
-        let undelivered = match self.entry {
+        // A retry after a successful publish looks at delivery once, before
+        // its own dispatch; once its own run exists, the delivery step does.
+        let undelivered = match &self.entry {
             Entry::Publish { build_run, .. } => {
-                let title = publish_title(build_run);
+                let title = publish_title(*build_run);
+                let ours = |r: &&gh::Run| r.display_title == title;
                 let published = publish_runs
                     .iter()
-                    .any(|r| earlier.contains(&r.id) && r.display_title == title && r.succeeded());
-                if published { self.undelivered() } else { None }
+                    .filter(ours)
+                    .any(|r| earlier.contains(&r.id) && r.succeeded());
+                let own = publish_runs
+                    .iter()
+                    .filter(ours)
+                    .any(|r| !earlier.contains(&r.id));
+                if published && !own {
+                    self.undelivered()
+                } else {
+                    None
+                }
             }
-            Entry::Release => None,
+            Entry::Release { .. } => None,
         };
         Ok(Facts {
             entry: self.entry.clone(),
@@ -218,7 +303,7 @@ impl Pipeline<'_> {
             build_runs,
             publish_runs,
             earlier_publish_runs: earlier,
-            dispatched_for: evidence.dispatched_for(),
+            dispatched_for: self.evidence.dispatched_for(),
             undelivered,
         })
     }
@@ -232,7 +317,7 @@ impl Pipeline<'_> {
             max_wait: Some(std::time::Duration::ZERO),
             artifacts: Vec::new(),
         };
-        let report = crate::delivery::check(self.sh, self.repo, self.target, &once).ok()?;
+        let report = crate::delivery::check(self.sh, self.repo, &self.target, &once).ok()?;
         let missing: Vec<String> = report
             .missing()
             .map(|o| o.channel.name().to_string())
@@ -271,7 +356,7 @@ impl Pipeline<'_> {
         }
     }
 
-    fn apply(&self, step: &Step, evidence: &mut Evidence) -> Result<Progress> {
+    fn apply(&mut self, step: &Step) -> Result<Progress> {
         let settings = &self.repo.config.release;
         let progress = |applied: &Applied| {
             if applied.done() {
@@ -287,7 +372,7 @@ impl Pipeline<'_> {
                     sha: sha.clone(),
                     message: message.clone(),
                 })?;
-                evidence.step(
+                self.evidence.step(
                     json!({"step": "tag", "tag": name, "sha": sha, "status": applied.status()}),
                 );
                 Ok(progress(&applied))
@@ -297,7 +382,7 @@ impl Pipeline<'_> {
                     remote: remote.clone(),
                     tags: tags.clone(),
                 })?;
-                evidence.step(json!({"step": "push", "remote": remote, "tags": tags, "atomic": true, "status": applied.status()}));
+                self.evidence.step(json!({"step": "push", "remote": remote, "tags": tags, "atomic": true, "status": applied.status()}));
                 Ok(progress(&applied))
             }
             Step::Dispatch {
@@ -307,19 +392,19 @@ impl Pipeline<'_> {
                 let applied = self.exec.apply(&Effect::Dispatch {
                     repo: settings.repo()?.to_string(),
                     workflow: settings.publish_workflow.clone(),
-                    build_run: *build_run,
-                    allow_partial: *allow_partial,
+                    inputs: gh::publish_inputs(*build_run, *allow_partial),
+                    placeholder: build_run.is_none(),
                 })?;
-                evidence.step(json!({"step": "dispatch", "workflow": settings.publish_workflow, "build_run_id": build_run, "allow_partial_release": allow_partial, "status": applied.status()}));
+                self.evidence.step(json!({"step": "dispatch", "workflow": settings.publish_workflow, "build_run_id": build_run, "allow_partial_release": allow_partial, "status": applied.status()}));
                 if *allow_partial && applied.done() {
-                    self.file_incident(evidence, build_run.unwrap_or_default());
+                    self.file_incident(build_run.unwrap_or_default());
                 }
                 Ok(progress(&applied))
             }
             Step::AwaitBuild { sha, run } => {
                 let of = format!("of {}", short(sha));
                 let wanted = |r: &gh::Run| r.event == "push" && r.head_sha == *sha;
-                self.await_step(evidence, RunKind::Build, &of, *run, &wanted)
+                self.await_step(RunKind::Build, &of, *run, &wanted)
             }
             Step::AwaitPublish {
                 build_run,
@@ -338,11 +423,12 @@ impl Pipeline<'_> {
                         && !known.contains(&r.id)
                         && title.as_ref().is_none_or(|t| r.display_title == *t)
                 };
-                self.await_step(evidence, RunKind::Publish, &of, *run, &wanted)
+                self.await_step(RunKind::Publish, &of, *run, &wanted)
             }
             Step::CheckDelivery => {
                 let what = format!("cargo xtask delivery {}", self.tag);
-                match self.exec.check(&what, || self.deliver(evidence))? {
+                let exec = self.exec;
+                match exec.check(&what, || self.deliver())? {
                     Some(ok) => Ok(Progress::Delivered(ok)),
                     None => Ok(Progress::Shown),
                 }
@@ -353,8 +439,7 @@ impl Pipeline<'_> {
     /// Finds the build or publish run (the newest that is `wanted`, unless
     /// `run` names it), polls it until it completes, and records it.
     fn await_step(
-        &self,
-        evidence: &mut Evidence,
+        &mut self,
         kind: RunKind,
         of: &str,
         run: Option<u64>,
@@ -398,7 +483,7 @@ impl Pipeline<'_> {
             "    {name} run {}: {} ({})",
             run.id, run.conclusion, run.url
         ));
-        evidence.step(
+        self.evidence.step(
             json!({"step": name, "run_id": run.id, "conclusion": run.conclusion, "url": run.url}),
         );
         Ok(Progress::LookAgain)
@@ -406,41 +491,42 @@ impl Pipeline<'_> {
 
     /// Delivery verification, the last step: every channel must serve the
     /// version. A failure files a blocker.
-    fn deliver(&self, evidence: &mut Evidence) -> Result<bool> {
+    fn deliver(&mut self) -> Result<bool> {
         if self.repo.config.distribution.delivery.is_none() {
             self.ui.line(&format!(
                 "no [delivery] in {}: delivery not checked; declare it, then run `cargo xtask delivery {}`",
                 crate::config::PATH,
                 self.tag
             ));
-            evidence.step(
+            self.evidence.step(
                 json!({"step": "delivery", "status": "skipped", "reason": "no [delivery] section"}),
             );
-            evidence.save()?;
+            self.evidence.save()?;
             return Ok(true);
         }
         self.ui.line(&format!(
             "checking delivery: cargo xtask delivery {}",
             self.tag
         ));
-        let report = crate::delivery::check(self.sh, self.repo, self.target, &Default::default())?;
+        let report = crate::delivery::check(self.sh, self.repo, &self.target, &Default::default())?;
         for line in report.render().lines() {
             self.ui.line(&format!("    {line}"));
         }
         report.annotate();
-        crate::github::summarize(&report.markdown());
-        evidence.step(json!({"step": "delivery", "status": if report.ok() { "passed" } else { "failed" }, "report": report.to_json()}));
-        evidence.save()?;
+        crate::actions::summarize(&report.markdown());
+        self.evidence.step(json!({"step": "delivery", "status": if report.ok() { "passed" } else { "failed" }, "report": report.to_json()}));
+        self.evidence.save()?;
         if !report.ok() {
-            let build_run = evidence.last_build_run().unwrap_or_default();
+            let build_run = self.evidence.last_build_run().unwrap_or_default();
             let blocker =
-                blockers::from_delivery(self.tag, &report, Some(build_run), &evidence.rel);
+                blockers::from_delivery(&self.tag, &report, Some(build_run), &self.evidence.rel);
             let filing = self.file_blocker(&blocker);
-            evidence.set("blockers", filing.to_json());
-            evidence.save()?;
+            self.evidence.set("blockers", filing.to_json());
+            self.evidence.save()?;
             self.ui.line(&format!(
-                "next: find why in the publish run's jobs, {}, then publish again: `cargo xtask publish --build-run-id {build_run} --live`",
-                close_hint(&filing, &blocker.title)
+                "next: find why in the publish run's jobs, {}, then publish again: `{}`",
+                blockers::close_hint(&filing, &blocker.title),
+                cli::publish_retry(Some(build_run))
             ));
         }
         Ok(report.ok())
@@ -495,16 +581,15 @@ impl Pipeline<'_> {
     /// A failure that stops the pipeline: files its blocker, says the next
     /// step (fix, close the blocker, rerun), and hands the error back.
     fn fail(
-        &self,
-        evidence: &mut Evidence,
+        &mut self,
         gate: &str,
         summary: &str,
         command: &str,
         err: anyhow::Error,
     ) -> anyhow::Error {
         let error = format!("{err:#}");
-        crate::github::annotate(
-            crate::github::Level::Error,
+        crate::actions::annotate(
+            crate::actions::Level::Error,
             None,
             None,
             &format!("{gate}: {summary}: {error}"),
@@ -514,21 +599,22 @@ impl Pipeline<'_> {
             self.rerun
         );
         let blocker = blockers::from_failure(
-            self.tag,
+            &self.tag,
             gate,
             summary,
             command,
             &error,
             &fix,
-            &evidence.rel,
+            &self.evidence.rel,
         );
         let filing = self.file_blocker(&blocker);
-        evidence.step(json!({"step": gate, "error": error, "blocker": filing.to_json()}));
+        self.evidence
+            .step(json!({"step": gate, "error": error, "blocker": filing.to_json()}));
         // The error is what matters now; a report that cannot be saved says so later.
-        let _ = evidence.save();
+        let _ = self.evidence.save();
         self.ui.line(&format!(
             "next: fix what stopped it (the error below), {}, then rerun `{}`",
-            close_hint(&filing, &blocker.title),
+            blockers::close_hint(&filing, &blocker.title),
             self.rerun
         ));
         err
@@ -537,23 +623,24 @@ impl Pipeline<'_> {
     /// A publish that may leave registries without the release is an
     /// incident: it gets a blocker of its own, closed once every channel
     /// serves the release.
-    fn file_incident(&self, evidence: &mut Evidence, build_run: u64) {
-        let retry = format!("cargo xtask publish --build-run-id {build_run} --live");
+    fn file_incident(&mut self, build_run: u64) {
+        let retry = cli::publish_retry(Some(build_run));
         let fix = format!(
             "check `cargo xtask delivery {}`; fix the channels that do not serve the release and publish them again (`{retry}`), or fix forward with a patch release; then close this blocker",
             self.tag
         );
         let blocker = blockers::from_failure(
-            self.tag,
+            &self.tag,
             "publish",
             &format!("a partial release was allowed for build run {build_run}"),
             &format!("{retry} --allow-partial-release"),
             "--allow-partial-release: the GitHub release may go out while some registries lack the version (an incident, RELEASING.md)",
             &fix,
-            &evidence.rel,
+            &self.evidence.rel,
         );
         let filing = self.file_blocker(&blocker);
-        evidence.step(json!({"step": "incident", "blocker": filing.to_json()}));
+        self.evidence
+            .step(json!({"step": "incident", "blocker": filing.to_json()}));
     }
 
     /// Files one blocker found by the pipeline, and says what happened.
@@ -561,23 +648,16 @@ impl Pipeline<'_> {
         let filing = blockers::file(
             self.exec,
             self.sh,
-            self.scratch,
-            self.tag,
+            &self.scratch,
+            &self.tag,
             std::slice::from_ref(blocker),
         );
-        report_filing(self.ui, self.tag, &filing);
+        blockers::report_filing(self.ui, &self.tag, &filing);
         filing
     }
 
     /// Reports a failed run with its failed jobs, and files a blocker.
-    fn run_failed(
-        &self,
-        evidence: &mut Evidence,
-        kind: RunKind,
-        run: &gh::Run,
-        first: &str,
-        rerun: &str,
-    ) -> Result<()> {
+    fn run_failed(&mut self, kind: RunKind, run: &gh::Run, first: &str, rerun: &str) -> Result<()> {
         let fix = format!("{first}, close this blocker, then rerun `{rerun}`");
         let s = &self.repo.config.release;
         let (gate, workflow) = match kind {
@@ -588,8 +668,8 @@ impl Pipeline<'_> {
             .repo()
             .and_then(|repo| gh::failed_jobs(self.sh, repo, run.id))
             .unwrap_or_default();
-        crate::github::annotate(
-            crate::github::Level::Error,
+        crate::actions::annotate(
+            crate::actions::Level::Error,
             None,
             None,
             &format!(
@@ -613,86 +693,31 @@ impl Pipeline<'_> {
                 job.name, job.conclusion, job.url
             ));
         }
-        let blocker = blockers::from_run(self.tag, gate, workflow, run, &jobs, &fix, &evidence.rel);
+        let blocker = blockers::from_run(
+            &self.tag,
+            gate,
+            workflow,
+            run,
+            &jobs,
+            &fix,
+            &self.evidence.rel,
+        );
         let filing = self.file_blocker(&blocker);
-        evidence.step(json!({
+        self.evidence.step(json!({
             "step": gate,
             "run_id": run.id,
             "conclusion": run.conclusion,
             "failed_jobs": jobs.iter().map(|j| json!({"name": j.name, "conclusion": j.conclusion, "url": j.url})).collect::<Vec<_>>(),
             "blocker": filing.to_json(),
         }));
-        evidence.set("blockers", filing.to_json());
-        evidence.save()?;
+        self.evidence.set("blockers", filing.to_json());
+        self.evidence.save()?;
         self.ui.line(&format!(
             "next: {first}, {}, then rerun `{rerun}`",
-            close_hint(&filing, &blocker.title)
+            blockers::close_hint(&filing, &blocker.title)
         ));
         Ok(())
     }
-}
-
-/// Says what filing the blockers did, and lists the open ones.
-pub fn report_filing(ui: Ui, tag: &str, filing: &Filing) {
-    for (id, title) in &filing.filed {
-        ui.line(&format!("filed blocker {id}: {title}"));
-    }
-    if let Some(err) = &filing.error {
-        ui.warn(&format!(
-            "error: could not file the release blockers in ergo: {err}"
-        ));
-        for title in &filing.unfiled {
-            ui.warn(&format!("  unfiled: {title}"));
-        }
-    }
-    if !filing.open.is_empty() {
-        ui.line(&format!(
-            "open blockers of {} (epic {}):",
-            blockers::epic_title(tag),
-            filing.epic_id.as_deref().unwrap_or("?")
-        ));
-        for (id, title, state) in &filing.open {
-            ui.line(&format!("  {id} [{state}] {title}"));
-        }
-        ui.line("fix each, then close it: ergo done <ID>");
-    }
-}
-
-/// How to close the blocker titled `title`: `ergo done <ID>` when filed.
-pub fn close_hint(filing: &Filing, title: &str) -> String {
-    let id = filing
-        .filed
-        .iter()
-        .map(|(id, t)| (id, t))
-        .chain(filing.open.iter().map(|(id, t, _)| (id, t)))
-        .find(|(_, t)| *t == title)
-        .map(|(id, _)| id.clone());
-    match id {
-        Some(id) => format!("close its blocker (`ergo done {id}`)"),
-        None => "close its blocker in ergo if one was filed".to_string(),
-    }
-}
-
-/// Why a filing forbids acting: ergo unusable, or blockers still open.
-pub fn filing_refusals(filing: &Filing) -> Vec<String> {
-    let mut refusals = Vec::new();
-    if let Some(err) = &filing.error {
-        refusals.push(format!("ergo could not be used: {err}"));
-    }
-    if !filing.open.is_empty() {
-        let closes: Vec<String> = filing
-            .open
-            .iter()
-            .map(|(id, _, _)| format!("`ergo done {id}`"))
-            .collect();
-        refusals.push(format!(
-            "{} blocker(s) open in epic {}: fix each, then close it ({})",
-            filing.open.len(),
-            filing.epic_id.as_deref().unwrap_or("?"),
-            closes.join(", ")
-        ));
-    }
-    refusals
 }
 
 /// Reads `name:` from `.github/workflows/<file>`; GitHub names a workflow
@@ -701,11 +726,19 @@ pub fn workflow_name(root: &Path, file: &str) -> String {
     let path = format!(".github/workflows/{file}");
     std::fs::read_to_string(root.join(&path))
         .ok()
-        .and_then(|text| {
-            text.lines().find_map(|l| {
-                let name = l.strip_prefix("name:")?.trim();
-                Some(name.trim_matches(|c| c == '"' || c == '\'').to_string())
-            })
-        })
+        .and_then(|text| crate::workflows::name(&text))
         .unwrap_or(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_go_module_gets_its_own_tag() {
+        let mut s = ReleaseSettings::default();
+        assert_eq!(release_tags(&s, "v1.0.0"), ["v1.0.0"]);
+        s.go_module = Some("bindings/go/".into());
+        assert_eq!(release_tags(&s, "v1.0.0"), ["v1.0.0", "bindings/go/v1.0.0"]);
+    }
 }

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use toml_edit::Table;
 
-use crate::fields::Fields;
+use super::fields::Fields;
 
 /// The documents read when `[verify].documents` is not given; missing ones are skipped.
 pub const DEFAULT_DOCUMENTS: [&str; 5] = [
@@ -24,7 +24,7 @@ pub struct TableAt {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Settings {
+pub struct VerifySettings {
     /// Markdown files, or folders read recursively for `*.md`.
     pub documents: Vec<String>,
     /// A table listing every `[[site]]` (path, kind), when declared.
@@ -35,9 +35,9 @@ pub struct Settings {
     pub not_sites: Vec<String>,
 }
 
-impl Default for Settings {
-    fn default() -> Settings {
-        Settings {
+impl Default for VerifySettings {
+    fn default() -> VerifySettings {
+        VerifySettings {
             documents: DEFAULT_DOCUMENTS.iter().map(|d| d.to_string()).collect(),
             sites_table: None,
             channels_table: None,
@@ -47,8 +47,8 @@ impl Default for Settings {
 }
 
 /// Reads `[verify]` (absent: the defaults); problems go to `errors`.
-pub fn parse(table: Option<&Table>, root: &Path, errors: &mut Vec<String>) -> Settings {
-    let mut settings = Settings::default();
+pub fn parse(table: Option<&Table>, root: &Path, errors: &mut Vec<String>) -> VerifySettings {
+    let mut settings = VerifySettings::default();
     let Some(table) = table else {
         return settings;
     };

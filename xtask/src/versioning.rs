@@ -19,7 +19,7 @@ impl std::error::Error for UsageError {}
 
 /// Fails with a [`UsageError`].
 macro_rules! usage {
-    ($($arg:tt)*) => { return Err($crate::version::UsageError(format!($($arg)*)).into()) };
+    ($($arg:tt)*) => { return Err($crate::versioning::UsageError(format!($($arg)*)).into()) };
 }
 
 /// Parses a version as users type it: `0.3.0`, `v0.3.0`, `0.3.0-rc.1`.

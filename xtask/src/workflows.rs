@@ -1,5 +1,6 @@
-//! Just enough YAML to read a GitHub workflow's `workflow_dispatch` inputs
-//! and the tag filters of its `push` trigger.
+//! The one workflow-YAML scanner: just enough YAML to read a GitHub
+//! workflow's `name`, its `workflow_dispatch` inputs and the tag filters of
+//! its `push` trigger.
 //!
 //! Our workflows are plain block YAML; this reads `key: value` lines by
 //! indentation, which is all the drift checks need.
@@ -75,6 +76,14 @@ fn block<'a>(
         scope = &rest[..end];
     }
     Some(scope)
+}
+
+/// The workflow's top-level `name:`, if it has one.
+pub fn name(text: &str) -> Option<String> {
+    text.lines().find_map(|l| {
+        let name = l.strip_prefix("name:")?.split(" #").next()?.trim();
+        Some(name.trim_matches(['"', '\'']).to_string())
+    })
 }
 
 /// The `workflow_dispatch` inputs of a workflow, or `None` if it has no dispatch trigger.
@@ -164,22 +173,6 @@ pub fn push_tags(text: &str) -> Option<Vec<String>> {
     )
 }
 
-/// Whether a GitHub filter pattern matches `name`: `*` is any run of
-/// characters but `/`, `**` any run at all; other characters match themselves.
-pub fn filter_matches(pattern: &str, name: &str) -> bool {
-    fn go(p: &[u8], n: &[u8]) -> bool {
-        match p {
-            [] => n.is_empty(),
-            [b'*', b'*', rest @ ..] => (0..=n.len()).any(|i| go(rest, &n[i..])),
-            [b'*', rest @ ..] => (0..=n.len())
-                .take_while(|&i| i == 0 || n[i - 1] != b'/')
-                .any(|i| go(rest, &n[i..])),
-            [c, rest @ ..] => n.first() == Some(c) && go(rest, &n[1..]),
-        }
-    }
-    go(pattern.as_bytes(), name.as_bytes())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -231,11 +224,16 @@ mod tests {
             push_tags("on:\n  push:\n    branches: [main]\njobs: {}\n"),
             None
         );
-        assert!(filter_matches("v*", "v1.2.3-rc.1"));
-        assert!(!filter_matches("v*", "1.2.3"));
-        assert!(!filter_matches("v*", "v1/2"));
-        assert!(filter_matches("**", "go/v1.2.3"));
-        assert!(filter_matches("plasmite-*", "plasmite-1.0.0"));
+    }
+
+    #[test]
+    fn reads_the_name() {
+        assert_eq!(
+            name("name: Release\non: push\n").as_deref(),
+            Some("Release")
+        );
+        assert_eq!(name("name: \"Re lease\"\n").as_deref(), Some("Re lease"));
+        assert_eq!(name("on: push\njobs:\n  a:\n    name: x\n"), None);
     }
 
     #[test]

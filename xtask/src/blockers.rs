@@ -8,9 +8,10 @@ use serde_json::json;
 use xshell::Shell;
 
 use crate::effects::{Applied, Effect, Executor};
-use crate::gates::Outcome;
+use crate::gates::GateResult;
 use crate::secrets::redact;
 use crate::tools::{self, ergo, gh};
+use crate::ui::Ui;
 
 /// One blocker to file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,7 +57,7 @@ fn body(
 }
 
 /// The blocker for a gate that failed or is incomplete.
-pub fn from_gate(tag: &str, outcome: &Outcome, evidence: &str) -> Blocker {
+pub fn from_gate(tag: &str, outcome: &GateResult, evidence: &str) -> Blocker {
     let exit = match (outcome.exit_code, outcome.status.name()) {
         (Some(code), _) => code.to_string(),
         (None, status) => format!("none ({status})"),
@@ -132,19 +133,19 @@ pub fn from_failure(
 /// The blocker for channels that do not serve the release after the publish.
 pub fn from_delivery(
     tag: &str,
-    report: &crate::delivery::Report,
+    report: &crate::delivery::report::Report,
     build_run: Option<u64>,
     evidence: &str,
 ) -> Blocker {
-    let failed: Vec<&crate::delivery::Outcome> = report.failing().collect();
+    let failed: Vec<&crate::delivery::report::ChannelResult> = report.failing().collect();
     let names: Vec<&str> = failed.iter().map(|o| o.channel.name()).collect();
     let excerpt: Vec<String> = failed
         .iter()
         .map(|o| format!("- {}: {}", o.channel.name(), o.reason))
         .collect();
     let fix = format!(
-        "find why in the publish run's jobs, close this blocker, then publish again (`cargo xtask publish --build-run-id {} --live`: it dispatches again while a channel does not serve the release) and check with `cargo xtask delivery {tag}`; never re-tag",
-        build_run.map_or("<ID of the build run>".to_string(), |id| id.to_string())
+        "find why in the publish run's jobs, close this blocker, then publish again (`{}`: it dispatches again while a channel does not serve the release) and check with `cargo xtask delivery {tag}`; never re-tag",
+        crate::cli::publish_retry(build_run)
     );
     Blocker {
         gate: "delivery".to_string(),
@@ -335,6 +336,69 @@ fn file_into(
     Ok(())
 }
 
+/// Says what filing the blockers did, and lists the open ones.
+pub fn report_filing(ui: Ui, tag: &str, filing: &Filing) {
+    for (id, title) in &filing.filed {
+        ui.line(&format!("filed blocker {id}: {title}"));
+    }
+    if let Some(err) = &filing.error {
+        ui.warn(&format!(
+            "error: could not file the release blockers in ergo: {err}"
+        ));
+        for title in &filing.unfiled {
+            ui.warn(&format!("  unfiled: {title}"));
+        }
+    }
+    if !filing.open.is_empty() {
+        ui.line(&format!(
+            "open blockers of {} (epic {}):",
+            epic_title(tag),
+            filing.epic_id.as_deref().unwrap_or("?")
+        ));
+        for (id, title, state) in &filing.open {
+            ui.line(&format!("  {id} [{state}] {title}"));
+        }
+        ui.line("fix each, then close it: ergo done <ID>");
+    }
+}
+
+/// How to close the blocker titled `title`: `ergo done <ID>` when filed.
+pub fn close_hint(filing: &Filing, title: &str) -> String {
+    let id = filing
+        .filed
+        .iter()
+        .map(|(id, t)| (id, t))
+        .chain(filing.open.iter().map(|(id, t, _)| (id, t)))
+        .find(|(_, t)| *t == title)
+        .map(|(id, _)| id.clone());
+    match id {
+        Some(id) => format!("close its blocker (`ergo done {id}`)"),
+        None => "close its blocker in ergo if one was filed".to_string(),
+    }
+}
+
+/// Why a filing forbids acting: ergo unusable, or blockers still open.
+pub fn filing_refusals(filing: &Filing) -> Vec<String> {
+    let mut refusals = Vec::new();
+    if let Some(err) = &filing.error {
+        refusals.push(format!("ergo could not be used: {err}"));
+    }
+    if !filing.open.is_empty() {
+        let closes: Vec<String> = filing
+            .open
+            .iter()
+            .map(|(id, _, _)| format!("`ergo done {id}`"))
+            .collect();
+        refusals.push(format!(
+            "{} blocker(s) open in epic {}: fix each, then close it ({})",
+            filing.open.len(),
+            filing.epic_id.as_deref().unwrap_or("?"),
+            closes.join(", ")
+        ));
+    }
+    refusals
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -386,10 +450,10 @@ mod tests {
 
     #[test]
     fn bodies_name_the_gate_command_evidence_and_acceptance() {
-        let outcome = Outcome {
+        let outcome = GateResult {
             name: "ci".into(),
             command: "gh run list".into(),
-            status: crate::gates::Status::Failed,
+            status: crate::gates::GateStatus::Failed,
             exit_code: Some(1),
             duration: std::time::Duration::ZERO,
             tail: "boom".into(),
@@ -411,9 +475,9 @@ mod tests {
 
     #[test]
     fn a_delivery_blocker_names_every_channel_that_does_not_serve_the_build() {
-        use crate::delivery::{Outcome, Report, Status};
-        use crate::distribution::Channel;
-        let outcome = |channel, status| Outcome {
+        use crate::config::distribution::Channel;
+        use crate::delivery::report::{ChannelResult, Report, Serving};
+        let outcome = |channel, status| ChannelResult {
             channel,
             status,
             required: true,
@@ -425,9 +489,9 @@ mod tests {
             tag: "v1.0.0".into(),
             version: semver::Version::new(1, 0, 0),
             outcomes: vec![
-                outcome(Channel::Crates, Status::Mismatch),
-                outcome(Channel::Npm, Status::Fail),
-                outcome(Channel::Pypi, Status::Pass),
+                outcome(Channel::Crates, Serving::Mismatch),
+                outcome(Channel::Npm, Serving::Fail),
+                outcome(Channel::Pypi, Serving::Pass),
             ],
         };
         assert!(!report.ok());

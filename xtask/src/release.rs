@@ -2,46 +2,28 @@
 //! with `--live`, and only then, the tag, the push, the build and the publish.
 //!
 //! This file runs the gates and files their blockers, then enters the one
-//! [`pipeline`] at its start; `publish` ([`publish`]) enters it at a known
-//! build run. Facts are gathered by queries (run in both modes),
-//! [`plan::mechanics`] turns them into steps, and the executor applies each
+//! [`crate::pipeline`] at its start; `publish` enters it at a known build
+//! run. Facts are gathered by queries (run in both modes),
+//! [`crate::pipeline::plan::mechanics`] turns them into steps, and the executor applies each
 //! effect or, in a dry-run, prints it.
 
-pub mod blockers;
-pub mod deliver;
-pub mod evidence;
-pub mod pipeline;
-pub mod plan;
-pub mod publish;
-pub mod settings;
-
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::{Result, bail};
 use semver::Version;
 use serde_json::{Value, json};
 use xshell::Shell;
 
+use crate::blockers::{self, Blocker};
 use crate::cli;
 use crate::effects::{Executor, Guard};
-use crate::gates::{self, short};
+use crate::gates;
+use crate::pipeline::plan::Entry;
+use crate::pipeline::{Pipeline, Reached};
 use crate::survey::Repo;
+use crate::tools::git::short;
 use crate::tools::{self, ergo, gh, git};
 use crate::ui::Ui;
-use blockers::Blocker;
-use evidence::{Evidence, SCRATCH};
-use pipeline::{Pipeline, Reached};
-use plan::Entry;
-use settings::Settings;
-
-/// Every tag the release makes: the release tag, then the Go module's.
-pub fn release_tags(settings: &Settings, tag: &str) -> Vec<String> {
-    let mut tags = vec![tag.to_string()];
-    if let Some(dir) = &settings.go_module {
-        tags.push(format!("{}/{tag}", dir.trim_end_matches('/')));
-    }
-    tags
-}
 
 /// The highest tag below `target` that `tag_format` makes from a version.
 pub fn base_tag(tags: &[&str], tag_format: &str, target: &Version) -> Option<String> {
@@ -68,22 +50,26 @@ fn tool_versions(sh: &Shell) -> Value {
 
 impl cli::Release {
     pub fn run(self, sh: &Shell, repo: &Repo) -> Result<bool> {
-        let started = Instant::now();
         let ui = Ui { json: self.json };
         // Both modes write evidence and file blockers: one run at a time.
         let _lock = crate::lock::acquire(&repo.root)?;
-        let target = crate::version::parse(&self.version)?;
-        let tag = repo.config.tag(&target);
-        let tags = release_tags(&repo.config.release, &tag);
+        let target = crate::versioning::parse(&self.version)?;
         let exec = Executor::new(sh, &repo.root, self.live, ui);
-        let mut evidence = open_evidence(repo, &tag, "release", ui)?;
         let head = git::read(sh, &["rev-parse", "HEAD"])?;
-        let base = self.base(sh, repo, &target)?;
+        let entry = Entry::Release { head: head.clone() };
+        let mut pipeline = Pipeline::open(sh, repo, &exec, ui, "release", entry, target)?;
+        pipeline.rerun = format!(
+            "cargo xtask release {}{}",
+            pipeline.tag,
+            if self.live { " --live" } else { "" }
+        );
+        let tag = pipeline.tag.clone();
+        let base = self.base(sh, repo, &pipeline.target)?;
         let changed = changed_since(sh, base.as_deref());
-        evidence.set(
+        pipeline.evidence.set(
             "context",
             json!({
-                "target": tag, "version": target.to_string(), "base_tag": base,
+                "target": tag, "version": pipeline.target.to_string(), "base_tag": base,
                 "mode": exec.mode_name(), "agent": self.agent, "time": crate::clock::now_utc(),
                 "head": head, "changed_paths": changed.as_ref().ok().map(Vec::len),
                 "tools": tool_versions(sh),
@@ -95,37 +81,12 @@ impl cli::Release {
             short(&head),
             base.as_deref().unwrap_or("(none)")
         ));
-        let ctx = gates::Context {
-            sh,
-            repo,
-            target: &target,
-            tags: &tags,
-            head: &head,
-            changed: &changed,
-        };
-        let (refusals, open, gates_time) = run_gates(&ctx, &exec, &mut evidence, ui)?;
-        let scratch = repo.root.join(SCRATCH);
-        let pipeline = Pipeline {
-            sh,
-            repo,
-            exec: &exec,
-            ui,
-            entry: Entry::Release,
-            target: &target,
-            tag: &tag,
-            tags: &tags,
-            head: &head,
-            scratch: &scratch,
-            rerun: format!(
-                "cargo xtask release {tag}{}",
-                if self.live { " --live" } else { "" }
-            ),
-        };
-        let reached = match self.proceed(&exec, &pipeline, &refusals, &mut evidence) {
+        let (refusals, open, gates_time) = run_gates(&mut pipeline, &head, &changed)?;
+        let reached = match self.proceed(&exec, &mut pipeline, &refusals) {
             Ok(reached) => reached,
             Err(err) => {
-                evidence.set("error", json!(format!("{err:#}")));
-                finish(&mut evidence, started, gates_time, "interrupted")?;
+                pipeline.evidence.set("error", json!(format!("{err:#}")));
+                pipeline.finish(gates_time, "interrupted")?;
                 return Err(err.context(format!(
                     "the release of {tag} stopped (the `next:` line above says how to go on)"
                 )));
@@ -136,8 +97,8 @@ impl cli::Release {
             Some(Reached::Delivered) => "released",
             _ => "blocked",
         };
-        finish(&mut evidence, started, gates_time, outcome)?;
-        crate::github::summarize(&format!(
+        pipeline.finish(gates_time, outcome)?;
+        crate::actions::summarize(&format!(
             "**cargo xtask release {tag}** ({}): {outcome}\n\n",
             exec.mode_name()
         ));
@@ -147,9 +108,9 @@ impl cli::Release {
                 next_after_refusal(&open, &pipeline.rerun)
             ));
         }
-        ui.line(&format!("evidence: {}", evidence.rel));
+        ui.line(&format!("evidence: {}", pipeline.evidence.rel));
         if self.json {
-            crate::ui::document(&serde_json::to_string_pretty(&evidence.current())?);
+            crate::ui::document(&serde_json::to_string_pretty(&pipeline.evidence.current())?);
         }
         Ok(matches!(outcome, "ready" | "released"))
     }
@@ -159,15 +120,14 @@ impl cli::Release {
     fn proceed(
         &self,
         exec: &Executor<'_>,
-        pipeline: &Pipeline<'_>,
+        pipeline: &mut Pipeline<'_>,
         refusals: &[String],
-        evidence: &mut Evidence,
     ) -> Result<Option<Reached>> {
-        let tag = pipeline.tag;
         match exec.guard(refusals) {
             Guard::Stop => {
                 pipeline.ui.line(&format!(
-                    "\nrefusing to release {tag}: {}",
+                    "\nrefusing to release {}: {}",
+                    pipeline.tag,
                     refusals.join("; ")
                 ));
                 pipeline.ui.line("nothing was tagged, pushed or dispatched");
@@ -179,7 +139,7 @@ impl cli::Release {
             ),
             Guard::Show => {}
         }
-        pipeline.run(evidence).map(Some)
+        pipeline.run().map(Some)
     }
 
     /// The tag whose diff decides the conditional gates.
@@ -222,36 +182,35 @@ fn next_after_refusal(open: &[String], rerun: &str) -> String {
     format!("fix what the table above names{close}, then rerun `{rerun}`")
 }
 
-/// Opens the evidence report of `tag` for a new run of `command`.
-pub fn open_evidence(repo: &Repo, tag: &str, command: &str, ui: Ui) -> Result<Evidence> {
-    let (evidence, warning) = Evidence::open(&repo.root, tag, command)?;
-    if let Some(warning) = warning {
-        ui.warn(&format!("warning: {warning}"));
-    }
-    Ok(evidence)
-}
-
 /// Runs every gate, then files a blocker for each that did not pass; what
 /// forbids a live release, how to close the open blockers, and the time the
 /// gates took.
 fn run_gates(
-    ctx: &gates::Context<'_>,
-    exec: &Executor<'_>,
-    evidence: &mut Evidence,
-    ui: Ui,
+    pipeline: &mut Pipeline<'_>,
+    head: &str,
+    changed: &Result<Vec<String>, String>,
 ) -> Result<(Vec<String>, Vec<String>, Duration)> {
-    let tag = ctx.tags[0].as_str();
-    let outcomes = gates::run(ctx, &gates::all(&ctx.repo.config.release.gates), ui);
+    let ui = pipeline.ui;
+    let tag = pipeline.tag.clone();
+    let ctx = gates::Context {
+        sh: pipeline.sh,
+        repo: pipeline.repo,
+        target: &pipeline.target,
+        tags: &pipeline.tags,
+        head,
+        changed,
+    };
+    let outcomes = gates::run(&ctx, &gates::all(&ctx.repo.config.release.gates), ui);
     let gates_time: Duration = outcomes.iter().map(|o| o.duration).sum();
-    evidence.set(
+    pipeline.evidence.set(
         "gates",
-        Value::Array(outcomes.iter().map(gates::Outcome::to_json).collect()),
+        Value::Array(outcomes.iter().map(gates::GateResult::to_json).collect()),
     );
-    evidence.save()?;
+    pipeline.evidence.save()?;
     ui.line(&format!("\n{}", gates::table(&outcomes)));
     for o in outcomes.iter().filter(|o| o.status.blocks()) {
-        crate::github::annotate(
-            crate::github::Level::Error,
+        crate::actions::annotate(
+            crate::actions::Level::Error,
             None,
             None,
             &format!(
@@ -263,9 +222,9 @@ fn run_gates(
             ),
         );
     }
-    crate::github::summarize(&format!(
+    crate::actions::summarize(&format!(
         "### Gates of {tag} ({})\n\n{}\n",
-        exec.mode_name(),
+        pipeline.exec.mode_name(),
         gates::markdown(&outcomes)
     ));
 
@@ -273,12 +232,9 @@ fn run_gates(
     let found: Vec<Blocker> = outcomes
         .iter()
         .filter(|o| o.status.blocks())
-        .map(|o| blockers::from_gate(tag, o, &evidence.rel))
+        .map(|o| blockers::from_gate(&tag, o, &pipeline.evidence.rel))
         .collect();
-    let filing = blockers::file(exec, ctx.sh, &ctx.repo.root.join(SCRATCH), tag, &found);
-    evidence.set("blockers", filing.to_json());
-    evidence.save()?;
-    pipeline::report_filing(ui, tag, &filing);
+    let (filing, filing_refusals) = pipeline.file_found(&found)?;
 
     let failed: Vec<&str> = outcomes
         .iter()
@@ -293,35 +249,13 @@ fn run_gates(
             failed.join(", ")
         ));
     }
-    refusals.extend(pipeline::filing_refusals(&filing));
+    refusals.extend(filing_refusals);
     let open = filing
         .open
         .iter()
         .map(|(id, _, _)| format!("`ergo done {id}`"))
         .collect();
     Ok((refusals, open, gates_time))
-}
-
-/// Records the outcome and the timing (the xtask's own time is the total minus the gates').
-pub fn finish(
-    evidence: &mut Evidence,
-    started: Instant,
-    gates_time: Duration,
-    outcome: &str,
-) -> Result<()> {
-    let total = started.elapsed();
-    let overhead = total.saturating_sub(gates_time);
-    evidence.set("outcome", json!(outcome));
-    evidence.set(
-        "timing",
-        json!({
-            "total_ms": total.as_millis() as u64,
-            "gates_ms": gates_time.as_millis() as u64,
-            "overhead_ms": overhead.as_millis() as u64,
-            "overhead_percent": if total.is_zero() { 0.0 } else { (overhead.as_secs_f64() / total.as_secs_f64() * 1000.0).round() / 10.0 },
-        }),
-    );
-    evidence.save()
 }
 
 #[cfg(test)]
@@ -349,13 +283,5 @@ mod tests {
             Some("v1.10.0")
         );
         assert_eq!(base_tag(&tags, "v{version}", &v("0.1.0")), None);
-    }
-
-    #[test]
-    fn a_go_module_gets_its_own_tag() {
-        let mut s = Settings::default();
-        assert_eq!(release_tags(&s, "v1.0.0"), ["v1.0.0"]);
-        s.go_module = Some("bindings/go/".into());
-        assert_eq!(release_tags(&s, "v1.0.0"), ["v1.0.0", "bindings/go/v1.0.0"]);
     }
 }

@@ -4,15 +4,15 @@
 //! the publish, wait for it and check delivery. No I/O here: every decision
 //! of a run, fresh or resumed, is made (and unit-tested) in this file.
 
-use super::settings::publish_title;
-use crate::gates::short;
 use crate::tools::gh::Run;
+use crate::tools::gh::publish_title;
+use crate::tools::git::short;
 
 /// Where the pipeline is entered.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Entry {
-    /// `cargo xtask release`: tag HEAD, push, build, publish, deliver.
-    Release,
+    /// `cargo xtask release`: tag `head` (HEAD), push, build, publish, deliver.
+    Release { head: String },
     /// `cargo xtask publish --build-run-id`: publish this build of the
     /// released tag, then deliver.
     Publish { build_run: u64, allow_partial: bool },
@@ -192,7 +192,7 @@ pub fn refusals(run: &Run, workflows: &Workflows, tag: &str, tag_sha: &str) -> V
 /// Decides what is left, from the facts.
 pub fn mechanics(facts: &Facts) -> Plan {
     match facts.entry {
-        Entry::Release => release(facts),
+        Entry::Release { .. } => release(facts),
         Entry::Publish {
             build_run,
             allow_partial,
@@ -474,7 +474,7 @@ mod tests {
 
     fn facts() -> Facts {
         Facts {
-            entry: Entry::Release,
+            entry: Entry::Release { head: HEAD.into() },
             head: HEAD.into(),
             remote: "origin".into(),
             workflows: Workflows {

@@ -3,7 +3,8 @@
 use anyhow::{Context, Result, bail};
 use toml_edit::{ImDocument, Item};
 
-use super::{Site, Slot};
+use super::slot::Slot;
+use crate::config::sites::Site;
 
 /// The `version` string of the table at `table_path`, as a slot.
 pub fn locate(text: &str, table_path: &[&str], site: &Site) -> Result<Vec<Slot>> {

@@ -2,7 +2,7 @@
 
 use anyhow::{Result, bail};
 
-use super::{Slot, line_of};
+use super::slot::{Slot, line_of};
 
 /// The `version` line, then for each `url` line its tag and its file-name version.
 pub fn locate(text: &str, tag_format: &str) -> Result<Vec<Slot>> {

@@ -5,10 +5,25 @@ use std::time::Duration;
 use semver::Version;
 use xshell::Shell;
 
-use crate::distribution::Distribution;
+use super::probe::{Context, Miss};
+use crate::config::distribution::{Distribution, Key};
 use crate::tools::gh;
 
-pub fn probe(
+/// The GitHub release of the tag holds every asset.
+pub fn probe(p: &Context<'_>) -> Result<String, Miss> {
+    let repo = p.value(Key::GithubRepo)?;
+    let timeout = p.delivery.request_timeout;
+    Ok(lookup(
+        &p.shell()?,
+        repo,
+        p.dist,
+        p.version,
+        p.tag,
+        timeout,
+    )?)
+}
+
+fn lookup(
     sh: &Shell,
     repo: &str,
     dist: &Distribution,

@@ -2,7 +2,7 @@
 
 use anyhow::{Result, bail};
 
-use super::Slot;
+use super::slot::Slot;
 
 /// Characters a version token can hold (semver and PEP 440).
 fn is_version_char(c: char) -> bool {
@@ -31,7 +31,7 @@ pub fn locate(text: &str, pattern: &str, count: usize) -> Result<Vec<Slot>> {
         };
         match end {
             Some(end) => {
-                let line = super::line_of(text, start);
+                let line = super::slot::line_of(text, start);
                 slots.push(Slot {
                     label: format!("line {line}"),
                     range: start..end,

@@ -12,9 +12,9 @@ use serde_json::{Map, Value, json};
 
 use crate::secrets::redact;
 
-/// Where reports and scratch files go, relative to the root.
-pub const SCRATCH: &str = ".scratch/release";
+use crate::config::SCRATCH;
 
+/// The evidence record of one tag: every run of `release` and `publish`.
 pub struct Evidence {
     path: PathBuf,
     /// Relative to the root, for messages and blocker bodies.

@@ -4,29 +4,12 @@ use std::time::Duration;
 
 use toml_edit::Table;
 
-use crate::fields::{Fields, parse_duration};
+use super::fields::{Fields, parse_duration};
 use crate::words::split_words;
-
-/// The inputs the publish workflow is dispatched with, and their types in
-/// its `workflow_dispatch` (checked against the workflow by `verify`).
-pub const BUILD_RUN_ID: &str = "build_run_id";
-pub const ALLOW_PARTIAL_RELEASE: &str = "allow_partial_release";
-pub const DISPATCH_INPUTS: [(&str, &str); 2] =
-    [(BUILD_RUN_ID, "string"), (ALLOW_PARTIAL_RELEASE, "boolean")];
-
-/// The `run-name` of the publish workflow: a dispatched run carries the
-/// default branch's head, not the tag's commit, so its runs are told apart
-/// by the build they publish (checked against the workflow by `verify`).
-pub const PUBLISH_RUN_NAME: &str = "Publish build ${{ inputs.build_run_id }}";
-
-/// The title GitHub gives a publish run of `build_run` (`PUBLISH_RUN_NAME`).
-pub fn publish_title(build_run: u64) -> String {
-    PUBLISH_RUN_NAME.replace("${{ inputs.build_run_id }}", &build_run.to_string())
-}
 
 /// How a release is checked and carried out.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Settings {
+pub struct ReleaseSettings {
     /// `owner/name` of the GitHub repository: every `gh` call that takes
     /// `--repo` names it, so a clone with several GitHub remotes cannot pick
     /// the wrong one. Required by the `ci` gate, `release`, `publish` and the
@@ -66,9 +49,9 @@ pub struct GateSpec {
     pub when_changed: Vec<String>,
 }
 
-impl Default for Settings {
-    fn default() -> Settings {
-        Settings {
+impl Default for ReleaseSettings {
+    fn default() -> ReleaseSettings {
+        ReleaseSettings {
             github_repo: None,
             branches: vec!["main".to_string()],
             remote: "origin".to_string(),
@@ -86,7 +69,7 @@ impl Default for Settings {
     }
 }
 
-impl Settings {
+impl ReleaseSettings {
     /// The repository every `gh` call names with `--repo`, or an error that
     /// says where to declare it.
     pub fn repo(&self) -> anyhow::Result<&str> {
@@ -135,8 +118,8 @@ impl<'a> Tables<'a> {
 }
 
 /// Reads the release sections; every problem is pushed to `errors`.
-pub fn parse(tables: &Tables<'_>, errors: &mut Vec<String>) -> Settings {
-    let mut s = Settings::default();
+pub fn parse(tables: &Tables<'_>, errors: &mut Vec<String>) -> ReleaseSettings {
+    let mut s = ReleaseSettings::default();
     if let Some(git) = tables.git {
         let mut f = Fields::new(git, "git", errors);
         if let Some(branches) = f.string_array("branches") {
@@ -274,15 +257,7 @@ mod tests {
         }
     }
 
-    #[test]
-    fn quoted_words_split_back_to_the_same_words() {
-        let argv = crate::words::split_words(r#"sh -c 'test "$X" != it' a\'b plain"#).unwrap();
-        let shown = crate::words::quote_words(&argv);
-        assert_eq!(shown, r#"sh -c 'test "$X" != it' 'a'\''b' plain"#);
-        assert_eq!(crate::words::split_words(&shown).unwrap(), argv);
-    }
-
-    fn parse_text(text: &str) -> (Settings, Vec<String>) {
+    fn parse_text(text: &str) -> (ReleaseSettings, Vec<String>) {
         let doc: toml_edit::DocumentMut = text.parse().unwrap();
         let mut errors = Vec::new();
         let mut top = Fields::new(doc.as_table(), "", &mut errors);

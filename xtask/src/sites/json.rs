@@ -5,7 +5,7 @@ use std::ops::Range;
 
 use anyhow::{Result, bail};
 
-use super::Slot;
+use super::slot::Slot;
 
 /// One slot for each key path; each path must hold exactly one string.
 pub fn locate(text: &str, paths: &[&[&str]]) -> Result<Vec<Slot>> {

@@ -3,15 +3,20 @@
 
 use std::path::Path;
 
+pub mod distribution;
+pub mod fields;
+pub mod paths;
+pub mod release;
+pub mod sites;
+pub mod verify;
+
 use anyhow::{Result, bail};
-use toml_edit::{DocumentMut, Table};
+use toml_edit::DocumentMut;
 
-use crate::fields::Fields;
-use crate::version::Form;
-use crate::versions::{Kind, Site};
+use fields::Fields;
+use sites::Site;
 
-/// Where the config lives, relative to the repository root.
-pub const PATH: &str = "release/config.toml";
+pub use paths::{PATH, SCRATCH};
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -20,19 +25,20 @@ pub struct Config {
     /// Every place the lock-step version lives; the first is the primary one.
     pub sites: Vec<Site>,
     /// `[assets]`, `[[target]]`, `[homebrew]`, `[delivery]`: see `distribution.rs`.
-    pub distribution: crate::distribution::Distribution,
+    pub distribution: distribution::Distribution,
     /// `[git]`, `[release]` and `[[gate]]`: how a release is checked and made.
-    pub release: crate::release::settings::Settings,
+    pub release: release::ReleaseSettings,
     /// Whether the file has a `[release]` section: the workflow drift checks
     /// run only then.
     pub has_release: bool,
     /// `[verify]`: the documents the drift checks read, and what they hold them to.
-    pub verify: crate::drift::settings::Settings,
+    pub verify: verify::VerifySettings,
 }
 
 impl Config {
-    /// Reads and validates the config of the repository at `root`.
-    pub fn load(root: &Path) -> Result<Config> {
+    /// Reads and validates the config of the repository at `root`; the
+    /// warnings it must always show come back beside it.
+    pub fn load(root: &Path) -> Result<(Config, Vec<String>)> {
         let path = root.join(PATH);
         let text = match std::fs::read_to_string(&path) {
             Ok(text) => text,
@@ -42,16 +48,17 @@ impl Config {
             ),
         };
         let config = Config::parse(&text, root)?;
+        let mut warnings = Vec::new();
         let poll = config.release.poll_interval;
-        if poll < crate::release::settings::MIN_POLL_INTERVAL {
+        if poll < release::MIN_POLL_INTERVAL {
             // Only the test knob lets this through: say so, every time.
-            crate::ui::note(&format!(
+            warnings.push(format!(
                 "warning: {} is set, so release.poll_interval = {} (under 10s) is allowed: for the xtask's own tests only",
-                crate::release::settings::TEST_FAST_POLLS,
+                release::TEST_FAST_POLLS,
                 crate::clock::human(poll)
             ));
         }
-        Ok(config)
+        Ok((config, warnings))
     }
 
     /// Parses config text; file checks are made against `root`.
@@ -65,20 +72,22 @@ impl Config {
             .string("tag_format")
             .unwrap_or_else(|| "v{version}".to_string());
         let site_tables = top.array_of_tables("site");
-        let distribution = crate::distribution::parse(&mut top);
-        let release_tables = crate::release::settings::Tables::take(&mut top);
+        let distribution = distribution::parse(&mut top);
+        let release_tables = release::Tables::take(&mut top);
         let verify_table = top.table("verify");
         top.finish();
         let has_release = doc.get("release").is_some();
-        let verify = crate::drift::settings::parse(verify_table, root, &mut errors);
-        let release = crate::release::settings::parse(&release_tables, &mut errors);
+        let verify = verify::parse(verify_table, root, &mut errors);
+        let release = release::parse(&release_tables, &mut errors);
         if let Some(delivery) = &distribution.delivery {
-            use crate::distribution::Channel;
-            for channel in [Channel::Homebrew, Channel::Github] {
-                if delivery.channels.contains(&channel) && release.github_repo.is_none() {
+            for channel in &delivery.channels {
+                if channel.needs().contains(&distribution::Key::GithubRepo)
+                    && release.github_repo.is_none()
+                {
                     errors.push(format!(
-                        "delivery.channels lists {} but release.github_repo is missing",
-                        channel.name()
+                        "delivery.channels lists {} but {} is missing",
+                        channel.name(),
+                        distribution::Key::GithubRepo.name()
                     ));
                 }
             }
@@ -91,7 +100,7 @@ impl Config {
         let mut sites: Vec<Site> = Vec::new();
         let mut indices: Vec<usize> = Vec::new();
         for (i, table) in site_tables.iter().enumerate() {
-            if let Some(site) = site(table, &format!("site[{i}]"), root, &mut errors) {
+            if let Some(site) = sites::site(table, &format!("site[{i}]"), root, &mut errors) {
                 if let Some(first) = sites.iter().position(|s| *s == site) {
                     errors.push(format!(
                         "site[{i}] repeats site[{}] ({}, {}): remove one of them",
@@ -190,147 +199,6 @@ pub fn tag_name_problem(name: &str) -> Option<&'static str> {
         return Some("no part of a tag name between `/` can start with `.` or end with `.lock`");
     }
     None
-}
-
-/// Why a site's `path` is not a file of this repository, or `None`. Checked
-/// before the file is read, so nothing outside the repository is touched.
-/// `root` is already resolved (canonical).
-fn outside_problem(root: &Path, path: &str) -> Option<String> {
-    use std::path::Component;
-    let rel = Path::new(path);
-    if rel.is_absolute() || path.starts_with('/') || path.starts_with('\\') {
-        return Some("is absolute".to_string());
-    }
-    if rel
-        .components()
-        .any(|c| matches!(c, Component::ParentDir | Component::Prefix(_)))
-    {
-        return Some("goes up with `..`".to_string());
-    }
-    // Every existing step, so a symlinked folder is caught even when the
-    // file itself is missing; only symlinks are resolved (one lookup per
-    // step, not a full resolution: repositories may have thousands of sites).
-    let mut at = root.to_path_buf();
-    for part in rel.components() {
-        at.push(part);
-        match std::fs::symlink_metadata(&at) {
-            Ok(meta) if meta.file_type().is_symlink() => {
-                let Ok(real) = at.canonicalize() else { break };
-                if !real.starts_with(root) {
-                    return Some(format!("resolves through a symlink to {}", real.display()));
-                }
-                at = real;
-            }
-            Ok(_) => {}
-            Err(_) => break,
-        }
-    }
-    None
-}
-
-fn site(table: &Table, at: &str, root: &Path, errors: &mut Vec<String>) -> Option<Site> {
-    let mut fields = Fields::new(table, at, errors);
-    let path = fields.required_string("path");
-    let kind_name = fields.required_string("kind");
-    let form = fields.string("form");
-    let lockstep = fields.boolean("lockstep").unwrap_or(true);
-    let kind = match kind_name.as_deref() {
-        Some("cargo-manifest") => {
-            let table = fields
-                .string("table")
-                .unwrap_or_else(|| "package".to_string());
-            if table != "package" && table != "workspace.package" {
-                fields.error(format!(
-                    "{at}.table = {table:?} must be \"package\" or \"workspace.package\""
-                ));
-            }
-            Some(Kind::CargoManifest { table })
-        }
-        Some("cargo-lock") => {
-            let packages = fields.string_array("packages").unwrap_or_default();
-            if packages.is_empty() {
-                fields.error(format!("{at}.packages must name the workspace packages whose lock entries carry the version"));
-            }
-            Some(Kind::CargoLock { packages })
-        }
-        Some("pyproject") => Some(Kind::Pyproject),
-        Some("package-json") => Some(Kind::PackageJson),
-        Some("package-lock") => Some(Kind::PackageLock),
-        Some("json") => {
-            let key = fields.required_string("key");
-            if let Some(k) = &key
-                && k.split('.').any(str::is_empty)
-            {
-                fields.error(format!(
-                    "{at}.key = {k:?} must be a key path like \"metadata.version\""
-                ));
-            }
-            key.map(|k| Kind::Json {
-                key: k.split('.').map(String::from).collect(),
-            })
-        }
-        Some("changelog") => Some(Kind::Changelog),
-        Some("homebrew") => Some(Kind::Homebrew),
-        Some("pattern") => {
-            let pattern = fields.required_string("pattern");
-            let count = fields.integer("count").unwrap_or(1);
-            if let Some(p) = &pattern
-                && p.matches("{version}").count() != 1
-            {
-                fields.error(format!(
-                    "{at}.pattern = {p:?} must contain {{version}} exactly once"
-                ));
-            }
-            if count < 1 {
-                fields.error(format!("{at}.count must be at least 1"));
-            }
-            pattern.map(|pattern| Kind::Pattern {
-                pattern,
-                count: count.max(1) as usize,
-            })
-        }
-        Some(other) => {
-            fields.error(format!(
-                "{at}.kind = {other:?} is unknown; the kinds are {}",
-                Kind::NAMES.join(", ")
-            ));
-            None
-        }
-        None => None,
-    };
-    fields.finish();
-    let (path, kind) = (path?, kind?);
-    let form = match form.as_deref() {
-        None => kind.default_form(),
-        Some("semver") => Form::Semver,
-        Some("pep440") => Form::Pep440,
-        Some("release") => Form::Release,
-        Some(other) => {
-            errors.push(format!(
-                "{at}.form = {other:?} must be \"semver\", \"pep440\" or \"release\""
-            ));
-            return None;
-        }
-    };
-    if let Some(problem) = outside_problem(root, &path) {
-        errors.push(format!(
-            "{at}.path = {path:?} {problem}, outside the repository: a site must be a file of this repository (relative to its root), and the xtask never reads or writes anything else"
-        ));
-        return None;
-    }
-    if !root.join(&path).is_file() {
-        errors.push(format!(
-            "{at}.path = {path:?}: no such file in {}",
-            root.display()
-        ));
-        return None;
-    }
-    Some(Site {
-        path,
-        kind,
-        form,
-        lockstep,
-    })
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 
 use anyhow::{Result, bail};
 
-use super::{Slot, Target};
+use super::slot::{Slot, Target};
 
 pub const UNRELEASED: &str = "## [Unreleased]";
 
@@ -30,7 +30,7 @@ pub fn locate(text: &str) -> Result<Slot> {
         if let Some((name, range)) = heading(line, offset)
             && name != "Unreleased"
         {
-            let line = super::line_of(text, offset);
+            let line = super::slot::line_of(text, offset);
             return Ok(Slot {
                 label: format!("## [{name}] (line {line})"),
                 range,
@@ -134,6 +134,22 @@ pub fn roll(text: &str, new: &str, target: &Target<'_>) -> Result<String> {
     Ok(out)
 }
 
+/// The notes of `version` in the changelog text at `path`: its section body, trimmed.
+pub fn notes(text: &str, path: &str, version: &semver::Version) -> Result<String> {
+    let Some(body) = section(text, &version.to_string()) else {
+        bail!(
+            "{path} has no section `## [{version}]`: run `cargo xtask bump {version}` to create it from `## [Unreleased]`"
+        );
+    };
+    let body = body.trim();
+    if body.is_empty() {
+        bail!(
+            "the section `## [{version}]` of {path} is empty: write its release notes there before releasing"
+        );
+    }
+    Ok(body.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -175,5 +191,16 @@ mod tests {
         let v = semver::Version::parse("0.2.0").unwrap();
         let text = "## [Unreleased]\n\n## [0.2.0] - 2026-01-02\n\n## [0.1.0] - 2026-01-01\n";
         assert!(roll(text, "0.2.0", &target(&v)).is_err());
+    }
+
+    #[test]
+    fn finds_trims_and_refuses() {
+        let text = "# C\n\n## [Unreleased]\n\n## [0.2.0] - 2026-01-01\n\n## [0.1.0] - 2025-01-01\n\n- first\n\n[0.1.0]: https://x\n";
+        let v = |s| semver::Version::parse(s).unwrap();
+        assert_eq!(notes(text, "C.md", &v("0.1.0")).unwrap(), "- first");
+        let empty = notes(text, "C.md", &v("0.2.0")).unwrap_err().to_string();
+        assert!(empty.contains("is empty"), "{empty}");
+        let missing = notes(text, "C.md", &v("0.3.0")).unwrap_err().to_string();
+        assert!(missing.contains("no section `## [0.3.0]`"), "{missing}");
     }
 }

@@ -5,12 +5,13 @@ use std::collections::HashMap;
 use anyhow::{Result, bail};
 use toml_edit::ImDocument;
 
-use super::{Slot, toml::string_slot};
+use super::slot::Slot;
+use super::toml::string_slot;
 
 /// One slot per named package; each must appear exactly once.
 pub fn locate(text: &str, packages: &[String]) -> Result<Vec<Slot>> {
     let entries = entries(text)?;
-    let mut by_name: HashMap<&str, Vec<&Entry>> = HashMap::new();
+    let mut by_name: HashMap<&str, Vec<&LockEntry>> = HashMap::new();
     for entry in &entries {
         by_name.entry(&entry.name).or_default().push(entry);
     }
@@ -34,14 +35,14 @@ pub fn locate(text: &str, packages: &[String]) -> Result<Vec<Slot>> {
     Ok(slots)
 }
 
-pub struct Entry {
+pub struct LockEntry {
     pub name: String,
     pub version: String,
     pub slot: Slot,
 }
 
 /// Every `[[package]]` entry with its name and version.
-pub fn entries(text: &str) -> Result<Vec<Entry>> {
+pub fn entries(text: &str) -> Result<Vec<LockEntry>> {
     let doc = ImDocument::parse(text).map_err(|err| anyhow::anyhow!("malformed TOML: {err}"))?;
     let Some(packages) = doc.get("package").and_then(|p| p.as_array_of_tables()) else {
         bail!("no [[package]] entries");
@@ -56,7 +57,7 @@ pub fn entries(text: &str) -> Result<Vec<Entry>> {
         };
         let label = format!("[[package]] {name} version");
         let slot = string_slot(text, version.span(), &label)?.remove(0);
-        entries.push(Entry {
+        entries.push(LockEntry {
             name: name.to_string(),
             version: text[slot.range.clone()].to_string(),
             slot,
