@@ -22,6 +22,7 @@ mod recovery;
 mod release;
 mod release_workflows;
 mod reliability;
+mod snapshots;
 mod suites;
 mod tidy;
 mod verify;
