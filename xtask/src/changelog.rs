@@ -23,6 +23,7 @@ pub fn notes(text: &str, path: &str, version: &semver::Version) -> Result<String
 
 impl crate::cli::Changelog {
     pub fn run(self, repo: &Repo) -> Result<bool> {
+        let _lock = crate::lock::acquire_shared(&repo.root);
         print_notes(repo, &self.version)
     }
 }

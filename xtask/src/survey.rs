@@ -122,6 +122,7 @@ pub fn agreement(states: &[SiteState]) -> Result<Version, Vec<String>> {
 impl crate::cli::Versions {
     /// `cargo xtask versions`: exit 1 when the sites disagree.
     pub fn run(self, repo: &Repo) -> Result<bool> {
+        let _lock = crate::lock::acquire_shared(&repo.root);
         list(repo, self.json)
     }
 }

@@ -328,6 +328,10 @@ fn annotate(problems: &[Problem]) {
 impl crate::cli::Verify {
     /// Checks the repository; a config that cannot be read is a problem to report.
     pub fn run(self, sh: &Shell, repo: &Result<Repo>) -> Result<bool> {
+        let _lock = repo
+            .as_ref()
+            .ok()
+            .and_then(|r| crate::lock::acquire_shared(&r.root));
         check(sh, repo, self.json, self.tag.as_deref())
     }
 }
