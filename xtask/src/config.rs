@@ -56,9 +56,9 @@ impl Config {
 
     /// Parses config text; file checks are made against `root`.
     pub fn parse(text: &str, root: &Path) -> Result<Config> {
-        let doc: DocumentMut = text
-            .parse()
-            .map_err(|err| anyhow::anyhow!("{PATH} is not valid TOML: {err}"))?;
+        let doc: DocumentMut = text.parse().map_err(|err| {
+            crate::version::UsageError(format!("{PATH} is not valid TOML: {err}"))
+        })?;
         let mut errors = Vec::new();
         let mut top = Fields::new(doc.as_table(), "", &mut errors);
         let tag_format = top
@@ -117,7 +117,11 @@ impl Config {
                 ));
         }
         if !errors.is_empty() {
-            bail!("{PATH} is invalid:\n  - {}", errors.join("\n  - "));
+            return Err(crate::version::UsageError(format!(
+                "{PATH} is invalid:\n  - {}",
+                errors.join("\n  - ")
+            ))
+            .into());
         }
         Ok(Config {
             tag_format,
@@ -316,6 +320,10 @@ fn site(table: &Table, at: &str, root: &Path, errors: &mut Vec<String>) -> Optio
         errors.push(format!(
             "{at}.path = {path:?} {problem}, outside the repository: a site must be a file of this repository (relative to its root), and the xtask never reads or writes anything else"
         ));
+        return None;
+    }
+    if root.join(&path).is_dir() {
+        errors.push(format!("{at}.path = {path:?} is a directory, not a file"));
         return None;
     }
     if !root.join(&path).is_file() {

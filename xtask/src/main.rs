@@ -23,6 +23,7 @@ mod problem;
 mod release;
 mod schedule;
 mod secrets;
+mod sections;
 mod sha256;
 mod strays;
 mod survey;

@@ -47,6 +47,9 @@ impl Repo {
                 let reading = match &text {
                     Ok(text) => versions::read(site, text, &self.config.tag_format)
                         .map_err(|e| format!("{e:#}")),
+                    Err(_) if self.root.join(&site.path).is_dir() => {
+                        Err("is a directory, not a file: a [[site]] path names a file".to_string())
+                    }
                     Err(err) => Err(format!("cannot read: {err}")),
                 };
                 SiteState {

@@ -101,6 +101,17 @@ pub fn site_problems(
             ));
         }
     }
+    for state in states
+        .iter()
+        .filter(|s| s.site.kind == Kind::Changelog && s.site.lockstep)
+    {
+        for (line, message) in crate::sections::problems(&state.text) {
+            let fix = format!("edit {} by hand: {message}", state.site.path);
+            let mut problem = Problem::new("changelog", &state.site.path, message, fix);
+            problem.line = Some(line);
+            problems.push(problem);
+        }
+    }
     problems.extend(lockfile_problems(&repo.root, states, tracked));
     problems
 }

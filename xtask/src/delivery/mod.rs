@@ -502,7 +502,10 @@ impl Options {
         Ok(Options {
             channels: channels.map(|c| parse_channels(&c)).transpose()?,
             max_wait: max_wait
-                .map(|m| crate::fields::parse_duration(&m))
+                .map(|m| {
+                    crate::fields::parse_duration(&m)
+                        .map_err(|e| crate::version::UsageError(format!("--max-wait: {e}")))
+                })
                 .transpose()?,
             artifacts,
         })
@@ -511,6 +514,15 @@ impl Options {
 
 /// `--channels crates,npm`: each name must be a channel.
 fn parse_channels(names: &[String]) -> Result<Vec<Channel>> {
+    if let Some(twice) = names
+        .iter()
+        .find(|n| names.iter().filter(|m| m == n).count() > 1)
+    {
+        return Err(crate::version::UsageError(format!(
+            "--channels lists `{twice}` twice: list each channel once"
+        ))
+        .into());
+    }
     names
         .iter()
         .map(|name| {

@@ -136,9 +136,7 @@ pub fn exec(cmd: Cmd<'_>, stdin: Option<&[u8]>, timeout: Duration) -> Result<Out
         command.process_group(0);
     }
     let start = Instant::now();
-    let mut child = command
-        .spawn()
-        .with_context(|| format!("could not start `{display}`"))?;
+    let mut child = spawn(&mut command, &display)?;
     if let Some(input) = stdin {
         let mut pipe = child.stdin.take().expect("stdin is piped");
         let input = input.to_vec();
@@ -190,9 +188,7 @@ pub fn stream(cmd: Cmd<'_>) -> Result<bool> {
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    let mut child = command
-        .spawn()
-        .with_context(|| format!("could not start `{display}`"))?;
+    let mut child = spawn(&mut command, &display)?;
     let forward = |pipe: Box<dyn Read + Send>, to_stderr: bool| {
         std::thread::spawn(move || {
             let mut reader = std::io::BufReader::new(pipe);
@@ -220,6 +216,26 @@ pub fn stream(cmd: Cmd<'_>) -> Result<bool> {
     let _ = out.join();
     let _ = err.join();
     Ok(status.success())
+}
+
+/// Starts `command`; a program that is not installed is named, with how to
+/// install it.
+fn spawn(command: &mut Command, display: &str) -> Result<std::process::Child> {
+    command.spawn().map_err(|err| {
+        let program = command.get_program().to_string_lossy().into_owned();
+        if err.kind() == std::io::ErrorKind::NotFound {
+            let how = match program.as_str() {
+                "git" => " (Debian: apt-get install git; macOS: xcode-select --install)",
+                "gh" => " (https://cli.github.com; Debian: apt-get install gh)",
+                _ => "",
+            };
+            anyhow::anyhow!(
+                "could not start `{display}`: `{program}` is not installed or not on PATH; install {program}{how} and run the command again"
+            )
+        } else {
+            anyhow::anyhow!("could not start `{display}`: {err}")
+        }
+    })
 }
 
 fn drain(mut pipe: impl Read + Send + 'static) -> std::thread::JoinHandle<String> {
