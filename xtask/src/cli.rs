@@ -144,7 +144,12 @@ pub struct Sync {
 /// Run every test of the repository: Rust, Python, Node, and Go when it is installed.
 #[derive(Debug, Args)]
 #[command(after_help = examples!("cargo xtask test", "cargo xtask -C ../plasmite test"))]
-pub struct Test {}
+pub struct Test {
+    /// How long each suite may run before it is stopped, with every
+    /// process it started: 30m, 2h.
+    #[arg(long, value_name = "DURATION", default_value = "60m")]
+    pub timeout: String,
+}
 
 /// Print the release build matrix, from the config's [[target]]s.
 #[derive(Debug, Args)]
