@@ -132,8 +132,14 @@ fn a_site_replaced_by_a_directory_changes_nothing() {
         std::fs::write(repo.path(site).join("inside"), "x").unwrap();
         let before = repo.snapshot();
         let run = repo.xtask(&["bump", "minor"]);
-        run.failure(1);
-        assert!(run.stderr.contains(site), "{}", run.stderr);
+        // Found before any write: the config names a directory (exit 2).
+        run.failure(2);
+        assert!(
+            run.stderr
+                .contains(&format!("path = \"{site}\" is a directory, not a file")),
+            "{}",
+            run.stderr
+        );
         assert_no_misleading_advice(&run);
         crate::support::assert_same_tree(&repo.snapshot(), &before);
     }
