@@ -7,6 +7,7 @@ use crate::survey::Repo;
 
 impl crate::cli::Changelog {
     pub fn run(self, repo: &Repo) -> Result<bool> {
+        let _lock = crate::lock::acquire_shared(&repo.root);
         print_notes(repo, &self.version)
     }
 }

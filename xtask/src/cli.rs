@@ -10,7 +10,8 @@ macro_rules! exit_codes {
         "Exit codes:
   0  success
   1  a check failed, or a file or tool could not be used (the message says what to do)
-  2  usage error: an unknown command or flag, a malformed version, a bump that does not go up"
+  2  usage error: an unknown command or flag, a malformed version or date, a bump that does not go up,
+     an invalid release/config.toml (the message names the key)"
     };
 }
 
@@ -143,7 +144,12 @@ pub struct Sync {
 /// Run every test of the repository: Rust, Python, Node, and Go when it is installed.
 #[derive(Debug, Args)]
 #[command(after_help = examples!("cargo xtask test", "cargo xtask -C ../plasmite test"))]
-pub struct Test {}
+pub struct Test {
+    /// How long each suite may run before it is stopped, with every
+    /// process it started: 30m, 2h.
+    #[arg(long, value_name = "DURATION", default_value = "60m")]
+    pub timeout: String,
+}
 
 /// Print the release build matrix, from the config's [[target]]s.
 #[derive(Debug, Args)]
@@ -222,11 +228,29 @@ pub struct Release {
     #[arg(long, value_name = "TAG")]
     pub base_tag: Option<String>,
     /// Who runs the release, recorded in the evidence: model@host.
-    #[arg(long, value_name = "MODEL@HOST")]
+    #[arg(long, value_name = "MODEL@HOST", value_parser = agent)]
     pub agent: Option<String>,
     /// Print the run's evidence record as JSON on stdout (progress goes to stderr).
     #[arg(long)]
     pub json: bool,
+}
+
+/// `--agent`: `model@host`, each a word of letters, digits, `.`, `_`, `-`
+/// or `:` (at most 100 characters in all).
+fn agent(text: &str) -> Result<String, String> {
+    let word = |w: &str| {
+        !w.is_empty()
+            && w.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"._-:".contains(&b))
+    };
+    match text.split_once('@') {
+        Some((model, host)) if text.len() <= 100 && word(model) && word(host) => {
+            Ok(text.to_string())
+        }
+        _ => Err(format!(
+            "{text:?} is not MODEL@HOST (letters, digits, `.`, `_`, `-` or `:` on each side of one `@`, for example claude@ci-runner-3)"
+        )),
+    }
 }
 
 /// Publish-only retry: the release pipeline entered at a successful build
@@ -303,7 +327,8 @@ mod tests {
                 lines.len()
             );
             assert!(
-                help.trim_end().ends_with("a bump that does not go up"),
+                help.trim_end()
+                    .ends_with("an invalid release/config.toml (the message names the key)"),
                 "{help}"
             );
             for line in lines {

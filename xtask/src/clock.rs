@@ -8,7 +8,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 pub fn release_date(flag: Option<&str>) -> anyhow::Result<String> {
     let (given, from) = match (flag, std::env::var("XTASK_TODAY")) {
         (Some(day), _) => (day.to_string(), "--date"),
-        (None, Ok(day)) if !day.is_empty() => (day, "XTASK_TODAY"),
+        (None, Ok(day)) => (day, "XTASK_TODAY"),
         _ => return Ok(now_utc()[..10].to_string()),
     };
     if !is_date(&given) {

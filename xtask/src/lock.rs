@@ -1,10 +1,13 @@
 //! One writer at a time: an exclusive lock on the repository, held by every
-//! command that writes files, evidence, tags or blockers.
+//! command that writes files, evidence, tags or blockers; readers of the
+//! version sites (`verify`, `versions`, `changelog`, dry runs) share it, so
+//! they never see a write half done.
 //!
 //! The lock is the operating system's file lock (`File::try_lock`) on
 //! `.scratch/xtask.lock`, so it is released when its process ends, however it
 //! ends; the file itself only tells a waiting run who holds it, and is
-//! removed when the holder is done.
+//! removed when the last holder is done. Whoever takes the lock first
+//! completes or undoes the write a killed run left (`fsx::recover`).
 
 use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{Read, Seek, SeekFrom, Write};
@@ -26,6 +29,34 @@ pub struct RepoLock {
     path: PathBuf,
     /// `.scratch/` did not exist before: removed again if empty.
     made_dir: bool,
+    /// Shared by readers, rather than held by one writer.
+    shared: bool,
+}
+
+impl RepoLock {
+    /// A reader that finds a killed run's journal takes the lock alone for
+    /// a moment to complete it (other readers would see it half done).
+    fn recover_shared(&self, root: &Path) {
+        if !root.join(crate::fsx::JOURNAL).exists() {
+            return;
+        }
+        // Converting the lock: only when no other reader holds it.
+        let start = Instant::now();
+        loop {
+            match self.file.try_lock() {
+                Ok(()) => break,
+                Err(_) if start.elapsed() < WAIT => std::thread::sleep(Duration::from_millis(25)),
+                Err(_) => {
+                    warn_unrecovered(root);
+                    return;
+                }
+            }
+        }
+        if let Err(err) = recover(root) {
+            crate::ui::note(&format!("warning: {err:#}"));
+        }
+        let _ = self.file.lock_shared();
+    }
 }
 
 /// Takes the repository lock, waiting up to [`WAIT`] for another run to
@@ -35,14 +66,99 @@ pub fn acquire(root: &Path) -> Result<RepoLock> {
     acquire_as(root, &command, WAIT)
 }
 
-/// [`acquire`] for a run that writes; a dry run only reads and takes none.
-/// Held from the first read to the last write, so two runs never interleave.
+/// [`acquire`] for a run that writes; a dry run only reads and shares it
+/// ([`acquire_shared`]). Held from the first read to the last write, so two
+/// runs never interleave.
 pub fn acquire_for_writes(root: &Path, writes: bool) -> Result<Option<RepoLock>> {
     if writes {
         acquire(root).map(Some)
     } else {
-        Ok(None)
+        Ok(acquire_shared(root))
     }
+}
+
+/// The lock shared by readers: waits up to [`WAIT`] for a writer to finish
+/// (a bump takes milliseconds). A writer that holds it longer (a release
+/// waiting for its build) is named in a warning that says a write may be
+/// in progress, and the read goes on. A repository where the lock cannot
+/// be made (a read-only checkout) is read without it.
+pub fn acquire_shared(root: &Path) -> Option<RepoLock> {
+    acquire_shared_as(root, WAIT)
+}
+
+pub fn acquire_shared_as(root: &Path, wait: Duration) -> Option<RepoLock> {
+    let path = root.join(PATH);
+    let dir = path.parent().expect("PATH has a folder");
+    let start = Instant::now();
+    loop {
+        let made_dir = !dir.exists();
+        if std::fs::create_dir_all(dir).is_err() {
+            warn_unrecovered(root);
+            return None;
+        }
+        let mut file = match OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+        {
+            Ok(file) => file,
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(_) => {
+                warn_unrecovered(root);
+                return None;
+            }
+        };
+        match file.try_lock_shared() {
+            Ok(()) if same_file(&file, &path) => {
+                let lock = RepoLock {
+                    file,
+                    path,
+                    made_dir,
+                    shared: true,
+                };
+                lock.recover_shared(root);
+                return Some(lock);
+            }
+            Ok(()) => continue,
+            Err(TryLockError::WouldBlock) if start.elapsed() < wait => {
+                std::thread::sleep(Duration::from_millis(25));
+            }
+            Err(TryLockError::WouldBlock) => {
+                let mut holder = String::new();
+                let _ = file.read_to_string(&mut holder);
+                crate::ui::note(&format!(
+                    "warning: another cargo xtask holds the repository lock ({}), so a write may be in progress: what follows may show it half done; run the command again when it has finished",
+                    describe(&holder)
+                ));
+                return None;
+            }
+            Err(TryLockError::Error(_)) => {
+                warn_unrecovered(root);
+                return None;
+            }
+        }
+    }
+}
+
+/// Says that a killed run's write is left, when this run cannot complete it.
+fn warn_unrecovered(root: &Path) {
+    if root.join(crate::fsx::JOURNAL).exists() {
+        crate::ui::note(&format!(
+            "warning: {} holds the journal of an interrupted write, which this run cannot complete (the repository lock {PATH} cannot be taken): some version sites may hold the new version and some the old",
+            crate::fsx::JOURNAL
+        ));
+    }
+}
+
+/// Completes or undoes a killed run's write, printing which; a failure to
+/// is an error, since the files may be half written.
+fn recover(root: &Path) -> Result<()> {
+    if let Some((_, said)) = crate::fsx::recover(root)? {
+        crate::ui::note(&format!("note: {said}"));
+    }
+    Ok(())
 }
 
 pub fn acquire_as(root: &Path, command: &str, wait: Duration) -> Result<RepoLock> {
@@ -75,6 +191,7 @@ pub fn acquire_as(root: &Path, command: &str, wait: Duration) -> Result<RepoLock
                     file,
                     path,
                     made_dir,
+                    shared: false,
                 };
             }
             Ok(()) => continue,
@@ -107,6 +224,7 @@ pub fn acquire_as(root: &Path, command: &str, wait: Duration) -> Result<RepoLock
         .set_len(0)
         .and_then(|()| file.file.seek(SeekFrom::Start(0)))
         .and_then(|_| file.file.write_all(note.as_bytes()));
+    recover(root)?;
     Ok(file)
 }
 
@@ -131,6 +249,10 @@ impl Drop for RepoLock {
     /// Leaves no file behind: removed while still locked, so a waiter that
     /// opened it sees it is gone and opens the next one.
     fn drop(&mut self) {
+        // A reader removes the file only when it is the last holder.
+        if self.shared && self.file.try_lock().is_err() {
+            return;
+        }
         if cfg!(unix) {
             let _ = std::fs::remove_file(&self.path);
             if self.made_dir {

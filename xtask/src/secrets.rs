@@ -8,7 +8,8 @@
 //! written.
 
 /// Environment variables whose values are secrets; also every
-/// `CARGO_REGISTRIES_<NAME>_TOKEN` (see [`is_secret_var`]).
+/// `CARGO_REGISTRIES_<NAME>_TOKEN` and every variable whose name says it
+/// holds a credential (see [`is_secret_var`]).
 pub const SECRET_VARS: [&str; 12] = [
     "GH_TOKEN",
     "GITHUB_TOKEN",
@@ -24,23 +25,65 @@ pub const SECRET_VARS: [&str; 12] = [
     "GITHUB_ENTERPRISE_TOKEN",
 ];
 
+/// Words that make a variable a secret wherever they appear in its name
+/// (`AWS_SECRET_ACCESS_KEY`, `DB_PASSWD`, `OPENAI_API_KEY`), in any case.
+pub const SECRET_WORDS: [&str; 7] = [
+    "TOKEN",
+    "SECRET",
+    "PASSWORD",
+    "PASSWD",
+    "API_KEY",
+    "PRIVATE_KEY",
+    "CREDENTIAL",
+];
+
 /// Whether the variable `name` holds a secret.
 pub fn is_secret_var(name: &str) -> bool {
+    let upper = name.to_ascii_uppercase();
     SECRET_VARS.contains(&name)
+        || SECRET_WORDS.iter().any(|word| upper.contains(word))
         || name
             .strip_prefix("CARGO_REGISTRIES_")
             .and_then(|rest| rest.strip_suffix("_TOKEN"))
             .is_some_and(|registry| !registry.is_empty())
 }
 
-/// The values of this process's secret variables (at least 4 characters).
+/// The values of this process's secret variables (at least 4 characters),
+/// each as it is, each line of a multi-line value (a key file printed line
+/// by line), and each of those as JSON writes it inside a string (a `"`
+/// becomes `\"`), so text serialized before it was redacted is masked too.
 pub fn secret_values() -> Vec<String> {
-    let mut values: Vec<String> = std::env::vars_os()
+    // A flag (`SECRET_SCANNING=true`) is not a secret: masking it would
+    // mask the word everywhere.
+    let flag = |v: &str| {
+        [
+            "true", "false", "yes", "no", "none", "null", "enabled", "disabled",
+        ]
+        .contains(&v.trim().to_ascii_lowercase().as_str())
+    };
+    let raw = std::env::vars_os()
         .filter(|(name, _)| name.to_str().is_some_and(is_secret_var))
         .filter_map(|(_, value)| value.into_string().ok())
-        .map(|v| v.trim().to_string())
-        .filter(|v| v.len() >= 4)
-        .collect();
+        .filter(|v| !flag(v));
+    secret_forms(raw)
+}
+
+/// Every form of `raw` that [`redact`] masks: see [`secret_values`].
+pub fn secret_forms(raw: impl IntoIterator<Item = String>) -> Vec<String> {
+    let mut values = Vec::new();
+    for value in raw {
+        let whole = value.trim().to_string();
+        let lines: Vec<String> = whole.lines().map(|l| l.trim().to_string()).collect();
+        for form in std::iter::once(whole).chain(lines) {
+            let json = serde_json::Value::String(form.clone()).to_string();
+            let json = json[1..json.len() - 1].to_string();
+            if json != form {
+                values.push(json);
+            }
+            values.push(form);
+        }
+    }
+    let mut values: Vec<String> = values.into_iter().filter(|v| v.len() >= 4).collect();
     // Longest first, so a value that contains another is masked whole.
     values.sort_by_key(|v| std::cmp::Reverse(v.len()));
     values.dedup();
@@ -68,6 +111,22 @@ pub const MASK: &str = "[REDACTED]";
 pub fn redact(text: &str) -> String {
     static VALUES: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
     redact_with(text, VALUES.get_or_init(secret_values))
+}
+
+/// Every string in `value` (keys included) redacted: for a document to be
+/// serialized, so no escaping can hide a secret from [`redact`].
+pub fn redact_json(value: &serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match value {
+        Value::String(text) => Value::String(redact(text)),
+        Value::Array(items) => Value::Array(items.iter().map(redact_json).collect()),
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| (redact(k), redact_json(v)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
 }
 
 /// [`redact`] with the secret values given.
@@ -124,7 +183,17 @@ mod tests {
         ] {
             assert!(is_secret_var(name), "{name}");
         }
-        for name in ["PATH", "CARGO_REGISTRIES__TOKEN", "GH_TOKEN_FILE", "HOME"] {
+        for name in [
+            "AWS_SECRET_ACCESS_KEY",
+            "DB_PASSWD",
+            "OPENAI_API_KEY",
+            "SSH_PRIVATE_KEY",
+            "GOOGLE_APPLICATION_CREDENTIALS",
+            "my_password",
+        ] {
+            assert!(is_secret_var(name), "{name}");
+        }
+        for name in ["PATH", "HOME", "CARGO_HOME", "XTASK_TODAY", "SSH_AUTH_SOCK"] {
             assert!(!is_secret_var(name), "{name}");
         }
     }
@@ -138,6 +207,19 @@ mod tests {
             out,
             "token [REDACTED], [REDACTED] and [REDACTED] [REDACTED] [REDACTED]\n"
         );
+    }
+
+    #[test]
+    fn every_line_and_every_escaped_form_is_masked() {
+        let values = secret_forms(["pa\"ss\\word-1\nsecond-line-2\n".to_string()]);
+        let text = "line pa\"ss\\word-1 and second-line-2\n";
+        assert_eq!(
+            redact_with(text, &values),
+            "line [REDACTED] and [REDACTED]\n"
+        );
+        let json = serde_json::json!({"out": "pa\"ss\\word-1\nsecond-line-2"}).to_string();
+        let out = redact_with(&json, &values);
+        assert!(!out.contains("word-1") && !out.contains("line-2"), "{out}");
     }
 
     #[test]

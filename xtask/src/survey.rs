@@ -50,6 +50,9 @@ impl Repo {
                 let reading = match &text {
                     Ok(text) => sites::read(site, text, &self.config.tag_format)
                         .map_err(|e| format!("{e:#}")),
+                    Err(_) if self.root.join(&site.path).is_dir() => {
+                        Err("is a directory, not a file: a [[site]] path names a file".to_string())
+                    }
                     Err(err) => Err(format!("cannot read: {err}")),
                 };
                 SiteState {

@@ -21,11 +21,23 @@ const NEEDS: [(&str, &str); 3] = [
 
 impl crate::cli::Test {
     pub fn run(self, sh: &Shell) -> Result<bool> {
-        run_all(sh)
+        let timeout = crate::config::fields::parse_duration(&self.timeout)
+            .ok()
+            .filter(|t| *t >= MIN_TIMEOUT)
+            .ok_or_else(|| {
+                crate::versioning::UsageError(format!(
+                    "--timeout `{}` is not a duration of at least 1s, like 30m or 1h",
+                    self.timeout
+                ))
+            })?;
+        run_all(sh, timeout)
     }
 }
 
-fn run_all(sh: &Shell) -> Result<bool> {
+/// The shortest suite timeout that can work.
+const MIN_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(1);
+
+fn run_all(sh: &Shell, timeout: std::time::Duration) -> Result<bool> {
     let missing: Vec<String> = NEEDS
         .iter()
         .filter(|(tool, _)| !tools::on_path(tool))
@@ -37,12 +49,13 @@ fn run_all(sh: &Shell) -> Result<bool> {
             missing.join("\n  - ")
         );
     }
-    let results = suite::run_all(sh)?;
+    let results = suite::run_all(sh, timeout)?;
     crate::ui::document("\n==> summary");
     for r in &results {
         let status = match (&r.skipped, r.passed) {
             (Some(why), _) => format!("skipped ({why})"),
             (None, true) => "passed".to_string(),
+            (None, false) if r.timed_out => "TIMED OUT".to_string(),
             (None, false) => "FAILED".to_string(),
         };
         crate::ui::document(&format!("{:8} {status:6} {:.1}s", r.name, r.seconds));

@@ -101,6 +101,17 @@ pub fn site_problems(
             ));
         }
     }
+    for state in states
+        .iter()
+        .filter(|s| s.site.kind == Kind::Changelog && s.site.lockstep)
+    {
+        for (line, message) in crate::sites::sections::problems(&state.text) {
+            let fix = format!("edit {} by hand: {message}", state.site.path);
+            let mut problem = Problem::new("changelog", &state.site.path, message, fix);
+            problem.line = Some(line);
+            problems.push(problem);
+        }
+    }
     problems.extend(lockfile_problems(&repo.root, states, tracked));
     problems
 }
@@ -330,6 +341,7 @@ impl crate::cli::Verify {
     /// Checks the repository; a config that cannot be read (`Err`) is a
     /// problem to report, not a failure to run.
     pub fn run(self, sh: &Shell, repo: Result<&Repo, &anyhow::Error>) -> Result<bool> {
+        let _lock = repo.ok().and_then(|r| crate::lock::acquire_shared(&r.root));
         check(sh, repo, self.json, self.tag.as_deref())
     }
 }

@@ -25,6 +25,11 @@ macro_rules! usage {
 /// Parses a version as users type it: `0.3.0`, `v0.3.0`, `0.3.0-rc.1`.
 pub fn parse(input: &str) -> Result<Version> {
     let trimmed = input.trim();
+    if trimmed != input && !trimmed.is_empty() {
+        usage!(
+            "the version {input:?} has white space around it (a space, tab, newline or \\r): give it as X.Y.Z with nothing before or after, for example `{trimmed}`"
+        );
+    }
     let bare = trimmed.strip_prefix('v').unwrap_or(trimmed);
     if bare.is_empty() {
         usage!("the version is empty: give it as X.Y.Z, for example `0.3.0` or `v0.3.0`");
@@ -84,7 +89,10 @@ impl Request {
                 }
                 return Ok(Request::Pre(label.clone()));
             }
-            word if word.starts_with(|c: char| c.is_ascii_digit() || c == 'v') => {
+            word if word
+                .trim_start()
+                .starts_with(|c: char| c.is_ascii_digit() || c == 'v') =>
+            {
                 Request::Exact(parse(word)?)
             }
             "" => parse("").map(Request::Exact)?,
@@ -102,12 +110,20 @@ impl Request {
     /// that is not strictly higher by semver precedence.
     pub fn apply(&self, current: &Version) -> Result<Version> {
         let stable = |major, minor, patch| Version::new(major, minor, patch);
+        let up = |n: u64, part: &str| -> Result<u64> {
+            n.checked_add(1).ok_or_else(|| {
+                UsageError(format!(
+                    "{current} cannot be bumped: its {part} number is the largest there is ({n}); give an explicit version"
+                ))
+                .into()
+            })
+        };
         let next = match self {
             Request::Exact(version) => version.clone(),
-            Request::Major => stable(current.major + 1, 0, 0),
-            Request::Minor => stable(current.major, current.minor + 1, 0),
+            Request::Major => stable(up(current.major, "major")?, 0, 0),
+            Request::Minor => stable(current.major, up(current.minor, "minor")?, 0),
             Request::Patch if current.pre.is_empty() => {
-                stable(current.major, current.minor, current.patch + 1)
+                stable(current.major, current.minor, up(current.patch, "patch")?)
             }
             // The patch after a pre-release of X.Y.Z is X.Y.Z itself.
             Request::Patch => stable(current.major, current.minor, current.patch),
@@ -127,10 +143,12 @@ impl Request {
                 let mut next = match counter {
                     Some(n) => {
                         let mut same = stable(current.major, current.minor, current.patch);
-                        same.pre = Prerelease::new(&format!("{label}.{}", n + 1))?;
+                        same.pre = Prerelease::new(&format!("{label}.{}", up(n, label)?))?;
                         same
                     }
-                    None if current.pre.is_empty() => stable(current.major, current.minor + 1, 0),
+                    None if current.pre.is_empty() => {
+                        stable(current.major, up(current.minor, "minor")?, 0)
+                    }
                     None => stable(current.major, current.minor, current.patch),
                 };
                 if next.pre.is_empty() {

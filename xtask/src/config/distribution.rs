@@ -350,12 +350,40 @@ fn delivery(
     let request_timeout = duration(&mut fields, "request_timeout", 20);
     let backoff = duration(&mut fields, "backoff", 5);
     let backoff_max = duration(&mut fields, "backoff_max", 60);
+    for (key, value, floor) in [
+        (
+            "request_timeout",
+            request_timeout,
+            Duration::from_millis(100),
+        ),
+        ("backoff", backoff, Duration::from_millis(1)),
+    ] {
+        if value < floor {
+            fields.error(format!(
+                "delivery.{key} = {:?} is under {}, which cannot work: give it seconds, for example \"20s\"",
+                crate::clock::human(value),
+                crate::clock::human(floor)
+            ));
+        }
+    }
+    if backoff_max < backoff {
+        fields.error(format!(
+            "delivery.backoff_max = {:?} is below delivery.backoff = {:?}: pauses start at backoff and grow up to backoff_max; make it at least as long",
+            crate::clock::human(backoff_max),
+            crate::clock::human(backoff)
+        ));
+    }
     let channels = match names {
         None => Channel::ALL.to_vec(),
         Some(names) => names
             .iter()
             .filter_map(|name| {
                 let channel = Channel::parse(name);
+                if names.iter().filter(|n| *n == name).count() > 1 {
+                    fields.error(format!(
+                        "delivery.channels lists {name:?} twice: list each channel once"
+                    ));
+                }
                 if channel.is_none() {
                     fields.error(format!(
                         "delivery.channels names {name:?}; the channels are crates, npm, pypi, homebrew, github, go"

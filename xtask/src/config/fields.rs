@@ -133,6 +133,10 @@ impl<'a, 'e> Fields<'a, 'e> {
     }
 }
 
+/// The longest duration a config or flag may give: 1000 hours (a wait
+/// this long is a typo; a larger one would overflow an `Instant`).
+const MAX_DURATION_SECS: u64 = 1000 * 3600;
+
 /// A duration in config or on the command line: `90s`, `5m`, `1h`, `250ms`.
 pub fn parse_duration(text: &str) -> Result<std::time::Duration> {
     let text = text.trim();
@@ -144,13 +148,20 @@ pub fn parse_duration(text: &str) -> Result<std::time::Duration> {
         bail!("`{text}` is not a duration like 90s, 5m or 1h")
     };
     let secs = match unit {
-        "ms" => return Ok(std::time::Duration::from_millis(n)),
-        "s" | "" => n,
-        "m" => n * 60,
-        "h" => n * 3600,
+        "ms" => Some(n / 1000)
+            .filter(|s| *s <= MAX_DURATION_SECS)
+            .map(|_| 0),
+        "s" => Some(n),
+        "m" => n.checked_mul(60),
+        "h" => n.checked_mul(3600),
+        "" => bail!("`{text}` has no unit: write it like {n}s, {n}m or {n}h"),
         _ => bail!("`{text}` is not a duration like 90s, 5m or 1h"),
     };
-    Ok(std::time::Duration::from_secs(secs))
+    match secs.filter(|s| *s <= MAX_DURATION_SECS) {
+        Some(_) if unit == "ms" => Ok(std::time::Duration::from_millis(n)),
+        Some(secs) => Ok(std::time::Duration::from_secs(secs)),
+        None => bail!("`{text}` is longer than any wait can be (at most 1000h)"),
+    }
 }
 
 #[cfg(test)]
@@ -163,5 +174,13 @@ mod tests {
         assert_eq!(parse_duration("5m").unwrap().as_secs(), 300);
         assert_eq!(parse_duration("250ms").unwrap().as_millis(), 250);
         assert!(parse_duration("soon").is_err());
+        assert!(
+            parse_duration("5")
+                .unwrap_err()
+                .to_string()
+                .contains("no unit")
+        );
+        assert!(parse_duration("18446744073709551615h").is_err());
+        assert!(parse_duration("18446744073709551615ms").is_err());
     }
 }

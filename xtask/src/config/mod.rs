@@ -63,9 +63,9 @@ impl Config {
 
     /// Parses config text; file checks are made against `root`.
     pub fn parse(text: &str, root: &Path) -> Result<Config> {
-        let doc: DocumentMut = text
-            .parse()
-            .map_err(|err| anyhow::anyhow!("{PATH} is not valid TOML: {err}"))?;
+        let doc: DocumentMut = text.parse().map_err(|err| {
+            crate::versioning::UsageError(format!("{PATH} is not valid TOML: {err}"))
+        })?;
         let mut errors = Vec::new();
         let mut top = Fields::new(doc.as_table(), "", &mut errors);
         let tag_format = top
@@ -126,7 +126,11 @@ impl Config {
                 ));
         }
         if !errors.is_empty() {
-            bail!("{PATH} is invalid:\n  - {}", errors.join("\n  - "));
+            return Err(crate::versioning::UsageError(format!(
+                "{PATH} is invalid:\n  - {}",
+                errors.join("\n  - ")
+            ))
+            .into());
         }
         Ok(Config {
             tag_format,

@@ -92,6 +92,9 @@ pub const MIN_POLL_INTERVAL: Duration = Duration::from_secs(10);
 pub const TEST_FAST_POLLS: &str = "XTASK_TEST_FAST_POLLS";
 
 /// [`MIN_POLL_INTERVAL`], or 1 ms under [`TEST_FAST_POLLS`].
+/// The shortest `[[gate]].timeout` that can work.
+pub const MIN_GATE_TIMEOUT: Duration = Duration::from_secs(1);
+
 pub fn min_poll_interval() -> Duration {
     if std::env::var_os(TEST_FAST_POLLS).is_some_and(|v| v == "1") {
         Duration::from_millis(1)
@@ -179,7 +182,23 @@ pub fn parse(tables: &Tables<'_>, errors: &mut Vec<String>) -> ReleaseSettings {
         ));
     }
     if s.poll_max_interval < s.poll_interval {
-        s.poll_max_interval = s.poll_interval;
+        errors.push(format!(
+            "release.poll_max_interval = {:?} is below release.poll_interval = {:?}: polls start at poll_interval and grow up to poll_max_interval; make it at least as long",
+            crate::clock::human(s.poll_max_interval),
+            crate::clock::human(s.poll_interval)
+        ));
+    }
+    for (key, timeout) in [
+        ("build_timeout", s.build_timeout),
+        ("publish_timeout", s.publish_timeout),
+    ] {
+        if timeout < s.poll_interval.max(Duration::from_millis(1)) {
+            errors.push(format!(
+                "release.{key} = {:?} is shorter than release.poll_interval = {:?}: the run would time out before it is looked at once; give it minutes, for example \"60m\"",
+                crate::clock::human(timeout),
+                crate::clock::human(s.poll_interval)
+            ));
+        }
     }
     for (i, table) in tables.gates.iter().enumerate() {
         let at = format!("gate[{i}]");
@@ -190,6 +209,13 @@ pub fn parse(tables: &Tables<'_>, errors: &mut Vec<String>) -> ReleaseSettings {
         let when_changed = f.string_array("when_changed").unwrap_or_default();
         let timeout = match timeout.as_deref().map(parse_duration) {
             None => Duration::from_secs(30 * 60),
+            Some(Ok(d)) if d < MIN_GATE_TIMEOUT => {
+                f.error(format!(
+                    "{at}.timeout = {:?} is under 1s: no command can start and finish in that; give it seconds or minutes, for example \"10m\"",
+                    crate::clock::human(d)
+                ));
+                Duration::ZERO
+            }
             Some(Ok(d)) => d,
             Some(Err(err)) => {
                 f.error(format!("{at}.timeout: {err}"));

@@ -252,6 +252,10 @@ pub fn site(table: &Table, at: &str, root: &Path, errors: &mut Vec<String>) -> O
         ));
         return None;
     }
+    if root.join(&path).is_dir() {
+        errors.push(format!("{at}.path = {path:?} is a directory, not a file"));
+        return None;
+    }
     if !root.join(&path).is_file() {
         errors.push(format!(
             "{at}.path = {path:?}: no such file in {}",

@@ -78,7 +78,10 @@ impl Options {
         Ok(Options {
             channels: channels.map(|c| parse_channels(&c)).transpose()?,
             max_wait: max_wait
-                .map(|m| crate::config::fields::parse_duration(&m))
+                .map(|m| {
+                    crate::config::fields::parse_duration(&m)
+                        .map_err(|e| crate::versioning::UsageError(format!("--max-wait: {e}")))
+                })
                 .transpose()?,
             artifacts,
         })
@@ -87,6 +90,15 @@ impl Options {
 
 /// `--channels crates,npm`: each name must be a channel.
 fn parse_channels(names: &[String]) -> Result<Vec<Channel>> {
+    if let Some(twice) = names
+        .iter()
+        .find(|n| names.iter().filter(|m| m == n).count() > 1)
+    {
+        return Err(crate::versioning::UsageError(format!(
+            "--channels lists `{twice}` twice: list each channel once"
+        ))
+        .into());
+    }
     names
         .iter()
         .map(|name| {

@@ -413,6 +413,10 @@ fn check_credentials(ctx: &Context<'_>) -> GateResult {
             "`gh auth status` timed out",
             "check the network, then rerun",
         ),
+        Ok(out) if out.signal.is_some() => outcome.with_output(&out).incomplete(
+            format!("gh crashed (killed by signal {})", out.signal.unwrap_or(0)),
+            "run `gh auth status` by hand to see why, then rerun",
+        ),
         Ok(out) => outcome.with_output(&out).fail(
             "gh is not authenticated",
             "run `gh auth login` (or set GH_TOKEN), then rerun",

@@ -112,7 +112,8 @@ impl Evidence {
             std::fs::create_dir_all(dir)
                 .with_context(|| format!("cannot create {}", dir.display()))?;
         }
-        let text = redact(&serde_json::to_string_pretty(&self.doc)?);
+        let doc = crate::secrets::redact_json(&self.doc);
+        let text = redact(&serde_json::to_string_pretty(&doc)?);
         std::fs::write(&self.path, text + "\n")
             .with_context(|| format!("cannot write {}", self.rel))
     }

@@ -10,6 +10,7 @@ pub mod formula;
 pub mod json;
 pub mod keepachangelog;
 pub mod pattern;
+pub mod sections;
 pub mod slot;
 pub mod toml;
 

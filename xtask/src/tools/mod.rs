@@ -11,6 +11,7 @@ pub mod suite;
 
 use std::io::{Read, Write};
 use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
@@ -26,6 +27,9 @@ pub struct Output {
     pub stdout: String,
     pub stderr: String,
     pub timed_out: bool,
+    /// The signal that ended the process (a crash, or a kill from outside),
+    /// when it was not a timeout of ours.
+    pub signal: Option<i32>,
     pub duration: Duration,
 }
 
@@ -55,6 +59,13 @@ impl Output {
     pub fn ok(self) -> Result<String> {
         if self.timed_out {
             anyhow::bail!("`{}` timed out after {:.0?}", self.display, self.duration);
+        }
+        if let Some(signal) = self.signal {
+            anyhow::bail!(
+                "`{}` crashed (killed by signal {signal}): {}",
+                self.display,
+                self.combined().trim()
+            );
         }
         if self.code != Some(0) {
             let code = self
@@ -142,9 +153,7 @@ pub fn exec(cmd: Cmd<'_>, stdin: Option<&[u8]>, timeout: Duration) -> Result<Out
         command.process_group(0);
     }
     let start = Instant::now();
-    let mut child = command
-        .spawn()
-        .with_context(|| format!("could not start `{display}`"))?;
+    let mut child = spawn(&mut command, &display)?;
     if let Some(input) = stdin {
         let mut pipe = child.stdin.take().expect("stdin is piped");
         let input = input.to_vec();
@@ -152,25 +161,13 @@ pub fn exec(cmd: Cmd<'_>, stdin: Option<&[u8]>, timeout: Duration) -> Result<Out
             let _ = pipe.write_all(&input);
         });
     }
-    let stdout = drain(child.stdout.take().expect("stdout is piped"));
-    let stderr = drain(child.stderr.take().expect("stderr is piped"));
-    let mut timed_out = false;
-    let status = loop {
-        if let Some(status) = child.try_wait()? {
-            break Some(status);
-        }
-        if start.elapsed() >= timeout {
-            timed_out = true;
-            kill_group(&mut child);
-            break child.wait().ok();
-        }
-        std::thread::sleep(
-            Duration::from_millis(2)
-                .max(start.elapsed() / 50)
-                .min(Duration::from_millis(50)),
-        );
-    };
+    let (stdout, out_reader) = drain(child.stdout.take().expect("stdout is piped"));
+    let (stderr, err_reader) = drain(child.stderr.take().expect("stderr is piped"));
+    let (status, timed_out) = wait_for(&mut child, start, timeout)?;
+    stop_reading(&[&out_reader, &err_reader]);
     let duration = start.elapsed();
+    let stdout = stdout.lock().map(|c| c.text()).unwrap_or_default();
+    let stderr = stderr.lock().map(|c| c.text()).unwrap_or_default();
     Ok(Output {
         display,
         code: if timed_out {
@@ -178,17 +175,128 @@ pub fn exec(cmd: Cmd<'_>, stdin: Option<&[u8]>, timeout: Duration) -> Result<Out
         } else {
             status.and_then(|s| s.code())
         },
-        stdout: stdout.join().unwrap_or_default(),
-        stderr: stderr.join().unwrap_or_default(),
+        stdout,
+        stderr,
         timed_out,
+        signal: if timed_out {
+            None
+        } else {
+            status.and_then(signal_of)
+        },
         duration,
     })
 }
 
-/// Runs `cmd` to completion with its output shown as it comes, each line
+/// How long the output of a process that has exited is still read: a
+/// grandchild that keeps its stdout open must not hold the xtask.
+pub const GRACE: Duration = Duration::from_secs(2);
+
+/// How much of each stream is kept in memory: the first and the last this
+/// many bytes; what lies between is counted and dropped.
+pub const KEEP: usize = 1 << 20;
+
+/// Waits for `child` until `timeout`, then stops its whole process group;
+/// its status, and whether it timed out.
+fn wait_for(
+    child: &mut std::process::Child,
+    start: Instant,
+    timeout: Duration,
+) -> Result<(Option<std::process::ExitStatus>, bool)> {
+    loop {
+        if let Some(status) = child.try_wait()? {
+            return Ok((Some(status), false));
+        }
+        if start.elapsed() >= timeout {
+            kill_group(child);
+            return Ok((child.wait().ok(), true));
+        }
+        std::thread::sleep(
+            Duration::from_millis(2)
+                .max(start.elapsed() / 50)
+                .min(Duration::from_millis(50)),
+        );
+    }
+}
+
+/// Waits up to [`GRACE`] for the readers of an exited process's pipes;
+/// a reader still blocked then (a grandchild holds the pipe) is left.
+fn stop_reading(readers: &[&std::thread::JoinHandle<()>]) {
+    let deadline = Instant::now() + GRACE;
+    while readers.iter().any(|r| !r.is_finished()) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+#[cfg(unix)]
+fn signal_of(status: std::process::ExitStatus) -> Option<i32> {
+    use std::os::unix::process::ExitStatusExt;
+    status.signal()
+}
+
+#[cfg(not(unix))]
+fn signal_of(_: std::process::ExitStatus) -> Option<i32> {
+    None
+}
+
+/// One stream of a process, bounded: its head and its tail, and how many
+/// bytes between them were dropped.
+#[derive(Default)]
+pub struct Capture {
+    head: Vec<u8>,
+    tail: Vec<u8>,
+    cut: u64,
+}
+
+impl Capture {
+    pub fn push(&mut self, bytes: &[u8]) {
+        let room = KEEP.saturating_sub(self.head.len()).min(bytes.len());
+        self.head.extend_from_slice(&bytes[..room]);
+        self.tail.extend_from_slice(&bytes[room..]);
+        if self.tail.len() > 2 * KEEP {
+            let excess = self.tail.len() - KEEP;
+            self.tail.drain(..excess);
+            self.cut += excess as u64;
+        }
+    }
+
+    /// The text kept, with a line saying how much was cut.
+    pub fn text(&self) -> String {
+        let mut tail: &[u8] = &self.tail;
+        let mut cut = self.cut;
+        if tail.len() > KEEP {
+            cut += (tail.len() - KEEP) as u64;
+            tail = &tail[tail.len() - KEEP..];
+        }
+        let mut text = String::from_utf8_lossy(&self.head).into_owned();
+        if cut > 0 {
+            text.push_str(&format!(
+                "\n[… {cut} bytes of output cut: the first and last {} MB are kept …]\n",
+                KEEP >> 20
+            ));
+        }
+        text.push_str(&String::from_utf8_lossy(tail));
+        text
+    }
+}
+
+/// How a streamed process ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Streamed {
+    Passed,
+    Failed,
+    /// Stopped, with its process group, at the timeout.
+    TimedOut,
+}
+
+/// The longest piece of a line without a newline that is printed at once
+/// (100 MB without a newline is printed, and redacted, in pieces).
+const PIECE: usize = 64 * 1024;
+
+/// Runs `cmd` until it ends or `timeout` passes (then it is stopped with
+/// its process group), with its output shown as it comes, each line
 /// through the one redacting output (stdout's to stdout, stderr's to
-/// stderr), rather than inherited; whether it succeeded.
-pub fn stream(cmd: Cmd<'_>) -> Result<bool> {
+/// stderr), rather than inherited.
+pub fn stream(cmd: Cmd<'_>, timeout: Duration) -> Result<Streamed> {
     use std::io::BufRead;
     let display = cmd.to_string();
     let mut command: Command = cmd.into();
@@ -196,21 +304,50 @@ pub fn stream(cmd: Cmd<'_>) -> Result<bool> {
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    let mut child = command
-        .spawn()
-        .with_context(|| format!("could not start `{display}`"))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::CommandExt;
+        command.process_group(0);
+    }
+    let start = Instant::now();
+    let mut child = spawn(&mut command, &display)?;
     let forward = |pipe: Box<dyn Read + Send>, to_stderr: bool| {
         std::thread::spawn(move || {
-            let mut reader = std::io::BufReader::new(pipe);
+            let mut reader = std::io::BufReader::with_capacity(PIECE, pipe);
             let mut line = Vec::new();
-            while reader.read_until(b'\n', &mut line).unwrap_or(0) > 0 {
+            loop {
+                // At most PIECE bytes at a time, cut after white space
+                // when there is some (a secret is a word: it stays whole).
+                let took = match (&mut reader)
+                    .take(PIECE as u64)
+                    .read_until(b'\n', &mut line)
+                {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => n,
+                };
+                let cut = if line.ends_with(b"\n") || took < PIECE {
+                    line.len()
+                } else {
+                    line.iter()
+                        .rposition(u8::is_ascii_whitespace)
+                        .map_or(line.len(), |i| i + 1)
+                };
+                let rest = line.split_off(cut);
                 let text = String::from_utf8_lossy(&line);
                 if to_stderr {
                     crate::ui::note(text.trim_end_matches('\n'));
                 } else {
                     crate::ui::text(&text);
                 }
-                line.clear();
+                line = rest;
+            }
+            if !line.is_empty() {
+                let text = String::from_utf8_lossy(&line);
+                if to_stderr {
+                    crate::ui::note(&text);
+                } else {
+                    crate::ui::text(&text);
+                }
             }
         })
     };
@@ -222,30 +359,75 @@ pub fn stream(cmd: Cmd<'_>) -> Result<bool> {
         Box::new(child.stderr.take().expect("stderr is piped")),
         true,
     );
-    let status = child.wait()?;
-    let _ = out.join();
-    let _ = err.join();
-    Ok(status.success())
-}
-
-fn drain(mut pipe: impl Read + Send + 'static) -> std::thread::JoinHandle<String> {
-    std::thread::spawn(move || {
-        let mut bytes = Vec::new();
-        let _ = pipe.read_to_end(&mut bytes);
-        String::from_utf8_lossy(&bytes).into_owned()
+    let (status, timed_out) = wait_for(&mut child, start, timeout)?;
+    stop_reading(&[&out, &err]);
+    Ok(match status {
+        _ if timed_out => Streamed::TimedOut,
+        Some(s) if s.success() => Streamed::Passed,
+        _ => Streamed::Failed,
     })
 }
 
+/// Starts `command`; a program that is not installed is named, with how to
+/// install it.
+fn spawn(command: &mut Command, display: &str) -> Result<std::process::Child> {
+    command.spawn().map_err(|err| {
+        let program = command.get_program().to_string_lossy().into_owned();
+        if err.kind() == std::io::ErrorKind::NotFound {
+            let how = match program.as_str() {
+                "git" => " (Debian: apt-get install git; macOS: xcode-select --install)",
+                "gh" => " (https://cli.github.com; Debian: apt-get install gh)",
+                _ => "",
+            };
+            anyhow::anyhow!(
+                "could not start `{display}`: `{program}` is not installed or not on PATH; install {program}{how} and run the command again"
+            )
+        } else {
+            anyhow::anyhow!("could not start `{display}`: {err}")
+        }
+    })
+}
+
+/// Reads `pipe` on a thread into a bounded [`Capture`].
+fn drain(
+    mut pipe: impl Read + Send + 'static,
+) -> (Arc<Mutex<Capture>>, std::thread::JoinHandle<()>) {
+    let capture = Arc::new(Mutex::new(Capture::default()));
+    let sink = Arc::clone(&capture);
+    let reader = std::thread::spawn(move || {
+        let mut buf = vec![0u8; 64 * 1024];
+        loop {
+            match pipe.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => {
+                    if let Ok(mut c) = sink.lock() {
+                        c.push(&buf[..n]);
+                    }
+                }
+            }
+        }
+    });
+    (capture, reader)
+}
+
+/// Stops the child's whole process group (it was started as a group of
+/// its own) with the system call: `Child::kill` alone would leave
+/// grandchildren holding the output pipes open, and a `kill` program may
+/// not be on `PATH`.
 fn kill_group(child: &mut std::process::Child) {
     #[cfg(unix)]
     {
-        // `kill` the whole group; `Child::kill` alone would leave grandchildren
-        // holding the output pipes open.
-        let _ = Command::new("kill")
-            .args(["-KILL", "--", &format!("-{}", child.id())])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status();
+        unsafe extern "C" {
+            fn kill(pid: i32, sig: i32) -> i32;
+        }
+        const SIGKILL: i32 = 9;
+        if let Ok(pid) = i32::try_from(child.id()) {
+            // SAFETY: kill(2) with a negative pid signals that process group;
+            // the group is the child's own (`process_group(0)`).
+            unsafe {
+                kill(-pid, SIGKILL);
+            }
+        }
     }
     let _ = child.kill();
 }
@@ -276,7 +458,79 @@ pub fn cargo_version(sh: &Shell) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::cut_usage;
+    use super::*;
+
+    fn sh_c(script: &str, timeout: Duration) -> Output {
+        let sh = Shell::new().unwrap();
+        // `/bin/sh` and absolute programs: no `kill` (or any) program on PATH.
+        sh.set_var("PATH", "/nonexistent");
+        exec(cmd!(sh, "/bin/sh -c {script}"), None, timeout).unwrap()
+    }
+
+    /// A grandchild that keeps stdout open (40 s) holds the xtask only
+    /// for the grace after its parent exits; limits here are generous
+    /// (a loaded machine), far below the grandchild's life.
+    #[test]
+    fn a_grandchild_holding_stdout_is_not_waited_for() {
+        let start = Instant::now();
+        let out = sh_c("/bin/sleep 40 & echo started", Duration::from_secs(60));
+        assert!(out.success(), "{out:?}");
+        assert_eq!(out.stdout.trim(), "started");
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "{:?}",
+            start.elapsed()
+        );
+    }
+
+    /// A timeout stops the whole group with kill(2), with no `kill`
+    /// program on PATH: the grandchildren too, so the pipes close.
+    #[test]
+    fn a_timeout_stops_the_process_group_without_a_kill_program() {
+        let start = Instant::now();
+        let out = sh_c(
+            "/bin/sleep 40 & /bin/sleep 40; echo never",
+            Duration::from_secs(1),
+        );
+        assert!(out.timed_out && out.code.is_none(), "{out:?}");
+        assert!(!out.stdout.contains("never"));
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "{:?}",
+            start.elapsed()
+        );
+    }
+
+    /// Endless output is kept to its head and tail, and the cut is said.
+    #[test]
+    fn output_is_bounded_and_says_how_much_was_cut() {
+        let out = sh_c(
+            "/usr/bin/head -c 5000000 /dev/zero | /usr/bin/tr '\\0' x; echo; echo last",
+            Duration::from_secs(120),
+        );
+        assert!(out.success(), "{}", out.stderr);
+        assert!(out.stdout.len() < 2 * KEEP + 200, "{}", out.stdout.len());
+        assert!(out.stdout.contains("bytes of output cut"));
+        assert!(out.stdout.starts_with("xxxx") && out.stdout.trim_end().ends_with("last"));
+        let mut capture = Capture::default();
+        for _ in 0..5 {
+            capture.push(&vec![b'y'; KEEP]);
+        }
+        assert!(
+            capture
+                .text()
+                .contains(&format!("{} bytes of output cut", 3 * KEEP))
+        );
+    }
+
+    /// A process killed by a signal is a crash, and says so.
+    #[test]
+    fn a_signal_is_reported_as_a_crash() {
+        let out = sh_c("kill -SEGV $$", Duration::from_secs(60));
+        assert_eq!(out.signal, Some(11), "{out:?}");
+        let err = out.ok().unwrap_err().to_string();
+        assert!(err.contains("crashed (killed by signal 11)"), "{err}");
+    }
 
     #[test]
     fn a_usage_dump_is_cut_to_its_error() {

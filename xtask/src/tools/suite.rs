@@ -9,23 +9,36 @@ pub struct SuiteResult {
     pub passed: bool,
     /// Why the suite did not run (its tool is not installed).
     pub skipped: Option<String>,
+    /// Stopped, with its process group, at the timeout.
+    pub timed_out: bool,
     pub seconds: f64,
 }
 
 /// Runs `cargo test --workspace`, the Python binding's unittest suite, the
 /// Node binding's `node --test` and, when Go is installed, the Go binding's
 /// `go test ./...`, each even if an earlier one failed.
-pub fn run_all(sh: &Shell) -> Result<Vec<SuiteResult>> {
+/// Each suite is stopped, with its process group, after `timeout`.
+pub fn run_all(sh: &Shell, timeout: std::time::Duration) -> Result<Vec<SuiteResult>> {
     let mut results = Vec::new();
     let mut suite = |name: &'static str, dir: &str, cmd: xshell::Cmd<'_>| {
         crate::ui::document(&format!("==> {name}: {cmd}  (in {dir})"));
         let start = std::time::Instant::now();
         // Streamed through the redacting output, never inherited.
-        let passed = super::stream(cmd).unwrap_or(false);
+        let ended = super::stream(cmd, timeout).unwrap_or_else(|err| {
+            crate::ui::note(&format!("{err:#}"));
+            super::Streamed::Failed
+        });
+        if ended == super::Streamed::TimedOut {
+            crate::ui::note(&format!(
+                "==> {name}: timed out after {}, stopped with every process it started (give more with `cargo xtask test --timeout`)",
+                crate::clock::human(timeout)
+            ));
+        }
         results.push(SuiteResult {
             name,
-            passed,
+            passed: ended == super::Streamed::Passed,
             skipped: None,
+            timed_out: ended == super::Streamed::TimedOut,
             seconds: start.elapsed().as_secs_f64(),
         });
     };
@@ -53,6 +66,7 @@ pub fn run_all(sh: &Shell) -> Result<Vec<SuiteResult>> {
             name: "go",
             passed: true,
             skipped: Some("Go is not installed".to_string()),
+            timed_out: false,
             seconds: 0.0,
         });
     }

@@ -1,7 +1,6 @@
 //! `cargo xtask delivery` against a local HTTP server (crates.io, npm, PyPI)
 //! and a fake `gh` first on PATH (Homebrew, GitHub).
 
-use std::ffi::OsString;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -57,9 +56,9 @@ impl FakeGh {
     }
 
     fn run(&self, repo: &TempRepo, args: &[&str]) -> Run {
-        let mut path = OsString::from(&self.dir);
-        path.push(":");
-        path.push(std::env::var_os("PATH").unwrap_or_default());
+        // The fake first, then no real gh or ergo (a filing never reaches
+        // the machine's own tracker).
+        let path = crate::support::hermetic_path(std::slice::from_ref(&self.dir));
         let log = self.dir.join("log");
         xtask_env(
             &repo.dir,

@@ -31,6 +31,8 @@ struct Case {
     code: i32,
     /// What the message must say (the file, key or input it names).
     says: &'static str,
+    /// Environment variables of the run; `PATH` `{empty}` is a folder with no program.
+    env: Vec<(&'static str, &'static str)>,
 }
 
 fn case(
@@ -46,6 +48,14 @@ fn case(
         args: args.to_vec(),
         code,
         says,
+        env: Vec::new(),
+    }
+}
+
+impl Case {
+    fn env(mut self, name: &'static str, value: &'static str) -> Case {
+        self.env.push((name, value));
+        self
     }
 }
 
@@ -256,6 +266,8 @@ fn versions() -> Vec<Case> {
 
 /// Broken version sites: exit 1, naming the file.
 fn manifests() -> Vec<Case> {
+    // A site file the config names but that cannot be read is a config error: exit 2.
+    let bad2 = |name, ops, says| case(name, ops, BUMP, 2, says);
     let bad = |name, ops, says| case(name, ops, BUMP, 1, says);
     use Op::*;
     vec![
@@ -499,12 +511,12 @@ fn manifests() -> Vec<Case> {
             vec![Replace("CHANGELOG.md", "## [1.4.2]", "## [next]")],
             "CHANGELOG.md",
         ),
-        bad(
+        bad2(
             "a site is missing",
             vec![Remove("bindings/node/package.json")],
             "bindings/node/package.json",
         ),
-        bad(
+        bad2(
             "a site is a folder",
             vec![Dir("bindings/python/pyproject.toml")],
             "bindings/python/pyproject.toml",
@@ -514,7 +526,7 @@ fn manifests() -> Vec<Case> {
             vec![Put("crates/extra/Cargo.toml", b"\0\0\0\0")],
             "crates/extra/Cargo.toml",
         ),
-        bad(
+        bad2(
             "a site is a dangling symlink",
             vec![
                 Remove("homebrew/fixture.rb"),
@@ -537,7 +549,8 @@ fn manifests() -> Vec<Case> {
 /// A broken config: exit 1, naming the key.
 fn config() -> Vec<Case> {
     use Op::*;
-    let bad = |name, ops, says| case(name, ops, BUMP, 1, says);
+    // An invalid config is bad input: exit 2 (a config that cannot be read, 1).
+    let bad = |name, ops, says| case(name, ops, BUMP, 2, says);
     let swap = |from, to| vec![Replace(CONFIG, from, to)];
     let add = |text| vec![Append(CONFIG, text)];
     vec![
@@ -546,9 +559,11 @@ fn config() -> Vec<Case> {
             add("[[site\n"),
             "release/config.toml is not valid TOML",
         ),
-        bad(
+        case(
             "missing",
             vec![Remove(CONFIG)],
+            BUMP,
+            1,
             "cannot read release/config.toml",
         ),
         bad("empty", vec![Put(CONFIG, b"")], "no [[site]] declared"),
@@ -846,7 +861,7 @@ fn hostile() -> Vec<Case> {
             "a bad max-wait",
             vec![],
             &["delivery", "v1.4.2", "--max-wait", "forever"],
-            1,
+            2,
             "`forever` is not a duration",
         ),
         case(
@@ -857,7 +872,7 @@ fn hostile() -> Vec<Case> {
                 "path = \"CHANGE\\u0000LOG.md\"",
             )],
             BUMP,
-            1,
+            2,
             "site[8].path",
         ),
         case(
@@ -868,7 +883,7 @@ fn hostile() -> Vec<Case> {
                 "path = \"CHANGELOG.md\\n\"",
             )],
             BUMP,
-            1,
+            2,
             "site[8].path = \"CHANGELOG.md\\n\": no such file",
         ),
         case(
@@ -882,14 +897,14 @@ fn hostile() -> Vec<Case> {
             "sync with a site that is a folder",
             vec![Dir("Cargo.lock")],
             &["sync"],
-            1,
+            2,
             "Cargo.lock",
         ),
         case(
             "versions with a broken config",
             vec![Append(CONFIG, "x = 1\n")],
             &["versions"],
-            1,
+            2,
             "unknown key `site[8].x`",
         ),
         case(
@@ -913,7 +928,7 @@ fn hostile() -> Vec<Case> {
                 ),
             ],
             &["versions"],
-            1,
+            2,
             "site[5].path = \"elsewhere.json\" resolves through a symlink",
         ),
     ]
@@ -984,7 +999,20 @@ fn check(group: &str, cases: &[Case]) {
             apply(&repo, *op);
         }
         let (before, outside_before) = (tree(&repo.dir), tree(&outside));
-        let run = repo.xtask(&case.args);
+        let empty = repo.base().join("empty-bin");
+        std::fs::create_dir_all(&empty).unwrap();
+        let env: Vec<(&str, std::ffi::OsString)> = case
+            .env
+            .iter()
+            .map(|(k, v)| match *v {
+                "{empty}" => (*k, empty.clone().into_os_string()),
+                v => (*k, v.into()),
+            })
+            .collect();
+        let env: Vec<(&str, &std::ffi::OsStr)> =
+            env.iter().map(|(k, v)| (*k, v.as_os_str())).collect();
+        let run = crate::support::xtask_env(&repo.dir, &case.args, &env);
+        std::fs::remove_dir(&empty).unwrap();
         let mut wrong = Vec::new();
         if run.code != case.code {
             wrong.push(format!("exit {} (expected {})", run.code, case.code));
@@ -1022,14 +1050,15 @@ fn check(group: &str, cases: &[Case]) {
 
 #[test]
 fn there_are_at_least_a_hundred_distinct_bad_inputs() {
-    let groups = [versions(), manifests(), config(), hostile()];
+    let groups = [versions(), manifests(), config(), hostile(), inputs()];
     let mut names = std::collections::BTreeSet::new();
     let mut inputs = std::collections::BTreeSet::new();
     for case in groups.iter().flatten() {
         assert!(names.insert(case.name), "two cases named {:?}", case.name);
         let key = format!(
-            "{:?} {:?}",
+            "{:?} {:?} {:?}",
             case.args,
+            case.env,
             case.ops
                 .iter()
                 .map(|op| format!("{op:?}"))
@@ -1043,12 +1072,13 @@ fn there_are_at_least_a_hundred_distinct_bad_inputs() {
     }
     let counts: Vec<usize> = groups.iter().map(Vec::len).collect();
     eprintln!(
-        "reliability: {} bad inputs (versions {}, manifests {}, config {}, hostile {})",
+        "reliability: {} bad inputs (versions {}, manifests {}, config {}, hostile {}, flags, values and changelogs {})",
         names.len(),
         counts[0],
         counts[1],
         counts[2],
-        counts[3]
+        counts[3],
+        counts[4]
     );
     assert!(names.len() >= 100, "{} cases", names.len());
 }
@@ -1068,6 +1098,250 @@ fn a_broken_config_is_refused_by_key_and_changes_nothing() {
     check("config", &config());
 }
 
+/// Flags, environment and config values that cannot be right, changelogs
+/// a bump would misread, and a missing git: each refused by name.
+fn inputs() -> Vec<Case> {
+    use Op::*;
+    let add = |text| vec![Append(CONFIG, text)];
+    let flag = |name, args: &[&'static str], says| case(name, vec![], args, 2, says);
+    let key = |name, ops, says| case(name, ops, BUMP, 2, says);
+    let changelog = |name, from, to, says| {
+        case(
+            name,
+            vec![Replace("CHANGELOG.md", from, to)],
+            &["verify"],
+            1,
+            says,
+        )
+    };
+    const DELIVERY: &str = "[delivery]\ncrate = \"fixture\"\nchannels = [\"crates\"]\n";
+    vec![
+        flag(
+            "a version with a trailing space",
+            &["bump", "1.5.0 "],
+            "the version \"1.5.0 \" has white space around it",
+        ),
+        flag(
+            "a version with a trailing newline",
+            &["bump", "1.5.0\n"],
+            "the version \"1.5.0\\n\" has white space around it",
+        ),
+        flag(
+            "a version with a trailing CR",
+            &["bump", "1.5.0\r"],
+            "the version \"1.5.0\\r\" has white space around it",
+        ),
+        flag(
+            "a version with a leading tab",
+            &["bump", "\t1.5.0"],
+            "has white space around it",
+        ),
+        flag(
+            "a release version with a trailing space",
+            &["changelog", "1.4.2 "],
+            "has white space around it",
+        ),
+        case(
+            "an empty XTASK_TODAY",
+            vec![],
+            BUMP,
+            2,
+            "XTASK_TODAY = `` is not a date",
+        )
+        .env("XTASK_TODAY", ""),
+        case(
+            "an impossible XTASK_TODAY",
+            vec![],
+            BUMP,
+            2,
+            "XTASK_TODAY = `2026-02-30` is not a date",
+        )
+        .env("XTASK_TODAY", "2026-02-30"),
+        flag(
+            "a max-wait without a unit",
+            &["delivery", "v1.4.2", "--max-wait", "5"],
+            "--max-wait: `5` has no unit",
+        ),
+        flag(
+            "a max-wait too long",
+            &["delivery", "v1.4.2", "--max-wait", "18446744073709551615h"],
+            "--max-wait: `18446744073709551615h` is longer than any wait can be",
+        ),
+        flag(
+            "a max-wait in ms too long",
+            &["delivery", "v1.4.2", "--max-wait", "18446744073709551615ms"],
+            "--max-wait: `18446744073709551615ms` is longer",
+        ),
+        flag(
+            "a max-wait that is words",
+            &["delivery", "v1.4.2", "--max-wait", "1 hour"],
+            "--max-wait: `1 hour` is not a duration",
+        ),
+        flag(
+            "a channel listed twice",
+            &["delivery", "v1.4.2", "--channels", "crates,npm,crates"],
+            "--channels lists `crates` twice",
+        ),
+        flag(
+            "an agent without @",
+            &["release", "v1.5.0", "--agent", "claude"],
+            "--agent",
+        ),
+        flag(
+            "an agent with two @",
+            &["release", "v1.5.0", "--agent", "a@b@c"],
+            "\"a@b@c\" is not MODEL@HOST",
+        ),
+        flag(
+            "an agent without a host",
+            &["release", "v1.5.0", "--agent", "claude@"],
+            "is not MODEL@HOST",
+        ),
+        flag(
+            "an agent with a shell word",
+            &["release", "v1.5.0", "--agent", "claude@h;id"],
+            "is not MODEL@HOST",
+        ),
+        flag(
+            "an agent with a newline",
+            &["release", "v1.5.0", "--agent", "claude@h\nnext: x"],
+            "is not MODEL@HOST",
+        ),
+        key(
+            "max_wait too long in config",
+            add(Box::leak(
+                format!("{DELIVERY}max_wait = \"18446744073709551615h\"\n").into_boxed_str(),
+            )),
+            "delivery.max_wait: `18446744073709551615h` is longer than any wait can be",
+        ),
+        key(
+            "a duration without a unit",
+            add("[release]\npoll_interval = \"15\"\n"),
+            "release.poll_interval: `15` has no unit",
+        ),
+        key(
+            "poll_max_interval below poll_interval",
+            add("[release]\npoll_interval = \"30s\"\npoll_max_interval = \"20s\"\n"),
+            "release.poll_max_interval = \"20s\" is below release.poll_interval = \"30s\"",
+        ),
+        key(
+            "a zero build timeout",
+            add("[release]\nbuild_timeout = \"0s\"\n"),
+            "release.build_timeout = \"0ms\" is shorter than release.poll_interval",
+        ),
+        key(
+            "a publish timeout below a poll",
+            add("[release]\npublish_timeout = \"5s\"\n"),
+            "release.publish_timeout = \"5s\" is shorter than release.poll_interval",
+        ),
+        key(
+            "a zero gate timeout",
+            add("[[gate]]\nname = \"x\"\ncommand = \"true\"\ntimeout = \"0s\"\n"),
+            "gate[0].timeout = \"0ms\" is under 1s",
+        ),
+        key(
+            "a gate timeout under a second",
+            add("[[gate]]\nname = \"x\"\ncommand = \"true\"\ntimeout = \"500ms\"\n"),
+            "gate[0].timeout = \"500ms\" is under 1s",
+        ),
+        key(
+            "a zero request timeout",
+            add(Box::leak(
+                format!("{DELIVERY}request_timeout = \"0s\"\n").into_boxed_str(),
+            )),
+            "delivery.request_timeout = \"0ms\" is under",
+        ),
+        key(
+            "backoff_max below backoff",
+            add(Box::leak(
+                format!("{DELIVERY}backoff = \"10s\"\nbackoff_max = \"1s\"\n").into_boxed_str(),
+            )),
+            "delivery.backoff_max = \"1s\" is below delivery.backoff = \"10s\"",
+        ),
+        key(
+            "a config channel listed twice",
+            add("[delivery]\ncrate = \"fixture\"\nchannels = [\"crates\", \"crates\"]\n"),
+            "delivery.channels lists \"crates\" twice",
+        ),
+        changelog(
+            "two Unreleased headings",
+            "## [1.4.2]",
+            "## [Unreleased]\n\n- more\n\n## [1.4.2]",
+            "`## [Unreleased]` appears 2 times",
+        ),
+        changelog(
+            "sections out of order",
+            "## [1.4.2] - 2025-12-01",
+            "## [1.4.1] - 2025-11-01\n\n- old\n\n## [1.4.2] - 2025-12-01",
+            "release sections go newest first",
+        ),
+        changelog(
+            "a version twice",
+            "## [1.4.2] - 2025-12-01",
+            "## [1.4.2] - 2025-12-01\n\n- again\n\n## [1.4.2] - 2025-11-01",
+            "`## [1.4.2]` appears twice",
+        ),
+        changelog(
+            "an impossible date",
+            "2025-12-01",
+            "2026-13-45",
+            "dated `2026-13-45`, which is not a real date",
+        ),
+        case(
+            "verify with a site that is a folder",
+            vec![Dir("bindings/node/package.json")],
+            &["verify"],
+            1,
+            "path = \"bindings/node/package.json\" is a directory, not a file",
+        ),
+        case(
+            "versions with a site that is a folder",
+            vec![Dir("CHANGELOG.md")],
+            &["versions"],
+            2,
+            "path = \"CHANGELOG.md\" is a directory, not a file",
+        ),
+        case(
+            "release without git",
+            vec![],
+            &["release", "v1.5.0"],
+            1,
+            "`git` is not installed or not on PATH; install git",
+        )
+        .env("PATH", "{empty}"),
+    ]
+}
+
+#[test]
+fn bad_flags_values_and_changelogs_are_refused_by_name() {
+    check("inputs", &inputs());
+}
+
+/// `bump major` (and minor, patch, pre) from the largest numbers: no
+/// panic, a usage error, nothing changed.
+#[test]
+fn a_bump_past_the_largest_number_is_refused() {
+    let repo = TempRepo::plain("lockstep/in");
+    repo.xtask(&[
+        "bump",
+        "18446744073709551615.18446744073709551615.18446744073709551615",
+    ])
+    .success();
+    let before = tree(&repo.dir);
+    for level in ["major", "minor", "patch"] {
+        let run = repo.xtask(&["bump", level]);
+        run.failure(2);
+        assert!(
+            run.stderr
+                .contains(&format!("its {level} number is the largest there is")),
+            "{}",
+            run.stderr
+        );
+        assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+        assert!(tree(&repo.dir) == before, "{level}: the tree changed");
+    }
+}
+
 #[test]
 fn hostile_strings_are_refused_and_change_nothing() {
     check("hostile", &hostile());
@@ -1080,7 +1354,7 @@ fn messages_say_what_is_wrong_with_the_input() {
     let repo = TempRepo::plain("lockstep/in");
     apply(&repo, Op::Replace(CONFIG, "v{version}", "v {version}"));
     let run = repo.xtask(&["bump", "minor"]);
-    run.failure(1);
+    run.failure(2);
     assert!(
         run.stderr.contains("tag_format = \"v {version}\" makes tags like \"v 1.2.3-rc.1\" that git refuses: a tag name cannot contain a space"),
         "{}",

@@ -54,9 +54,16 @@ fn leaky_bin(base: &Path) -> PathBuf {
 }
 
 fn run_leaky(repo: &TempRepo, args: &[&str]) -> Run {
+    run_leaky_with(repo, args, &[])
+}
+
+/// [`run_leaky`] with more variables planted.
+fn run_leaky_with(repo: &TempRepo, args: &[&str], more: &[(&str, &str)]) -> Run {
     let bin = leaky_bin(&repo.base());
     let path = std::env::join_paths(
-        std::iter::once(bin).chain(std::env::split_paths(&std::env::var_os("PATH").unwrap())),
+        std::iter::once(bin)
+            .chain(crate::support::python_dir())
+            .chain(crate::support::system_path().iter().cloned()),
     )
     .unwrap();
     let mut command = Command::new(env!("CARGO_BIN_EXE_xtask"));
@@ -71,7 +78,7 @@ fn run_leaky(repo: &TempRepo, args: &[&str]) -> Run {
         .env("GIT_AUTHOR_EMAIL", "test@example.com")
         .env("GIT_COMMITTER_NAME", "Test")
         .env("GIT_COMMITTER_EMAIL", "test@example.com");
-    for (name, value) in PLANTED {
+    for (name, value) in PLANTED.iter().chain(more) {
         command.env(name, value);
     }
     let out = command.output().unwrap();
@@ -213,4 +220,89 @@ fn no_secret_reaches_any_output_or_file() {
             assert!(found.is_empty(), "{} holds {found:?}", path.display());
         }
     }
+}
+
+/// Secrets no list names (any variable whose name says TOKEN, SECRET,
+/// PASSWORD, PASSWD, API_KEY, PRIVATE_KEY or CREDENTIAL), one with `"`
+/// and `\` (which JSON escapes), and a multi-line key: none reaches any
+/// output, evidence or file, as a whole, line by line or JSON-escaped.
+#[test]
+fn quoted_multi_line_and_unlisted_secrets_never_leak() {
+    let planted: [(&str, &str); 8] = [
+        (
+            "AWS_SECRET_ACCESS_KEY",
+            "wJalrXUtnFEMIplantedK7MDENGbPxRfiCY",
+        ),
+        ("DB_PASSWD", "planted-db-passwd-4f5e"),
+        ("OPENAI_API_KEY", "planted-openai-api-key-6d7c"),
+        ("SERVICE_CREDENTIAL", "planted-service-credential-8b9a"),
+        ("app_password", "planted-app-password-0z1y"),
+        ("MY_SECRET", "planted\"quo\\ted-secret-2x3w"),
+        (
+            "DEPLOY_PRIVATE_KEY",
+            "-----BEGIN PLANTED KEY-----\nplanted-key-line-one-4v5u\nplanted-key-line-two-6t7s\n-----END PLANTED KEY-----",
+        ),
+        (
+            "GH_TOKEN",
+            "planted-multi-line-token\nsecond-token-line-8r9q",
+        ),
+    ];
+    // Every form a leak could take: whole, each line, JSON-escaped.
+    let mut forms: Vec<String> = Vec::new();
+    for (_, value) in planted {
+        for form in std::iter::once(value).chain(value.lines()) {
+            forms.push(form.to_string());
+            let json = serde_json::Value::String(form.to_string()).to_string();
+            forms.push(json[1..json.len() - 1].to_string());
+        }
+    }
+    forms.sort();
+    forms.dedup();
+    let found = |text: &str| -> Vec<String> {
+        forms
+            .iter()
+            .filter(|f| text.contains(f.as_str()))
+            .cloned()
+            .collect()
+    };
+    let release = TempRepo::with_origin("release/in");
+    let config = release.read("release/config.toml")
+        + "\n[[gate]]\nname = \"leaky\"\ncommand = \"sh -c 'env; env >&2; exit 1'\"\ntimeout = \"10s\"\n";
+    release.write("release/config.toml", &config);
+    release.commit_and_push("a gate that echoes its environment");
+    let runs: [&[&str]; 4] = [
+        &["release", "v1.5.0"],
+        &["release", "v1.5.0", "--json"],
+        &["test"],
+        &["verify", "--json"],
+    ];
+    let mut printed = 0;
+    let mut masked = 0;
+    for args in runs {
+        let run = run_leaky_with(&release, args, &planted);
+        masked += usize::from(run.all().contains("[REDACTED]"));
+        let leaked = found(&run.all());
+        printed += leaked.len();
+        assert!(
+            leaked.is_empty(),
+            "`xtask {}` printed {leaked:?}:\n{}",
+            args.join(" "),
+            run.all()
+        );
+    }
+    assert!(masked >= 3, "the leaky tools ran and were masked: {masked}");
+    let evidence = release.read(".scratch/release/evidence-v1.5.0.json");
+    assert!(evidence.contains("[REDACTED]"), "{evidence}");
+    let mut files = Vec::new();
+    all_files(&release.base(), &mut files);
+    for (path, bytes) in files {
+        let leaked = found(&String::from_utf8_lossy(&bytes));
+        printed += leaked.len();
+        assert!(leaked.is_empty(), "{} holds {leaked:?}", path.display());
+    }
+    eprintln!(
+        "secrets: {} planted ({} forms), {printed} printed",
+        planted.len(),
+        forms.len()
+    );
 }

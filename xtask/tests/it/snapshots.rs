@@ -41,21 +41,31 @@ fn assert_snapshot(name: &str, actual: &str) {
     }
 }
 
-/// The lines that differ, in order: enough to see a change in a failure.
+/// The lines that differ (a longest-common-subsequence diff): what was
+/// removed (`-`) and added (`+`), with the snapshot's line numbers.
 fn line_diff(expected: &str, actual: &str) -> String {
     let (old, new): (Vec<&str>, Vec<&str>) = (expected.lines().collect(), actual.lines().collect());
-    let mut out = String::new();
-    for i in 0..old.len().max(new.len()) {
-        match (old.get(i), new.get(i)) {
-            (Some(a), Some(b)) if a == b => {}
-            (a, b) => {
-                if let Some(a) = a {
-                    out.push_str(&format!("{:4} - {a}\n", i + 1));
-                }
-                if let Some(b) = b {
-                    out.push_str(&format!("{:4} + {b}\n", i + 1));
-                }
-            }
+    // common[i][j]: the longest common subsequence of old[i..] and new[j..].
+    let mut common = vec![vec![0usize; new.len() + 1]; old.len() + 1];
+    for i in (0..old.len()).rev() {
+        for j in (0..new.len()).rev() {
+            common[i][j] = if old[i] == new[j] {
+                common[i + 1][j + 1] + 1
+            } else {
+                common[i + 1][j].max(common[i][j + 1])
+            };
+        }
+    }
+    let (mut i, mut j, mut out) = (0, 0, String::new());
+    while i < old.len() || j < new.len() {
+        if i < old.len() && j < new.len() && old[i] == new[j] {
+            (i, j) = (i + 1, j + 1);
+        } else if j < new.len() && (i == old.len() || common[i][j + 1] >= common[i + 1][j]) {
+            out.push_str(&format!("{:4} + {}\n", i + 1, new[j]));
+            j += 1;
+        } else {
+            out.push_str(&format!("{:4} - {}\n", i + 1, old[i]));
+            i += 1;
         }
     }
     out
@@ -140,6 +150,12 @@ fn replace_word(word: &str) -> String {
         }
     }
     word.to_string()
+}
+
+#[test]
+fn the_diff_names_only_the_changed_lines() {
+    assert_eq!(line_diff("a\nb\nc\n", "a\nB\nb\nc\n"), "   2 + B\n");
+    assert_eq!(line_diff("a\nb\nc\n", "a\nc\n"), "   2 - b\n");
 }
 
 #[test]

@@ -421,11 +421,14 @@ pub fn xtask_in(dir: &Path, args: &[&str]) -> Run {
     xtask_env(dir, args, &[])
 }
 
-/// Runs `xtask <args>` in `dir` with extra environment variables.
+/// Runs `xtask <args>` in `dir` with extra environment variables. `PATH`
+/// is hermetic unless `envs` sets it: the system's, without any real `gh`
+/// or `ergo` (a test never reaches the machine's own).
 pub fn xtask_env(dir: &Path, args: &[&str], envs: &[(&str, &std::ffi::OsStr)]) -> Run {
     let out: Output = Command::new(env!("CARGO_BIN_EXE_xtask"))
         .args(args)
         .current_dir(dir)
+        .env("PATH", hermetic_path(&[]))
         .env("XTASK_TODAY", TODAY)
         .envs(envs.iter().copied())
         .output()
@@ -435,6 +438,19 @@ pub fn xtask_env(dir: &Path, args: &[&str], envs: &[(&str, &std::ffi::OsStr)]) -
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     }
+}
+
+/// `first`, then the real `python3`'s folder, then [`system_path`]: a
+/// `PATH` on which no real `gh` or `ergo` can be found.
+pub fn hermetic_path(first: &[PathBuf]) -> std::ffi::OsString {
+    std::env::join_paths(
+        first
+            .iter()
+            .cloned()
+            .chain(python_dir())
+            .chain(system_path().iter().cloned()),
+    )
+    .unwrap()
 }
 
 /// This process's `PATH` without any real `gh` or `ergo`: a directory that

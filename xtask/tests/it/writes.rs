@@ -132,8 +132,14 @@ fn a_site_replaced_by_a_directory_changes_nothing() {
         std::fs::write(repo.path(site).join("inside"), "x").unwrap();
         let before = repo.snapshot();
         let run = repo.xtask(&["bump", "minor"]);
-        run.failure(1);
-        assert!(run.stderr.contains(site), "{}", run.stderr);
+        // Found before any write: the config names a directory (exit 2).
+        run.failure(2);
+        assert!(
+            run.stderr
+                .contains(&format!("path = \"{site}\" is a directory, not a file")),
+            "{}",
+            run.stderr
+        );
         assert_no_misleading_advice(&run);
         crate::support::assert_same_tree(&repo.snapshot(), &before);
     }
@@ -226,9 +232,17 @@ fn a_second_run_refuses_naming_the_holder_of_the_lock() {
         );
     }
     crate::support::assert_same_tree(&repo.snapshot(), &before);
-    // Reads do not wait.
-    xtask_in(&repo.dir, &["verify"]).success();
-    xtask_in(&repo.dir, &["bump", "minor", "--dry-run"]).success();
+    // Readers wait for the writer, then go on saying a write may be in progress.
+    for args in [&["verify"][..], &["bump", "minor", "--dry-run"]] {
+        let run = xtask_in(&repo.dir, args);
+        run.success();
+        assert!(
+            run.stderr.contains("another cargo xtask holds the repository lock (pid 4242, `cargo xtask release v9.9.9 --live`")
+                && run.stderr.contains("a write may be in progress"),
+            "{args:?}: {}",
+            run.stderr
+        );
+    }
     holder.kill().unwrap();
     holder.wait().unwrap();
     xtask_in(&repo.dir, &["bump", "minor"]).success();
@@ -366,4 +380,188 @@ fn a_disk_that_fills_up_mid_bump_loses_no_byte() {
         untouched >= 9,
         "only {untouched} of 10 runs left the tree as it was"
     );
+}
+
+/// Whether strace runs here; on CI (CI=true) it must: `.ci/run` installs it.
+fn have_strace() -> bool {
+    let have = Command::new("strace").arg("-V").output().is_ok();
+    if !have {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "strace is needed on CI (.ci/run installs it)"
+        );
+        eprintln!("skipped: no strace here");
+    }
+    have
+}
+
+/// Runs `bump patch` under strace, which kills it (SIGKILL) as it enters
+/// its `nth` rename; whether it was killed.
+fn bump_killed_at_rename(repo: &TempRepo, nth: usize) -> bool {
+    let out = Command::new("strace")
+        .args(["-f", "-o", "/dev/null", "-e", "trace=rename"])
+        .arg(format!("-einject=rename:signal=SIGKILL:when={nth}"))
+        .arg(env!("CARGO_BIN_EXE_xtask"))
+        .args(["bump", "patch"])
+        .current_dir(&repo.dir)
+        .env("XTASK_TODAY", crate::support::TODAY)
+        .output()
+        .unwrap();
+    !out.status.success()
+}
+
+/// No temporary file, backup or journal is left anywhere in the repository.
+fn assert_no_leftovers(repo: &TempRepo, what: &str) {
+    let left: Vec<String> = repo
+        .snapshot()
+        .into_keys()
+        .filter(|k| k.contains(".xtask-") || k.ends_with("xtask.journal"))
+        .collect();
+    assert!(left.is_empty(), "{what}: left behind: {left:?}");
+}
+
+/// The release notes written under `## [Unreleased]` are in the 1.4.3 section.
+fn assert_notes_in_1_4_3(repo: &TempRepo, what: &str) {
+    let changelog = repo.read("CHANGELOG.md");
+    let section = changelog
+        .split("## [1.4.3] - 2026-01-15")
+        .nth(1)
+        .unwrap_or_else(|| panic!("{what}: no 1.4.3 section:\n{changelog}"));
+    let section = section.split("## [1.4.2]").next().unwrap();
+    assert!(
+        section.contains("- A thing that was broken."),
+        "{what}: the notes are lost:\n{changelog}"
+    );
+}
+
+/// A bump killed at each of its renames (N = 1 … files + 1, the last
+/// beyond the last rename): the next command, whichever reads or writes
+/// the sites, completes the write (every temporary file is there), says
+/// so, and leaves a wholly new tree with the notes in their section and
+/// no temporary file.
+#[test]
+fn a_bump_killed_at_any_rename_is_completed_by_the_next_command() {
+    if !have_strace() {
+        return;
+    }
+    let next: [&[&str]; 5] = [
+        &["versions", "--json"],
+        &["verify"],
+        &["sync"],
+        &["bump", "minor", "--dry-run"],
+        &["changelog", "1.4.3"],
+    ];
+    for nth in 1..=SITES.len() + 1 {
+        let repo = TempRepo::new("lockstep/in");
+        let killed = bump_killed_at_rename(&repo, nth);
+        assert_eq!(killed, nth <= SITES.len(), "rename {nth}");
+        let args = next[nth % next.len()];
+        let run = repo.xtask(args);
+        let what = format!("killed at rename {nth}, then `{}`", args.join(" "));
+        assert!(run.code == 0, "{what}: {}", run.all());
+        if killed {
+            assert!(
+                run.stderr.contains("(rolled forward)")
+                    && run.stderr.contains("`cargo xtask bump patch`"),
+                "{what}: {}",
+                run.stderr
+            );
+        } else {
+            assert!(!run.stderr.contains("rolled forward"), "{what}");
+        }
+        assert!(!run.all().contains("git checkout"), "{what}");
+        assert_no_leftovers(&repo, &what);
+        let versions = repo.xtask(&["versions", "--json"]).json();
+        assert_eq!(versions["consistent"], true, "{what}: {versions:#}");
+        assert_eq!(versions["version"], "1.4.3", "{what}: {versions:#}");
+        assert_notes_in_1_4_3(&repo, &what);
+        repo.xtask(&["verify"]).success();
+    }
+}
+
+/// A killed bump whose pending temporary file is gone cannot be completed:
+/// the next command puts every original back from its backup, and says so.
+#[test]
+fn a_killed_bump_that_cannot_be_completed_is_undone() {
+    if !have_strace() {
+        return;
+    }
+    for nth in [1, 4, SITES.len()] {
+        let repo = TempRepo::new("lockstep/in");
+        let before = repo.snapshot();
+        assert!(bump_killed_at_rename(&repo, nth));
+        // The temporary file of the site being renamed, removed by hand.
+        let site = SITES[nth - 1];
+        let (dir, name) = site.rsplit_once('/').unwrap_or(("", site));
+        let dir = repo.path(dir);
+        let temp = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| {
+                let n = p.file_name().unwrap().to_string_lossy();
+                n.starts_with(&format!(".{name}.xtask-")) && n.ends_with(".tmp")
+            })
+            .unwrap_or_else(|| panic!("rename {nth}: no temporary file of {site}"));
+        std::fs::remove_file(temp).unwrap();
+        let run = repo.xtask(&["verify"]);
+        run.success();
+        assert!(run.stderr.contains("(undone)"), "{}", run.stderr);
+        assert!(!run.all().contains("git checkout"));
+        assert_no_leftovers(&repo, &format!("rename {nth}"));
+        let mut after = repo.snapshot();
+        after.retain(|k, _| !k.starts_with(".scratch/"));
+        crate::support::assert_same_tree(&after, &before);
+    }
+}
+
+/// `sync` after a bump killed mid-rename never leaves the changelog
+/// without its section: it completes the bump first.
+#[test]
+fn sync_after_a_partial_bump_keeps_the_changelog_section() {
+    if !have_strace() {
+        return;
+    }
+    for nth in [2, SITES.len()] {
+        let repo = TempRepo::new("lockstep/in");
+        assert!(bump_killed_at_rename(&repo, nth));
+        let run = repo.xtask(&["sync"]);
+        run.success();
+        assert_notes_in_1_4_3(&repo, &format!("sync after rename {nth}"));
+        assert_no_leftovers(&repo, "sync");
+        repo.xtask(&["verify"]).success();
+    }
+}
+
+/// Readers (`versions`, `verify`) wait for a writer: a writer holding the
+/// lock while a site is half written (here, one site at 9.9.9 for a
+/// moment) is never seen by them.
+#[test]
+fn readers_wait_for_a_write_in_progress() {
+    for args in [&["versions", "--json"][..], &["verify"]] {
+        let repo = TempRepo::new("lockstep/in");
+        std::fs::create_dir_all(repo.path(".scratch")).unwrap();
+        let site = repo.path("bindings/node/package.json");
+        let mut holder = Command::new("python3")
+            .args([
+                "-c",
+                "import fcntl,sys,time\nf=open(sys.argv[1],'a+')\nfcntl.flock(f,fcntl.LOCK_EX)\nold=open(sys.argv[2]).read()\nopen(sys.argv[2],'w').write(old.replace('1.4.2','9.9.9'))\nprint('locked',flush=True)\ntime.sleep(0.5)\nopen(sys.argv[2],'w').write(old)\n",
+            ])
+            .arg(repo.path(".scratch/xtask.lock"))
+            .arg(&site)
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        std::io::BufRead::read_line(
+            &mut std::io::BufReader::new(holder.stdout.as_mut().unwrap()),
+            &mut line,
+        )
+        .unwrap();
+        assert_eq!(line.trim(), "locked");
+        let run = xtask_in(&repo.dir, args);
+        holder.wait().unwrap();
+        run.success();
+        assert!(!run.all().contains("9.9.9"), "{args:?}: {}", run.all());
+        assert!(!run.stderr.contains("warning"), "{args:?}: {}", run.stderr);
+    }
 }
