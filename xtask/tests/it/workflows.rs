@@ -57,37 +57,92 @@ fn publish_is_dispatched_with_the_inputs_the_xtask_sends() {
     );
 }
 
+/// The order of the publish: the registries after a passed preflight, the
+/// GitHub release after them, the tap after the release (whose assets its
+/// formula downloads), and job conditions that never rest on a job-level
+/// `success()`, which looks at every earlier job (actions/runner#2205).
 #[test]
-fn the_github_release_needs_every_publish_job_to_succeed() {
+fn the_publish_runs_in_order_and_each_condition_names_the_results_it_needs() {
     let doc = load("release-publish.yml");
     let jobs = doc["jobs"].as_object().unwrap();
-    let publish: Vec<&String> = jobs.keys().filter(|k| k.starts_with("publish-")).collect();
-    assert_eq!(publish.len(), 4, "crates, npm, pypi, homebrew: {publish:?}");
-    let release = &jobs["github-release"];
-    let needs: Vec<&str> = release["needs"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|n| n.as_str().unwrap())
-        .collect();
-    let condition = release["if"].as_str().unwrap();
+    let needs = |job: &str| -> Vec<String> {
+        jobs[job]["needs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n.as_str().unwrap().to_string())
+            .collect()
+    };
+    let condition = |job: &str| jobs[job]["if"].as_str().unwrap().to_string();
+    let registries = ["publish-crates", "publish-npm", "publish-pypi"];
+    for job in registries {
+        assert_eq!(needs(job), ["resolve", "preflight"], "{job}");
+    }
+    let release = condition("github-release");
+    assert!(release.contains("!cancelled()"), "{release}");
     assert!(
-        condition.contains("inputs.allow_partial_release"),
-        "{condition}"
+        release.contains("needs.preflight.result == 'success'"),
+        "{release}"
     );
-    for job in publish {
+    assert!(
+        release.contains("inputs.allow_partial_release"),
+        "{release}"
+    );
+    for job in registries {
+        assert!(needs("github-release").contains(&job.to_string()), "{job}");
         assert!(
-            needs.contains(&job.as_str()),
-            "github-release does not need {job}"
+            release.contains(&format!("needs.{job}.result == 'success'")),
+            "{job}: {release}"
         );
-        let success = format!("needs.{job}.result == 'success'");
-        assert!(
-            condition.contains(&success),
-            "{success} not in: {condition}"
+    }
+    assert!(needs("publish-homebrew").contains(&"github-release".to_string()));
+    let homebrew = condition("publish-homebrew");
+    assert!(
+        homebrew.contains("!cancelled()")
+            && homebrew.contains("needs.github-release.result == 'success'")
+            && homebrew.contains("needs.resolve.outputs.prerelease == 'false'"),
+        "{homebrew}"
+    );
+    let delivery = condition("delivery");
+    assert!(
+        delivery.contains("!cancelled()")
+            && delivery.contains("needs.github-release.result == 'success'"),
+        "{delivery}"
+    );
+    // Only the tap's own job and the preflight hold the tap token.
+    for (id, job) in jobs {
+        let text = job.to_string();
+        assert_eq!(
+            text.contains("secrets.HOMEBREW_TAP_TOKEN"),
+            id == "preflight" || id == "publish-homebrew",
+            "{id}"
         );
     }
     assert_eq!(jobs["publish-npm"]["permissions"]["id-token"], "write");
+    assert_eq!(
+        jobs["publish-npm"]["permissions"],
+        serde_json::json!({"actions": "read", "id-token": "write"}),
+        "publish-npm has no checkout: no contents permission"
+    );
     assert_eq!(jobs["github-release"]["permissions"]["contents"], "write");
+}
+
+/// The tap the workflow pushes to is the config's `[homebrew]` tap.
+#[test]
+fn the_publish_pushes_to_the_tap_of_the_config() {
+    let doc = load("release-publish.yml");
+    let config = std::fs::read_to_string(workspace_root().join("release/config.toml")).unwrap();
+    let config: toml_edit::DocumentMut = config.parse().unwrap();
+    assert_eq!(
+        doc["env"]["HOMEBREW_TAP"].as_str(),
+        config["homebrew"]["tap"].as_str()
+    );
+    assert_eq!(
+        doc["env"]["TAP_FORMULA"].as_str(),
+        config["homebrew"]["tap_formula"].as_str()
+    );
+    // No actions/checkout of the tap: it fails on a tap with no commit.
+    assert!(!text("release-publish.yml").contains("repository: plasmite/homebrew-tap"));
 }
 
 #[test]
