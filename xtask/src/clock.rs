@@ -20,6 +20,30 @@ pub fn release_date(flag: Option<&str>) -> anyhow::Result<String> {
     Ok(given)
 }
 
+/// Today's date, `YYYY-MM-DD`: `XTASK_TODAY` when set, else the UTC date.
+pub fn today() -> anyhow::Result<String> {
+    release_date(None)
+}
+
+/// Days since 1970-01-01 of a date written `YYYY-MM-DD` (`None` if it is not one).
+pub fn days(date: &str) -> Option<i64> {
+    if !is_date(date) {
+        return None;
+    }
+    let (y, m, d): (i64, i64, i64) = (
+        date[..4].parse().ok()?,
+        date[5..7].parse().ok()?,
+        date[8..].parse().ok()?,
+    );
+    // Howard Hinnant's days-from-civil, the inverse of `format_utc`'s.
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    Some(era * 146_097 + doe - 719_468)
+}
+
 /// Whether `text` is a real calendar date written `YYYY-MM-DD`.
 pub fn is_date(text: &str) -> bool {
     let b = text.as_bytes();
@@ -100,6 +124,18 @@ mod tests {
         assert_eq!(super::format_utc(0), "1970-01-01T00:00:00Z");
         assert_eq!(super::format_utc(951_782_400), "2000-02-29T00:00:00Z");
         assert_eq!(super::format_utc(1_795_609_599), "2026-11-25T12:26:39Z");
+    }
+
+    #[test]
+    fn days_count_from_the_epoch() {
+        assert_eq!(super::days("1970-01-01"), Some(0));
+        assert_eq!(super::days("2000-02-29"), Some(951_782_400 / 86_400));
+        assert_eq!(super::days("2026-11-25"), Some(1_795_609_599 / 86_400));
+        assert_eq!(
+            super::days("2026-11-02").unwrap() - super::days("2026-07-05").unwrap(),
+            120
+        );
+        assert_eq!(super::days("2026-02-30"), None);
     }
 
     #[test]

@@ -399,7 +399,10 @@ fn check(
     problems.extend(drift);
     problems.extend(strays);
     problems.extend(tag_filter_problem(repo));
-    problems.extend(runner_warnings(&repo.config.distribution.targets));
+    problems.extend(runner_problems(
+        &repo.config.distribution.targets,
+        &crate::clock::today()?,
+    ));
     report(&problems, agreed.map(|v| v.to_string()), as_json)
 }
 
@@ -430,36 +433,83 @@ fn drift_facts(repo: &Repo) -> crate::drift::DriftFacts<'_> {
     }
 }
 
-/// Runner labels GitHub has retired, with the date: a job that asks for one
-/// waits for a runner that never comes, and with `fail-fast` nothing publishes.
-pub const RETIRED_RUNNERS: &[(&str, &str)] = &[
-    ("macos-13", "2025-12-04"),
-    ("macos-12", "2024-12-03"),
-    ("macos-11", "2024-06-28"),
-    ("macos-10.15", "2022-08-30"),
-    ("ubuntu-20.04", "2025-04-15"),
-    ("ubuntu-18.04", "2023-04-03"),
-    ("windows-2019", "2025-06-30"),
-];
+/// GitHub's runner labels: those it hosts, and those it retires, each with
+/// the date and the announcement. Data, not code: the workflow harness
+/// (`xtask/tests/it/actions/`) reads the same file.
+pub const RUNNERS: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/runners.toml"));
 
-/// A warning for each `[[target]]` whose runner GitHub has retired.
-fn runner_warnings(targets: &[crate::config::distribution::BuildTarget]) -> Vec<Problem> {
+/// How long before a runner label retires `verify` starts warning about it.
+const RUNNER_WARNING_DAYS: i64 = 120;
+
+/// The retired (or retiring) labels of [`RUNNERS`]: label, date, announcement.
+fn retired_runners() -> Vec<(String, String, String)> {
+    let doc: toml_edit::DocumentMut = RUNNERS.parse().expect("xtask/runners.toml is TOML");
+    let field = |t: &toml_edit::Table, key: &str| {
+        t.get(key)
+            .and_then(|v| v.as_str())
+            .unwrap_or_else(|| panic!("xtask/runners.toml: a [[retired]] has no {key}"))
+            .to_string()
+    };
+    doc.get("retired")
+        .and_then(|r| r.as_array_of_tables())
+        .expect("xtask/runners.toml has [[retired]] tables")
+        .iter()
+        .map(|t| {
+            (
+                field(t, "label"),
+                field(t, "date"),
+                field(t, "announcement"),
+            )
+        })
+        .collect()
+}
+
+/// An error for each `[[target]]` whose runner GitHub has retired by `today`
+/// (its build job would get no runner, and the release stops), a warning for
+/// one that retires within [`RUNNER_WARNING_DAYS`].
+fn runner_problems(
+    targets: &[crate::config::distribution::BuildTarget],
+    today: &str,
+) -> Vec<Problem> {
+    let Some(now) = crate::clock::days(today) else {
+        return Vec::new();
+    };
+    let retired = retired_runners();
     targets
         .iter()
         .filter_map(|t| {
-            let (_, date) = RETIRED_RUNNERS.iter().find(|(label, _)| *label == t.runner)?;
-            Some(
-                Problem::new(
+            let (label, date, announcement) = retired.iter().find(|(l, ..)| *l == t.runner)?;
+            let left = crate::clock::days(date)? - now;
+            let fix = format!(
+                "move [[target]] {} to a runner GitHub hosts (https://github.com/actions/runner-images)",
+                t.triple
+            );
+            if left <= 0 {
+                Some(Problem::new(
                     "runners",
                     crate::config::PATH,
                     format!(
-                        "[[target]] {} runs on {}, which GitHub retired on {date}: its build would wait forever",
-                        t.triple, t.runner
+                        "[[target]] {} runs on {label}, which GitHub retired on {date} ({announcement}): its build job gets no runner and the release stops",
+                        t.triple
                     ),
-                    "pick a supported runner (https://github.com/actions/runner-images)",
+                    fix,
+                ))
+            } else if left <= RUNNER_WARNING_DAYS {
+                Some(
+                    Problem::new(
+                        "runners",
+                        crate::config::PATH,
+                        format!(
+                            "[[target]] {} runs on {label}, which GitHub retires on {date}, in {left} day(s) ({announcement})",
+                            t.triple
+                        ),
+                        fix,
+                    )
+                    .warning(),
                 )
-                .warning(),
-            )
+            } else {
+                None
+            }
         })
         .collect()
 }

@@ -1,8 +1,11 @@
 //! The release workflows' own steps, run by the local Actions harness
-//! (`actions/`): the first release (an empty tap, npm without the package), a
-//! later release, a pre-release and a rerun after a partial publish, with what
-//! each hand-off carried and what each publish command received; then the
-//! inputs that must stop a release, and where.
+//! (`actions/`), each from a tap that is a new repository (not one commit):
+//! the first release (npm without the package), a first release that is a
+//! pre-release, a later release, a pre-release after it, a rerun after a
+//! partial publish, a permitted partial release and missing secrets with and
+//! without `allow_partial_release`, with what each hand-off carried and what
+//! each publish command received; then the inputs that must stop a release,
+//! and where.
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -246,7 +249,27 @@ fn first_release_v0_1_0_with_an_empty_tap_and_no_npm_package() {
     assert_eq!(release["notes"], "### Added\n\n- The first release.\n");
     assert_eq!(release["assets"]["sha256sums.txt"], sha256(sums.as_bytes()));
     assert_formula(&world, "0.1.0", &sums);
-    assert_eq!(world.tap_commits(), 2, "one commit adds the formula");
+    assert_eq!(
+        world.tap_commits(),
+        1,
+        "the first commit of the empty tap adds the formula"
+    );
+    assert!(
+        publish
+            .job("preflight")
+            .log
+            .contains("tap: HOMEBREW_TAP_TOKEN may push to plasmite/homebrew-tap"),
+        "{}",
+        publish.job("preflight").log
+    );
+    // "Not published yet" is the normal answer of a first publish: the
+    // probes say nothing on the run's page.
+    for job in ["publish-crates", "publish-pypi", "publish-npm"] {
+        let j = publish.job(job);
+        assert!(j.errors.is_empty(), "{job}: {:?}\n{}", j.errors, j.log);
+        assert!(j.warnings.is_empty(), "{job}: {:?}", j.warnings);
+        assert!(j.summary.is_empty(), "{job}: {}", j.summary);
+    }
     assert!(
         publish.job("delivery").log.contains("delivery: ok"),
         "{}",
@@ -298,7 +321,7 @@ fn a_later_release_v0_2_0_publishes_with_trusted_publishing_and_updates_the_tap(
     let npm_doc: Value = serde_json::from_str(&world.registry("npm/plasmite").unwrap()).unwrap();
     assert_eq!(npm_doc["dist-tags"]["latest"], "0.2.0");
     assert_formula(&world, "0.2.0", &sums);
-    assert_eq!(world.tap_commits(), 3);
+    assert_eq!(world.tap_commits(), 2);
     let release = &world.github()["releases"]["v0.2.0"];
     assert_eq!(release["notes"], "### Changed\n\n- A later release.\n");
     assert!(publish.job("delivery").log.contains("delivery: ok"));
@@ -329,15 +352,11 @@ fn a_pre_release_stays_out_of_the_tap_and_of_latest() {
         "the tap keeps 0.1.0"
     );
     assert_formula(&world, "0.1.0", &stable_sums);
-    assert_eq!(world.tap_commits(), 2);
-    assert!(
-        publish
-            .job("publish-homebrew")
-            .notices
-            .iter()
-            .any(|n| n.contains("pre-release")),
-        "{:?}",
-        publish.job("publish-homebrew").notices
+    assert_eq!(world.tap_commits(), 1);
+    assert_eq!(
+        publish.job("publish-homebrew").result,
+        "skipped",
+        "a pre-release never touches the tap"
     );
     let npm_doc: Value = serde_json::from_str(&world.registry("npm/plasmite").unwrap()).unwrap();
     assert_eq!(npm_doc["dist-tags"]["latest"], "0.1.0");
@@ -362,7 +381,7 @@ fn a_rerun_after_a_partial_publish_publishes_only_what_is_missing() {
     world.fail_once("npm-publish");
     let first = world.publish(build.id);
     assert_eq!(first.job("publish-npm").result, "failure");
-    for job in ["publish-crates", "publish-pypi", "publish-homebrew"] {
+    for job in ["publish-crates", "publish-pypi"] {
         assert_eq!(
             first.job(job).result,
             "success",
@@ -375,8 +394,14 @@ fn a_rerun_after_a_partial_publish_publishes_only_what_is_missing() {
         "skipped",
         "no release while a channel failed"
     );
+    assert_eq!(
+        first.job("publish-homebrew").result,
+        "skipped",
+        "no formula before the release holds its assets"
+    );
     assert_eq!(first.job("delivery").result, "skipped");
     assert!(world.github()["releases"].as_object().unwrap().is_empty());
+    assert_eq!(world.tap_commits(), 0, "the tap is still empty");
 
     let rerun = world.publish(build.id);
     rerun.assert_success();
@@ -399,10 +424,9 @@ fn a_rerun_after_a_partial_publish_publishes_only_what_is_missing() {
         "{}",
         rerun.job("publish-pypi").log
     );
-    assert!(notices("publish-homebrew").contains("already installs v0.1.0"));
     assert_eq!(world.calls_of("cargo", &["publish"]).len(), 1);
     assert_eq!(world.calls_of("python", &["-m", "twine"]).len(), 1);
-    assert_eq!(world.tap_commits(), 2);
+    assert_eq!(world.tap_commits(), 1);
     assert_formula(&world, "0.1.0", &sums);
     assert_eq!(
         world.calls_of("npm", &["publish"]).last().unwrap()["auth"],
@@ -465,6 +489,8 @@ fn registries_holding_other_files_of_the_version_fail_their_publish() {
     assert!(world.calls_of("cargo", &["publish"]).is_empty());
     assert!(world.calls_of("python", &["-m", "twine"]).is_empty());
     assert_eq!(publish.job("github-release").result, "skipped");
+    assert_eq!(publish.job("publish-homebrew").result, "skipped");
+    assert_eq!(world.tap_commits(), 0);
 }
 
 #[test]
@@ -536,5 +562,261 @@ fn the_publish_refuses_another_workflow_s_run_and_a_first_npm_publish_without_a_
         assert_eq!(publish.job(job).result, "skipped", "{job}");
     }
     assert!(publish_calls(&world, &publish).is_empty());
+    assert_eq!(world.tap_commits(), 0);
+}
+
+/// The publish jobs that must not run when the preflight fails.
+const PUBLISHING: [&str; 5] = [
+    "publish-crates",
+    "publish-npm",
+    "publish-pypi",
+    "github-release",
+    "publish-homebrew",
+];
+
+#[test]
+fn a_first_release_that_is_a_pre_release_needs_no_tap_token_and_leaves_the_empty_tap_alone() {
+    let mut world = World::new();
+    // The tap token is only for the tap, which a pre-release never touches.
+    world.secrets.remove("HOMEBREW_TAP_TOKEN");
+    let build = world.build("0.1.0-rc.1", "### Added\n\n- A first candidate.");
+    assert_build(&world, &build, "0.1.0-rc.1", "0.1.0rc1");
+    let publish = world.publish(build.id);
+    publish.assert_success();
+    assert_eq!(publish.job("resolve").outputs["prerelease"], "true");
+    assert!(
+        publish
+            .job("preflight")
+            .log
+            .contains("tap: plasmite/homebrew-tap is not touched by a pre-release"),
+        "{}",
+        publish.job("preflight").log
+    );
+    assert_eq!(publish.job("publish-homebrew").result, "skipped");
+    assert_eq!(world.tap_commits(), 0, "the tap is still a new repository");
+    assert_eq!(
+        world.github()["releases"]["v0.1.0-rc.1"]["prerelease"],
+        true
+    );
+    let delivery = &publish.job("delivery").log;
+    assert!(delivery.contains("delivery: ok"), "{delivery}");
+}
+
+#[test]
+fn missing_secrets_stop_every_publish_with_or_without_allow_partial_release() {
+    let mut world = World::new();
+    let build = world.build("0.1.0", "### Added\n\n- The first release.");
+    build.assert_success();
+    world.secrets.remove("PYPI_API_TOKEN");
+    world.secrets.remove("CARGO_REGISTRY_TOKEN");
+    for allow_partial_release in [false, true] {
+        let publish = world.publish_with(build.id, allow_partial_release);
+        let preflight = publish.job("preflight");
+        assert_eq!(preflight.result, "failure", "{}", preflight.log);
+        // Every missing secret at once, each with what RELEASING.md asks for.
+        for says in [
+            "missing repository secret CARGO_REGISTRY_TOKEN (a crates.io API token with the publish-new scope while the crate is not on crates.io, publish-update after)",
+            "missing repository secret PYPI_API_TOKEN (a PyPI API token for the whole account until the project exists on PyPI, then one for the project)",
+        ] {
+            assert!(
+                preflight.errors.iter().any(|e| e == says),
+                "{says}: {:?}",
+                preflight.errors
+            );
+        }
+        for job in PUBLISHING.iter().chain(&["delivery"]) {
+            assert_eq!(
+                publish.job(job).result,
+                "skipped",
+                "{job} with allow_partial_release={allow_partial_release}"
+            );
+        }
+        assert!(publish_calls(&world, &publish).is_empty());
+        assert!(world.github()["releases"].as_object().unwrap().is_empty());
+        assert_eq!(world.tap_commits(), 0);
+    }
+}
+
+#[test]
+fn a_tap_that_does_not_exist_or_cannot_be_pushed_stops_the_release_in_the_preflight() {
+    let mut world = World::new();
+    let build = world.build("0.1.0", "### Added\n\n- The first release.");
+    build.assert_success();
+    let says = "HOMEBREW_TAP_TOKEN cannot push to plasmite/homebrew-tap: create the tap on GitHub (an empty repository is fine) and give the token contents: write on it";
+    // A token that may only read the tap.
+    world.git_tokens[0].push = false;
+    let publish = world.publish(build.id);
+    let preflight = publish.job("preflight");
+    assert_eq!(preflight.result, "failure", "{}", preflight.log);
+    assert!(
+        preflight.errors.iter().any(|e| e == says),
+        "{:?}",
+        preflight.errors
+    );
+    // No tap at all.
+    world.git_tokens[0].push = true;
+    std::fs::remove_dir_all(&world.tap).unwrap();
+    let publish = world.publish(build.id);
+    let preflight = publish.job("preflight");
+    assert_eq!(preflight.result, "failure", "{}", preflight.log);
+    assert!(
+        preflight.errors.iter().any(|e| e == says),
+        "{:?}",
+        preflight.errors
+    );
+    for job in PUBLISHING {
+        assert_eq!(publish.job(job).result, "skipped", "{job}");
+    }
+    assert!(world.calls_of("cargo", &["publish"]).is_empty());
+    assert!(world.calls_of("npm", &["publish"]).is_empty());
+}
+
+#[test]
+fn the_tap_is_updated_only_after_the_github_release_holds_every_asset() {
+    let mut world = World::new();
+    let build = world.build("0.1.0", "### Added\n\n- The first release.");
+    let sums = assert_build(&world, &build, "0.1.0", "0.1.0");
+    world.fail_once("gh-release-create");
+    let first = world.publish(build.id);
+    for job in ["publish-crates", "publish-npm", "publish-pypi"] {
+        assert_eq!(first.job(job).result, "success", "{job}");
+    }
+    assert_eq!(first.job("github-release").result, "failure");
+    assert_eq!(
+        first.job("publish-homebrew").result,
+        "skipped",
+        "no formula whose downloads would 404"
+    );
+    assert_eq!(world.tap_commits(), 0);
+    let rerun = world.publish(build.id);
+    rerun.assert_success();
+    assert_eq!(
+        world.github()["releases"]["v0.1.0"]["assets"]
+            .as_object()
+            .unwrap()
+            .len(),
+        5
+    );
+    assert_formula(&world, "0.1.0", &sums);
     assert_eq!(world.tap_commits(), 1);
+    assert!(rerun.job("delivery").log.contains("delivery: ok"));
+}
+
+#[test]
+fn a_permitted_partial_release_goes_out_and_is_still_checked_for_delivery() {
+    let mut world = World::new();
+    let build = world.build("0.1.0", "### Added\n\n- The first release.");
+    let sums = assert_build(&world, &build, "0.1.0", "0.1.0");
+    world.fail_once("twine-upload");
+    let publish = world.publish_with(build.id, true);
+    assert_eq!(publish.job("publish-pypi").result, "failure");
+    for job in [
+        "publish-crates",
+        "publish-npm",
+        "github-release",
+        "publish-homebrew",
+    ] {
+        assert_eq!(
+            publish.job(job).result,
+            "success",
+            "{job}: {}",
+            publish.job(job).log
+        );
+    }
+    assert_formula(&world, "0.1.0", &sums);
+    // The delivery check runs (a job-level success() would have skipped it,
+    // as publish-pypi failed) and names what is missing.
+    let delivery = publish.job("delivery");
+    assert_eq!(delivery.result, "failure", "{}", delivery.log);
+    assert!(
+        delivery
+            .errors
+            .iter()
+            .any(|e| e.starts_with("pypi does not serve v0.1.0")),
+        "{:?}\n{}",
+        delivery.errors,
+        delivery.log
+    );
+    assert!(
+        delivery.errors.iter().any(|e| e == "a partial release (allow_partial_release): pypi did not publish v0.1.0: an incident, fix forward with a patch release"),
+        "{:?}",
+        delivery.errors
+    );
+    // The channels that did publish were checked and serve it.
+    for channel in ["crates", "npm", "homebrew", "github", "go"] {
+        assert!(
+            delivery.log.contains(&format!("{channel} "))
+                && !delivery
+                    .errors
+                    .iter()
+                    .any(|e| e.starts_with(&format!("{channel} "))),
+            "{channel}: {}",
+            delivery.log
+        );
+    }
+}
+
+#[test]
+fn a_build_of_a_tag_that_does_not_exist_names_both_tags_to_push() {
+    let mut world = World::new();
+    let inputs = json!({"tag": "v9.9.9"});
+    let build = world.run("release.yml", crate::actions::Event::Dispatch { inputs });
+    let context = build.job("context");
+    assert_eq!(context.result, "failure", "{}", context.log);
+    assert_eq!(
+        context.errors,
+        [
+            "plasmite/plasmite has no tag v9.9.9 bindings/go/v9.9.9: push both tags of the release at once (git push --atomic origin v9.9.9 bindings/go/v9.9.9), as cargo xtask release v9.9.9 --live does"
+        ]
+    );
+    for job in ["build", "python", "node", "checksums"] {
+        assert_eq!(build.job(job).result, "skipped", "{job}");
+    }
+    // The tag without the Go module's tag.
+    world.bump("0.1.0", "### Added\n\n- The first release.");
+    world.repo.git(&["tag", "-a", "v0.1.0", "-m", "v0.1.0"]);
+    world.repo.git(&["push", "--quiet", "origin", "v0.1.0"]);
+    let build = world.run(
+        "release.yml",
+        crate::actions::Event::Push {
+            tag: "v0.1.0".into(),
+        },
+    );
+    let context = build.job("context");
+    assert_eq!(context.result, "failure", "{}", context.log);
+    assert!(
+        context.errors[0].starts_with("plasmite/plasmite has no tag bindings/go/v0.1.0: "),
+        "{:?}",
+        context.errors
+    );
+}
+
+#[test]
+fn a_retired_runner_label_stops_the_build_in_its_first_job() {
+    let mut world = World::new();
+    world.today = "2026-12-02".into();
+    let config = world.repo.read("release/config.toml");
+    world.repo.write(
+        "release/config.toml",
+        &config.replacen("runner = \"macos-15\"", "runner = \"macos-14\"", 1),
+    );
+    world
+        .repo
+        .commit_and_push("build the arm64 mac on macos-14");
+    let build = world.build("0.1.0", "### Added\n\n- The first release.");
+    let context = build.job("context");
+    assert_eq!(context.result, "failure", "{}", context.log);
+    assert!(
+        context.log.contains(
+            "[[target]] aarch64-apple-darwin runs on macos-14, which GitHub retired on 2026-11-02"
+        ),
+        "{}",
+        context.log
+    );
+    assert!(!world.has_artifacts(build.id), "nothing is built");
+    // This repository's config builds on runners GitHub hosts that day.
+    assert!(
+        !config.contains("runner = \"macos-14\""),
+        "release/config.toml"
+    );
 }

@@ -202,33 +202,119 @@ fn with_targets() -> TempRepo {
     repo
 }
 
+/// `verify` on `day` (XTASK_TODAY), for the runner checks.
+fn verify_on(repo: &TempRepo, day: &str, json: bool) -> crate::support::Run {
+    let mut args = vec!["verify"];
+    if json {
+        args.push("--json");
+    }
+    crate::support::xtask_env(
+        &repo.dir,
+        &args,
+        &[("XTASK_TODAY", std::ffi::OsStr::new(day))],
+    )
+}
+
 #[test]
-fn a_retired_runner_is_a_warning_with_its_date() {
+fn a_runner_label_past_its_retirement_fails_verify_and_one_close_to_it_warns() {
     let repo = with_targets();
-    let clean = repo.xtask(&["verify"]);
-    clean.success();
-    assert!(!clean.all().contains("warning"), "{}", clean.all());
+    // The fixture builds aarch64-apple-darwin on macos-14, which GitHub
+    // retires on 2026-11-02 (actions/runner-images#13518).
+    let early = verify_on(&repo, "2026-07-04", false);
+    early.success();
+    assert!(!early.all().contains("warning"), "{}", early.all());
+
+    let close = verify_on(&repo, "2026-07-05", false);
+    close.success();
+    assert!(
+        close.stdout.contains("- warning: release/config.toml: [[target]] aarch64-apple-darwin runs on macos-14, which GitHub retires on 2026-11-02, in 120 day(s) (https://github.com/actions/runner-images/issues/13518)"),
+        "{}",
+        close.all()
+    );
+
+    let retired = verify_on(&repo, "2026-11-02", false);
+    retired.failure(1);
+    assert!(
+        retired.stdout.contains("[[target]] aarch64-apple-darwin runs on macos-14, which GitHub retired on 2026-11-02 (https://github.com/actions/runner-images/issues/13518): its build job gets no runner and the release stops"),
+        "{}",
+        retired.all()
+    );
+    assert!(
+        retired
+            .stdout
+            .contains("move [[target]] aarch64-apple-darwin to a runner GitHub hosts"),
+        "{}",
+        retired.all()
+    );
+    let json = verify_on(&repo, "2026-12-02", true).failure(1).json();
+    let problems = json["problems"].as_array().unwrap();
+    assert_eq!(problems.len(), 1, "{json}");
+    assert_eq!(problems[0]["check"], "runners");
+    assert!(json["warnings"].as_array().unwrap().is_empty(), "{json}");
+
+    // A label retired long ago fails just the same.
     let config = repo.read("release/config.toml");
     repo.write(
         "release/config.toml",
         &config.replacen("runner = \"macos-14\"", "runner = \"macos-13\"", 1),
     );
-    let run = repo.xtask(&["verify"]);
-    run.success();
+    let run = verify_on(&repo, "2026-01-15", false);
+    run.failure(1);
     assert!(
-        run.stdout.contains("- warning: release/config.toml: [[target]] aarch64-apple-darwin runs on macos-13, which GitHub retired on 2025-12-04"),
+        run.stdout.contains("runs on macos-13, which GitHub retired on 2025-12-04 (https://github.com/actions/runner-images/issues/13046)"),
         "{}",
         run.all()
     );
-    let json = repo.xtask(&["verify", "--json"]).success().json();
-    let warnings = json["warnings"].as_array().unwrap();
-    assert_eq!(warnings.len(), 1, "{json}");
-    assert!(
-        warnings[0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("macos-13")
+    // On a runner GitHub hosts, nothing.
+    repo.write(
+        "release/config.toml",
+        &config.replacen("runner = \"macos-14\"", "runner = \"macos-15\"", 1),
     );
+    let hosted = verify_on(&repo, "2026-12-02", false);
+    hosted.success();
+    assert!(!hosted.all().contains("warning"), "{}", hosted.all());
+}
+
+/// The table of runner labels is data every reader can trust: each retired
+/// label has a real date and its announcement, and none is also listed as hosted.
+#[test]
+fn the_runner_table_is_well_formed() {
+    let text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("runners.toml"),
+    )
+    .unwrap();
+    let doc: toml_edit::DocumentMut = text.parse().unwrap();
+    let hosted: Vec<&str> = doc["hosted"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert!(hosted.contains(&"macos-15") && hosted.contains(&"ubuntu-24.04"));
+    let retired = doc["retired"].as_array_of_tables().unwrap();
+    assert!(retired.iter().any(
+        |t| t["label"].as_str() == Some("macos-14") && t["date"].as_str() == Some("2026-11-02")
+    ));
+    for t in retired {
+        let label = t["label"].as_str().unwrap();
+        let date = t["date"].as_str().unwrap();
+        let bytes = date.as_bytes();
+        assert!(
+            date.len() == 10 && bytes[4] == b'-' && bytes[7] == b'-',
+            "{label}: {date}"
+        );
+        assert!(
+            t["announcement"]
+                .as_str()
+                .unwrap()
+                .starts_with("https://github."),
+            "{label}"
+        );
+        assert!(
+            !hosted.contains(&label),
+            "{label} is both hosted and retired"
+        );
+    }
 }
 
 #[test]

@@ -4,16 +4,25 @@
 //! workflow's, job's and step's `env:`, `GITHUB_OUTPUT`, `GITHUB_ENV`,
 //! `GITHUB_STEP_SUMMARY`, `GITHUB_REF`, `GITHUB_SHA`, `GITHUB_REPOSITORY`,
 //! `GITHUB_RUN_ID` and the matrix values; step and job outputs are carried
-//! forward, and each `uses:` is replaced by what it does:
+//! forward, and each `uses:` is replaced by what it does, refusing what
+//! GitHub refuses:
 //!
-//! - `actions/checkout`: a clone of a local bare repository at the ref (only
-//!   that tag is fetched, as the action fetches only the ref);
+//! - `actions/checkout`: the git commands the action runs (`init`, a fetch of
+//!   depth 1 of the ref it resolves, `checkout`) against a local bare
+//!   repository, so a repository with no commit and a missing `ref:` fail;
 //! - `actions/upload-artifact` / `download-artifact`: a folder per run id and
-//!   artifact name; a download from another run (`run-id`) is refused unless
-//!   the job has `actions: read`, as GitHub refuses it;
+//!   artifact name; a second upload under one name fails, and a download from
+//!   another run needs `run-id`, `github-token` and the job's `actions: read`;
 //! - `dtolnay/rust-toolchain`, `actions/setup-python`, `actions/setup-node`:
 //!   nothing (the tools are on `PATH`); `id-token: write` sets the OIDC
 //!   variables npm's trusted publishing looks for.
+//!
+//! GitHub itself is modelled where it decides outcomes: a job-level
+//! `success()` looks at every ancestor job, not only at `needs`
+//! (actions/runner#2205); a job runs only on a runner label GitHub hosts on
+//! the date of the run (`World::today`, by `xtask/runners.toml`, the table
+//! `verify` embeds); and `https://github.com/…` git URLs reach the local bare
+//! repositories only with a token GitHub would accept (`World::git_tokens`).
 //!
 //! The publishing commands (`cargo publish`, `npm publish`, `twine`, `gh`) and
 //! the builds that need another OS or the network (`cargo build --target`,
@@ -45,6 +54,14 @@ pub const TAP: &str = "plasmite/homebrew-tap";
 /// channel that never comes, say), so no scenario can hang the suite.
 const STEP_TIMEOUT: Duration = Duration::from_secs(60);
 
+/// A token GitHub accepts over HTTPS git (`https://x-access-token:<token>@github.com/<repo>.git`).
+#[derive(Clone, Debug)]
+pub struct GitToken {
+    pub token: String,
+    pub repo: String,
+    pub push: bool,
+}
+
 /// What started a run.
 #[derive(Clone, Debug)]
 pub enum Event {
@@ -63,8 +80,9 @@ pub struct Job {
     /// Every step's output, in order, with a `--- step` header.
     pub log: String,
     pub summary: String,
-    /// The `::error::` lines, without the prefix.
+    /// The messages of the `::error` workflow commands.
     pub errors: Vec<String>,
+    pub warnings: Vec<String>,
     pub notices: Vec<String>,
     pub runs_on: String,
     pub seconds: f64,
@@ -133,14 +151,21 @@ pub struct World {
     /// What GitHub's API answers as a run's `.path` after the file name
     /// (`@refs/heads/main`, say); empty by default.
     pub run_path_suffix: String,
+    /// The tokens GitHub accepts over git's HTTPS, each with the repository
+    /// it opens and whether it may push (`HOMEBREW_TAP_TOKEN`'s, by default).
+    pub git_tokens: Vec<GitToken>,
+    /// The date of the runs (`YYYY-MM-DD`): a job's runner label must be one
+    /// GitHub hosts that day (`xtask/runners.toml`); the xtask's steps see it
+    /// as `XTASK_TODAY`. Today's UTC date by default.
+    pub today: String,
     _server: Server,
     next_run: u64,
 }
 
 impl World {
     /// A copy of this repository whose every version site is `0.0.0`, its
-    /// delivery pointed at local registries, an origin, an empty tap (a README
-    /// only: no formula yet), empty registries and every publish secret.
+    /// delivery pointed at local registries, an origin, an empty tap (a new
+    /// repository: not one commit), empty registries and every publish secret.
     pub fn new() -> World {
         let repo = TempRepo::of_workspace();
         let base = repo.base();
@@ -184,6 +209,7 @@ impl World {
         );
         repo.git(&["remote", "add", "origin", origin.to_str().unwrap()]);
         repo.git(&["push", "--quiet", "origin", "main"]);
+        // The tap as a new GitHub repository is: no commit at all.
         let tap = base.join("tap.git");
         git(
             &base,
@@ -195,15 +221,6 @@ impl World {
                 "tap.git",
             ],
         );
-        let seed = base.join("tap-seed");
-        git(
-            &base,
-            &["clone", "--quiet", tap.to_str().unwrap(), "tap-seed"],
-        );
-        std::fs::write(seed.join("README.md"), "# plasmite's Homebrew tap\n").unwrap();
-        git(&seed, &["add", "README.md"]);
-        git(&seed, &["commit", "--quiet", "-m", "tap"]);
-        git(&seed, &["push", "--quiet", "origin", "HEAD:main"]);
         let github = json!({"runs": {}, "releases": {}, "repos": {REPO: origin, TAP: tap}});
         std::fs::write(state.join("github.json"), github.to_string()).unwrap();
         let secrets = json!({
@@ -220,6 +237,12 @@ impl World {
             artifacts: base.join("artifacts"),
             secrets: secrets.as_object().unwrap().clone(),
             run_path_suffix: String::new(),
+            git_tokens: vec![GitToken {
+                token: "tap-secret".into(),
+                repo: TAP.into(),
+                push: true,
+            }],
+            today: utc_today(),
             _server: server,
             next_run: 7000,
         }
@@ -265,7 +288,12 @@ impl World {
 
     /// Dispatches release-publish.yml for a build run.
     pub fn publish(&mut self, build_run: u64) -> Run {
-        let inputs = json!({"build_run_id": build_run.to_string(), "allow_partial_release": false});
+        self.publish_with(build_run, false)
+    }
+
+    /// Dispatches release-publish.yml for a build run, with `allow_partial_release`.
+    pub fn publish_with(&mut self, build_run: u64, allow_partial_release: bool) -> Run {
+        let inputs = json!({"build_run_id": build_run.to_string(), "allow_partial_release": allow_partial_release});
         self.run("release-publish.yml", Event::Dispatch { inputs })
     }
 
@@ -280,7 +308,8 @@ impl World {
         std::fs::read_to_string(self.state.join("registry").join(rel)).ok()
     }
 
-    /// Makes the next `<tool>-<verb>` stub call fail once (`npm-publish`, …).
+    /// Makes the next `<tool>-<verb>` stub call fail once (`npm-publish`,
+    /// `twine-upload`, `cargo-publish`, `gh-release-create`).
     pub fn fail_once(&self, what: &str) {
         std::fs::create_dir_all(self.state.join("fail")).unwrap();
         std::fs::write(self.state.join("fail").join(what), "").unwrap();
@@ -337,11 +366,64 @@ impl World {
             .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
     }
 
+    /// The commits of the tap's default branch (0 while it has none).
     pub fn tap_commits(&self) -> usize {
-        git(&self.tap, &["rev-list", "--count", "HEAD"])
+        let out = Command::new("git")
+            .arg("--git-dir")
+            .arg(&self.tap)
+            .args(["rev-list", "--count", "HEAD"])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout)
             .trim()
             .parse()
-            .unwrap()
+            .unwrap_or(0)
+    }
+
+    /// Where each GitHub repository of this world lives (while it exists).
+    fn bare(&self, repository: &str) -> Option<&Path> {
+        let path = match repository {
+            REPO => &self.origin,
+            TAP => &self.tap,
+            _ => return None,
+        };
+        path.exists().then_some(path.as_path())
+    }
+
+    /// git's configuration on a runner of this world, as `GIT_CONFIG_*`
+    /// variables: `https://github.com/<repo>.git` reads a public repository,
+    /// `https://x-access-token:<token>@github.com/<repo>.git` reads it with a
+    /// token, and pushes only with a token that may push. Any other
+    /// `https://` URL (a wrong token, a repository that does not exist, an
+    /// anonymous push) leads nowhere, and git fails as it does on GitHub.
+    fn git_url_config(&self) -> Vec<(String, String)> {
+        let deny = format!("file://{}/", self.state.join("github-refused").display());
+        let mut rules = vec![(format!("url.{deny}.insteadOf"), "https://".to_string())];
+        for repository in [REPO, TAP] {
+            let Some(bare) = self.bare(repository) else {
+                continue;
+            };
+            let local = format!("file://{}", bare.display());
+            let public = format!("https://github.com/{repository}.git");
+            rules.push((format!("url.{local}.insteadOf"), public.clone()));
+            rules.push((format!("url.{deny}anonymous.pushInsteadOf"), public));
+            for t in self.git_tokens.iter().filter(|t| t.repo == repository) {
+                let url = format!(
+                    "https://x-access-token:{}@github.com/{repository}.git",
+                    t.token
+                );
+                rules.push((format!("url.{local}.insteadOf"), url.clone()));
+                if !t.push {
+                    rules.push((format!("url.{deny}read-only.pushInsteadOf"), url));
+                }
+            }
+        }
+        let mut vars = vec![("GIT_CONFIG_COUNT".to_string(), rules.len().to_string())];
+        for (i, (key, value)) in rules.into_iter().enumerate() {
+            vars.push((format!("GIT_CONFIG_KEY_{i}"), key));
+            vars.push((format!("GIT_CONFIG_VALUE_{i}"), value));
+        }
+        vars
     }
 
     /// Runs one workflow of the repository at `main` as GitHub would for `event`.
@@ -381,11 +463,7 @@ impl World {
             for step in job["steps"].as_array().unwrap() {
                 understood(&format!("{workflow}: a step of {job_id}"), step, STEP_KEYS);
             }
-            let needs: Vec<String> = match &job["needs"] {
-                Value::String(s) => vec![s.clone()],
-                Value::Array(a) => a.iter().map(|n| n.as_str().unwrap().to_string()).collect(),
-                _ => Vec::new(),
-            };
+            let needs = needs_of(job);
             let needs_ctx: Map<String, Value> = needs
                 .iter()
                 .map(|n| {
@@ -393,8 +471,13 @@ impl World {
                     (n.clone(), json!({"result": j.result, "outputs": j.outputs}))
                 })
                 .collect();
+            // A job-level `success()` looks at every ancestor, not only at
+            // `needs` (actions/runner#2205): a skipped or failed grandparent
+            // skips a job whose `if:` does not say otherwise.
             let status = Status {
-                failed: needs.iter().any(|n| run.job(n).result != "success"),
+                failed: ancestors(jobs, &job_id)
+                    .iter()
+                    .any(|a| run.job(a).result != "success"),
             };
             let ctx = json!({
                 "github": github, "inputs": inputs, "secrets": self.secrets,
@@ -505,6 +588,11 @@ impl World {
             ..Job::default()
         };
         out.runs_on = expr::interpolate(&expr::to_text(&job["runs-on"]), &ctx, status_ok);
+        if let Err(why) = hosted(&out.runs_on, &self.today) {
+            out.result = "failure".into();
+            out.log.push_str(&format!("no runner: {why}\n"));
+            return out;
+        }
         let mut env: Map<String, Value> = Map::new();
         for scope in [doc.get("env"), job.get("env")].into_iter().flatten() {
             for (k, v) in scope.as_object().unwrap() {
@@ -587,9 +675,11 @@ impl World {
                         ("GITHUB_STEP_SUMMARY", files.summary.display().to_string()),
                         ("RUNNER_OS", "Linux".to_string()),
                         ("RUNNER_TEMP", temp.display().to_string()),
+                        ("XTASK_TODAY", self.today.clone()),
                     ] {
                         vars.push((k.to_string(), v));
                     }
+                    vars.extend(self.git_url_config());
                     if can("id-token", "write") {
                         vars.push((
                             "ACTIONS_ID_TOKEN_REQUEST_URL".into(),
@@ -747,10 +837,18 @@ impl World {
             err_reader.join().unwrap()
         );
         for line in text.lines() {
-            if let Some(rest) = line.strip_prefix("::error::") {
-                out.errors.push(rest.to_string());
-            } else if let Some(rest) = line.strip_prefix("::notice::") {
-                out.notices.push(rest.to_string());
+            // `::error::…` and `::error file=…,line=…::…` alike.
+            let command = |name: &str| {
+                let rest = line.strip_prefix("::")?.strip_prefix(name)?;
+                let (properties, message) = rest.split_once("::")?;
+                (properties.is_empty() || properties.starts_with(' ')).then(|| message.to_string())
+            };
+            if let Some(message) = command("error") {
+                out.errors.push(message);
+            } else if let Some(message) = command("notice") {
+                out.notices.push(message);
+            } else if let Some(message) = command("warning") {
+                out.warnings.push(message);
             }
         }
         out.log.push_str(&text);
@@ -768,6 +866,89 @@ impl World {
         }
     }
 
+    /// `actions/checkout`, by the git commands the action runs: `git init`,
+    /// a fetch of depth 1 of the ref it resolves (the event's ref and SHA for
+    /// this repository, the default branch for another), then a checkout. A
+    /// repository with no commit has no default branch to fetch, and a `ref:`
+    /// that does not exist cannot be fetched: both fail, as on GitHub
+    /// (actions/checkout#746, #1477).
+    fn checkout(
+        &self,
+        with: &Map<String, Value>,
+        workspace: &Path,
+        git_ref: &str,
+        sha: &str,
+    ) -> Result<(), String> {
+        let input = |k: &str| with.get(k).map(expr::to_text).filter(|s| !s.is_empty());
+        let repository = input("repository").unwrap_or_else(|| REPO.to_string());
+        let Some(bare) = self.bare(&repository) else {
+            return Err(format!(
+                "checkout: repository {repository} not found (HTTP 404)"
+            ));
+        };
+        let dest = workspace.join(input("path").unwrap_or_else(|| ".".into()));
+        // The action empties the directory it checks out into.
+        let _ = std::fs::remove_dir_all(&dest);
+        std::fs::create_dir_all(&dest).unwrap();
+        let is_sha = |s: &str| s.len() == 40 && s.chars().all(|c| c.is_ascii_hexdigit());
+        let (mut at, commit) = match input("ref") {
+            Some(r) if is_sha(&r) => (String::new(), r),
+            Some(r) => (r, String::new()),
+            None if repository == REPO => (git_ref.to_string(), sha.to_string()),
+            None => (String::new(), String::new()),
+        };
+        if at.is_empty() && commit.is_empty() {
+            // The default branch, as GitHub's API names it (also for an
+            // empty repository).
+            let head = git(bare, &["symbolic-ref", "HEAD"]);
+            at = head.trim().to_string();
+        }
+        let refspec = if !commit.is_empty() {
+            match at.strip_prefix("refs/heads/") {
+                Some(branch) => format!("+{commit}:refs/remotes/origin/{branch}"),
+                None if at.starts_with("refs/tags/") => format!("+{commit}:{at}"),
+                None => commit.clone(),
+            }
+        } else if let Some(branch) = at.strip_prefix("refs/heads/") {
+            format!("+{at}:refs/remotes/origin/{branch}")
+        } else if at.starts_with("refs/") {
+            format!("+{at}:{at}")
+        } else {
+            format!("+refs/heads/{at}*:refs/remotes/origin/{at}*")
+        };
+        let url = format!("file://{}", bare.display());
+        run_git(&dest, &["init", "--quiet"])?;
+        run_git(&dest, &["remote", "add", "origin", &url])?;
+        run_git(
+            &dest,
+            &[
+                "-c",
+                "protocol.version=2",
+                "fetch",
+                "--no-tags",
+                "--prune",
+                "--no-recurse-submodules",
+                "--depth=1",
+                "origin",
+                &refspec,
+            ],
+        )?;
+        let target = if let Some(branch) = at.strip_prefix("refs/heads/") {
+            vec![
+                "-B".to_string(),
+                branch.to_string(),
+                format!("refs/remotes/origin/{branch}"),
+            ]
+        } else if !at.is_empty() && at.starts_with("refs/") {
+            vec![at.clone()]
+        } else {
+            vec![commit.clone()]
+        };
+        let mut args = vec!["checkout", "--quiet", "--force"];
+        args.extend(target.iter().map(String::as_str));
+        run_git(&dest, &args)
+    }
+
     /// What a `uses:` step does.
     #[allow(clippy::too_many_arguments)]
     fn action(
@@ -783,46 +964,7 @@ impl World {
         let input = |k: &str| with.get(k).map(expr::to_text).filter(|s| !s.is_empty());
         match action {
             "dtolnay/rust-toolchain" | "actions/setup-python" | "actions/setup-node" => Ok(()),
-            "actions/checkout" => {
-                let repository = input("repository").unwrap_or_else(|| REPO.to_string());
-                let bare = match repository.as_str() {
-                    REPO => &self.origin,
-                    TAP => &self.tap,
-                    other => return Err(format!("checkout: no repository {other}")),
-                };
-                let dest = workspace.join(input("path").unwrap_or_else(|| ".".into()));
-                // The action empties the directory it checks out into.
-                let _ = std::fs::remove_dir_all(&dest);
-                std::fs::create_dir_all(&dest).unwrap();
-                let at = input("ref").or_else(|| {
-                    (repository == REPO).then(|| {
-                        if git_ref.starts_with("refs/tags/") {
-                            git_ref.to_string()
-                        } else {
-                            sha.to_string()
-                        }
-                    })
-                });
-                run_git(
-                    &dest,
-                    &["clone", "--quiet", "--no-tags", bare.to_str().unwrap(), "."],
-                )?;
-                if let Some(at) = at {
-                    if let Some(tag) = at.strip_prefix("refs/tags/") {
-                        run_git(
-                            &dest,
-                            &[
-                                "fetch",
-                                "--quiet",
-                                "origin",
-                                &format!("+refs/tags/{tag}:refs/tags/{tag}"),
-                            ],
-                        )?;
-                    }
-                    run_git(&dest, &["checkout", "--quiet", "--detach", &at])?;
-                }
-                Ok(())
-            }
+            "actions/checkout" => self.checkout(with, workspace, git_ref, sha),
             "actions/upload-artifact" => {
                 let name = input("name").unwrap_or_else(|| "artifact".into());
                 let dest = self.artifacts.join(run_id.to_string()).join(&name);
@@ -875,8 +1017,22 @@ impl World {
                                 "download-artifact from run {other}: Resource not accessible by integration (the job needs `actions: read`)"
                             ));
                         }
-                        if input("github-token").is_none() {
-                            return Err("download-artifact with run-id needs github-token".into());
+                        // Without github-token the action looks in this run only.
+                        match input("github-token").as_deref() {
+                            None => {
+                                return Err(format!(
+                                    "Unable to download artifact(s): Artifact not found for name: {:?} in run {run_id} (a download from run {other} needs github-token)",
+                                    input("name")
+                                        .or_else(|| input("pattern"))
+                                        .unwrap_or_default()
+                                ));
+                            }
+                            Some("ghs_run_token") => {}
+                            Some(_) => {
+                                return Err(
+                                    "download-artifact: the harness knows only github.token as github-token".into(),
+                                );
+                            }
                         }
                         other
                     }
@@ -1005,6 +1161,84 @@ fn glob(pattern: &str, name: &str) -> bool {
         None => pattern == name,
         Some((head, tail)) => name.starts_with(head) && name[head.len()..].ends_with(tail),
     }
+}
+
+/// A job's `needs`, as a list.
+fn needs_of(job: &Value) -> Vec<String> {
+    match &job["needs"] {
+        Value::String(s) => vec![s.clone()],
+        Value::Array(a) => a.iter().map(|n| n.as_str().unwrap().to_string()).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Every job `id` needs, directly or through another job.
+fn ancestors(jobs: &Map<String, Value>, id: &str) -> Vec<String> {
+    let mut found: Vec<String> = Vec::new();
+    let mut todo = needs_of(&jobs[id]);
+    while let Some(next) = todo.pop() {
+        if !found.contains(&next) {
+            todo.extend(needs_of(&jobs[&next]));
+            found.push(next);
+        }
+    }
+    found.sort();
+    found
+}
+
+/// Whether GitHub hosts the runner `label` on `day`, by the table `verify`
+/// embeds (`xtask/runners.toml`): one of its hosted labels, or a retired
+/// one before its date.
+fn hosted(label: &str, day: &str) -> Result<(), String> {
+    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("runners.toml"))
+        .expect("xtask/runners.toml");
+    let doc: toml_edit::DocumentMut = text.parse().expect("xtask/runners.toml is TOML");
+    let retired = doc["retired"]
+        .as_array_of_tables()
+        .unwrap()
+        .iter()
+        .find(|t| t["label"].as_str() == Some(label));
+    if let Some(t) = retired {
+        let date = t["date"].as_str().unwrap();
+        if day >= date {
+            return Err(format!(
+                "GitHub retired the runner label {label} on {date} ({}): the job gets no runner",
+                t["announcement"].as_str().unwrap()
+            ));
+        }
+        return Ok(());
+    }
+    let known = doc["hosted"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|h| h.as_str() == Some(label));
+    if known {
+        Ok(())
+    } else {
+        Err(format!(
+            "GitHub hosts no runner labelled {label} (xtask/runners.toml lists those it hosts)"
+        ))
+    }
+}
+
+/// Today's UTC date, `YYYY-MM-DD`.
+fn utc_today() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    // Howard Hinnant's days-to-civil.
+    let z = (secs / 86_400) as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}")
 }
 
 /// The jobs in an order that respects `needs`, ties by name.
@@ -1144,4 +1378,32 @@ fn orders_jobs_by_needs_and_matches_artifact_patterns() {
     assert!(glob("cli-*", "cli-linux-x86_64"));
     assert!(!glob("cli-*", "python-dist"));
     assert!(glob("sha256sums", "sha256sums"));
+}
+
+#[test]
+fn a_job_level_success_looks_at_every_ancestor() {
+    let jobs = json!({
+        "delivery": {"needs": ["release"]},
+        "release": {"needs": ["publish", "resolve"]},
+        "publish": {"needs": "resolve"},
+        "resolve": {},
+    });
+    let jobs = jobs.as_object().unwrap();
+    assert_eq!(
+        ancestors(jobs, "delivery"),
+        ["publish", "release", "resolve"]
+    );
+    assert!(ancestors(jobs, "resolve").is_empty());
+}
+
+#[test]
+fn a_runner_label_is_hosted_only_until_its_retirement() {
+    assert!(hosted("ubuntu-24.04", "2026-12-02").is_ok());
+    assert!(hosted("macos-15", "2026-12-02").is_ok());
+    assert!(hosted("macos-14", "2026-11-01").is_ok());
+    let err = hosted("macos-14", "2026-11-02").unwrap_err();
+    assert!(err.contains("actions/runner-images/issues/13518"), "{err}");
+    assert!(hosted("macos-13", "2026-01-15").is_err());
+    assert!(hosted("macos-99", "2026-01-15").is_err());
+    assert_eq!(utc_today().len(), 10);
 }
