@@ -258,7 +258,8 @@ pub fn file(
             .filter(|t| !filed.contains(&t) && !filing.open.iter().any(|(_, o, _)| o == t))
             .collect();
         filing.error = Some(format!(
-            "{err:#}; the release is blocked until ergo works: install ergo v6, run `ergo init` at the repository root and commit `.ergo/` (with `.ergo/lock` in .gitignore), then rerun `cargo xtask release {tag}`"
+            "{err:#}; the release is blocked until ergo works: install ergo v6, run `ergo init` at the repository root and commit `.ergo/` (with `.ergo/lock` in .gitignore), then rerun `cargo xtask release {}`",
+            crate::words::quote(tag)
         ));
     }
     filing

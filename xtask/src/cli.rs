@@ -10,7 +10,8 @@ macro_rules! exit_codes {
         "Exit codes:
   0  success
   1  a check failed, or a file or tool could not be used (the message says what to do)
-  2  usage error: an unknown command or flag, a malformed version, a bump that does not go up"
+  2  usage error: an unknown command or flag, a malformed version or date, a bump that does not go up,
+     an invalid release/config.toml (the message names the key)"
     };
 }
 
@@ -303,7 +304,8 @@ mod tests {
                 lines.len()
             );
             assert!(
-                help.trim_end().ends_with("a bump that does not go up"),
+                help.trim_end()
+                    .ends_with("an invalid release/config.toml (the message names the key)"),
                 "{help}"
             );
             for line in lines {

@@ -290,7 +290,7 @@ fn a_config_pointing_at_a_missing_file_changes_nothing() {
     refused(
         &repo,
         &["minor"],
-        1,
+        2,
         "site[7].path = \"homebrew/fixture.rb\": no such file",
     );
 }
@@ -302,7 +302,7 @@ fn a_config_with_an_unknown_key_changes_nothing() {
         "release/config.toml",
         &format!("{}\nmystery = 1\n", repo.read("release/config.toml")),
     );
-    refused(&repo, &["minor"], 1, "unknown key `site[8].mystery`");
+    refused(&repo, &["minor"], 2, "unknown key `site[8].mystery`");
 }
 
 #[test]

@@ -326,7 +326,7 @@ fn the_primary_site_cannot_leave_the_lock_step() {
     );
     let before = repo.snapshot();
     let run = repo.xtask(&["bump", "patch"]);
-    run.failure(1);
+    run.failure(2);
     assert!(
         run.stderr.contains(
             "site[0] (Cargo.toml) is the primary site, so it cannot have lockstep = false"
@@ -367,7 +367,7 @@ fn bad_site_declarations_are_named() {
         repo.write("release/config.toml", &config.replace(from, to));
         let before = repo.snapshot();
         let run = repo.xtask(&["bump", "patch"]);
-        run.failure(1);
+        run.failure(2);
         assert!(run.stderr.contains(error), "{error}: {}", run.stderr);
         assert_same_tree(&repo.snapshot(), &before);
     }

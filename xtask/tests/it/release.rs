@@ -76,7 +76,7 @@ fn a_green_dry_run_writes_evidence_and_changes_nothing() {
         "every gate passed; a live run (`--live`) would:",
         "would run: git tag -a v1.5.0 -m \"Release v1.5.0\"",
         "would run: git tag -a bindings/go/v1.5.0",
-        "would run: git push --atomic origin refs/tags/v1.5.0 refs/tags/bindings/go/v1.5.0",
+        "would run: git push --atomic -- origin refs/tags/v1.5.0 refs/tags/bindings/go/v1.5.0",
         "would wait for the release.yml run",
         "would run: gh workflow run release-publish.yml --repo plasmite-fixture/fixture -f \"build_run_id=<ID of the build run>\" -f allow_partial_release=false",
         "then: cargo xtask delivery v1.5.0",
@@ -620,7 +620,7 @@ fn the_live_happy_path() {
     assert_released(&repo, &run);
     assert!(
         run.stdout.contains(
-            "running: git push --atomic origin refs/tags/v1.5.0 refs/tags/bindings/go/v1.5.0"
+            "running: git push --atomic -- origin refs/tags/v1.5.0 refs/tags/bindings/go/v1.5.0"
         ),
         "{}",
         run.stdout
@@ -1107,7 +1107,7 @@ fn a_dry_run_without_gh_still_shows_the_plan() {
     );
     assert!(
         run.stdout.contains(
-            "would run: git push --atomic origin refs/tags/v1.5.0 refs/tags/bindings/go/v1.5.0"
+            "would run: git push --atomic -- origin refs/tags/v1.5.0 refs/tags/bindings/go/v1.5.0"
         ),
         "{}",
         run.stdout

@@ -256,6 +256,8 @@ fn versions() -> Vec<Case> {
 
 /// Broken version sites: exit 1, naming the file.
 fn manifests() -> Vec<Case> {
+    // A site file the config names but that cannot be read is a config error: exit 2.
+    let bad2 = |name, ops, says| case(name, ops, BUMP, 2, says);
     let bad = |name, ops, says| case(name, ops, BUMP, 1, says);
     use Op::*;
     vec![
@@ -499,12 +501,12 @@ fn manifests() -> Vec<Case> {
             vec![Replace("CHANGELOG.md", "## [1.4.2]", "## [next]")],
             "CHANGELOG.md",
         ),
-        bad(
+        bad2(
             "a site is missing",
             vec![Remove("bindings/node/package.json")],
             "bindings/node/package.json",
         ),
-        bad(
+        bad2(
             "a site is a folder",
             vec![Dir("bindings/python/pyproject.toml")],
             "bindings/python/pyproject.toml",
@@ -514,7 +516,7 @@ fn manifests() -> Vec<Case> {
             vec![Put("crates/extra/Cargo.toml", b"\0\0\0\0")],
             "crates/extra/Cargo.toml",
         ),
-        bad(
+        bad2(
             "a site is a dangling symlink",
             vec![
                 Remove("homebrew/fixture.rb"),
@@ -537,7 +539,8 @@ fn manifests() -> Vec<Case> {
 /// A broken config: exit 1, naming the key.
 fn config() -> Vec<Case> {
     use Op::*;
-    let bad = |name, ops, says| case(name, ops, BUMP, 1, says);
+    // An invalid config is bad input: exit 2 (a config that cannot be read, 1).
+    let bad = |name, ops, says| case(name, ops, BUMP, 2, says);
     let swap = |from, to| vec![Replace(CONFIG, from, to)];
     let add = |text| vec![Append(CONFIG, text)];
     vec![
@@ -546,9 +549,11 @@ fn config() -> Vec<Case> {
             add("[[site\n"),
             "release/config.toml is not valid TOML",
         ),
-        bad(
+        case(
             "missing",
             vec![Remove(CONFIG)],
+            BUMP,
+            1,
             "cannot read release/config.toml",
         ),
         bad("empty", vec![Put(CONFIG, b"")], "no [[site]] declared"),
@@ -857,7 +862,7 @@ fn hostile() -> Vec<Case> {
                 "path = \"CHANGE\\u0000LOG.md\"",
             )],
             BUMP,
-            1,
+            2,
             "site[8].path",
         ),
         case(
@@ -868,7 +873,7 @@ fn hostile() -> Vec<Case> {
                 "path = \"CHANGELOG.md\\n\"",
             )],
             BUMP,
-            1,
+            2,
             "site[8].path = \"CHANGELOG.md\\n\": no such file",
         ),
         case(
@@ -882,14 +887,14 @@ fn hostile() -> Vec<Case> {
             "sync with a site that is a folder",
             vec![Dir("Cargo.lock")],
             &["sync"],
-            1,
+            2,
             "Cargo.lock",
         ),
         case(
             "versions with a broken config",
             vec![Append(CONFIG, "x = 1\n")],
             &["versions"],
-            1,
+            2,
             "unknown key `site[8].x`",
         ),
         case(
@@ -913,7 +918,7 @@ fn hostile() -> Vec<Case> {
                 ),
             ],
             &["versions"],
-            1,
+            2,
             "site[5].path = \"elsewhere.json\" resolves through a symlink",
         ),
     ]
@@ -1080,7 +1085,7 @@ fn messages_say_what_is_wrong_with_the_input() {
     let repo = TempRepo::plain("lockstep/in");
     apply(&repo, Op::Replace(CONFIG, "v{version}", "v {version}"));
     let run = repo.xtask(&["bump", "minor"]);
-    run.failure(1);
+    run.failure(2);
     assert!(
         run.stderr.contains("tag_format = \"v {version}\" makes tags like \"v 1.2.3-rc.1\" that git refuses: a tag name cannot contain a space"),
         "{}",
