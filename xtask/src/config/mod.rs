@@ -167,8 +167,7 @@ pub fn tag_format_problem(tag_format: &str) -> Option<String> {
         }
     }
     let example = tag_format.replace("{version}", "1.2.3-rc.1");
-    names::ref_problem(&example, "a tag name")
-        .map(|why| format!("makes tags like {example:?} that git refuses: {why}"))
+    tag_problem(&example)
 }
 
 /// Every other path the config names, confined as a site's is (see
@@ -197,12 +196,20 @@ fn confine_paths(
         && confine("release.go_module", dir)
     {
         let tag = format!("{}/v1.2.3-rc.1", dir.trim_end_matches('/'));
-        if let Some(why) = names::ref_problem(&tag, "a tag name") {
-            errors.push(format!(
-                "release.go_module = {dir:?} makes tags like {tag:?} that git refuses: {why}"
-            ));
+        if let Some(why) = tag_problem(&tag) {
+            errors.push(format!("release.go_module = {dir:?} {why}"));
         }
     }
+}
+
+/// Why `tag` (an example of the tags a config makes) cannot be a tag:
+/// git refuses it, or a shell would act on it in a printed command.
+fn tag_problem(tag: &str) -> Option<String> {
+    if let Some(why) = names::git_ref_problem(tag, "a tag name") {
+        return Some(format!("makes tags like {tag:?} that git refuses: {why}"));
+    }
+    names::shell_problem(tag, "a tag name")
+        .map(|why| format!("makes tags like {tag:?} that a pasted command would run: {why}"))
 }
 
 #[cfg(test)]

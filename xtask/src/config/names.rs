@@ -11,6 +11,24 @@ const SHELL: &str = "`$;&|<>()'\"!#";
 /// name"), by the rules of `git check-ref-format`, or why a shell would act
 /// on it in a printed command; `None` when it is fine.
 pub fn ref_problem(name: &str, what: &str) -> Option<String> {
+    git_ref_problem(name, what).or_else(|| shell_problem(name, what))
+}
+
+/// Why `name` holds a character git allows but a shell acts on, or `None`.
+pub fn shell_problem(name: &str, what: &str) -> Option<String> {
+    let c = name.chars().find(|&c| SHELL.contains(c))?;
+    let shown = if c == '`' {
+        "`` ` ``".to_string()
+    } else {
+        format!("`{c}`")
+    };
+    Some(format!(
+        "{what} cannot contain {shown}: a shell acts on it when a printed command is pasted (none of {SHELL})"
+    ))
+}
+
+/// Why git would refuse `name` as a ref name (`git check-ref-format`), or `None`.
+pub fn git_ref_problem(name: &str, what: &str) -> Option<String> {
     if name.is_empty() {
         return Some(format!("{what} cannot be empty"));
     }
@@ -23,11 +41,6 @@ pub fn ref_problem(name: &str, what: &str) -> Option<String> {
             c if c.is_ascii_control() => format!("{what} cannot contain a control character"),
             _ => format!("{what} cannot contain any of ~ ^ : ? * [ \\"),
         });
-    }
-    if let Some(c) = name.chars().find(|&c| SHELL.contains(c)) {
-        return Some(format!(
-            "{what} cannot contain `{c}`: a shell acts on it when a printed command is pasted (none of {SHELL})"
-        ));
     }
     if name.contains("..") {
         return Some(format!("{what} cannot contain `..`"));
