@@ -95,20 +95,16 @@ pub fn remote_tags(sh: &Shell, remote: &str, tags: &[&str]) -> Result<Vec<Option
 
 /// `git tag -a <tag> -m <message> <sha>`: an effect, run by the executor.
 pub fn tag<'a>(sh: &'a Shell, tag: &str, message: &str, sha: &str) -> Action<'a> {
-    Action {
-        cmd: cmd!(sh, "git tag -a {tag} -m {message} {sha}"),
-        stdin: None,
-        timeout: TIMEOUT,
-    }
+    let argv = ["git", "tag", "-a", tag, "-m", message, sha].map(String::from);
+    Action::new(sh, argv.to_vec(), None, TIMEOUT)
 }
 
 /// `git push --atomic -- <remote> refs/tags/…`: an effect, run by the
 /// executor; the remote after `--`, so it is never an option.
 pub fn push_tags<'a>(sh: &'a Shell, remote: &str, tags: &[String]) -> Action<'a> {
-    let refs: Vec<String> = tags.iter().map(|t| format!("refs/tags/{t}")).collect();
-    Action {
-        cmd: cmd!(sh, "git push --atomic -- {remote} {refs...}"),
-        stdin: None,
-        timeout: REMOTE_TIMEOUT,
-    }
+    let mut argv = ["git", "push", "--atomic", "--", remote]
+        .map(String::from)
+        .to_vec();
+    argv.extend(tags.iter().map(|t| format!("refs/tags/{t}")));
+    Action::new(sh, argv, None, REMOTE_TIMEOUT)
 }
