@@ -638,7 +638,7 @@ impl<'a> Pipeline<'a> {
         let retry = cli::publish_retry(Some(build_run));
         let fix = format!(
             "check `cargo xtask delivery {}`; fix the channels that do not serve the release and publish them again (`{retry}`), or fix forward with a patch release; then close this blocker",
-            self.tag
+            quote(&self.tag)
         );
         let blocker = blockers::from_failure(
             &self.tag,
