@@ -89,3 +89,52 @@ pub fn scratch_problem(root: &Path) -> Option<String> {
     }
     None
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_symlinked_scratch_or_scratch_file_is_named() {
+        let base = std::env::temp_dir().join(format!("xtask-scratch-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&base);
+        let (root, outside) = (base.join("repo"), base.join("outside"));
+        std::fs::create_dir_all(&root).unwrap();
+        std::fs::create_dir_all(&outside).unwrap();
+        assert_eq!(scratch_problem(&root), None, "no .scratch yet is fine");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::symlink;
+            symlink(&outside, root.join(".scratch")).unwrap();
+            let problem = scratch_problem(&root).unwrap();
+            assert!(
+                problem.starts_with(".scratch is a symlink (to "),
+                "{problem}"
+            );
+            std::fs::remove_file(root.join(".scratch")).unwrap();
+            std::fs::create_dir_all(root.join(SCRATCH)).unwrap();
+            assert_eq!(scratch_problem(&root), None);
+            symlink(
+                outside.join("x"),
+                root.join(".scratch/release/blockers-v1.md"),
+            )
+            .unwrap();
+            let problem = scratch_problem(&root).unwrap();
+            assert!(
+                problem.starts_with(".scratch/release/blockers-v1.md is a symlink"),
+                "{problem}"
+            );
+        }
+        std::fs::remove_dir_all(&base).unwrap();
+        let real = std::env::temp_dir().canonicalize().unwrap();
+        assert_eq!(outside_problem(&real, "a/b.md"), None);
+        assert_eq!(
+            outside_problem(&real, "/etc").as_deref(),
+            Some("is absolute")
+        );
+        assert_eq!(
+            outside_problem(&real, "a/../b").as_deref(),
+            Some("goes up with `..`")
+        );
+    }
+}

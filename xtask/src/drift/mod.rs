@@ -619,3 +619,38 @@ fn channel_problems(
     }
     problems
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn documents_follow_no_symlink_outside_and_no_loop() {
+        let base = std::env::temp_dir().join(format!("xtask-drift-docs-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&base);
+        let (root, outside) = (base.join("repo"), base.join("outside"));
+        std::fs::create_dir_all(root.join("docs")).unwrap();
+        std::fs::create_dir_all(&outside).unwrap();
+        std::fs::write(root.join("docs/inner.md"), "inner").unwrap();
+        std::fs::write(root.join("README.md"), "readme").unwrap();
+        std::fs::write(outside.join("secret.md"), "secret").unwrap();
+        let link = |target: &Path, at: &str| {
+            #[cfg(unix)]
+            std::os::unix::fs::symlink(target, root.join(at)).unwrap();
+        };
+        link(&outside.join("secret.md"), "docs/out.md");
+        link(&outside, "docs/away");
+        link(&root.join("docs"), "docs/loop");
+        link(&root.join("README.md"), "docs/readme.md");
+        let docs = documents(&root, &["docs".to_string()]);
+        let read: Vec<(&str, &str)> = docs
+            .iter()
+            .map(|d| (d.path.as_str(), d.text.as_str()))
+            .collect();
+        assert_eq!(
+            read,
+            [("docs/inner.md", "inner"), ("docs/readme.md", "readme")]
+        );
+        std::fs::remove_dir_all(&base).unwrap();
+    }
+}

@@ -132,7 +132,8 @@ fn a_site_replaced_by_a_directory_changes_nothing() {
         std::fs::write(repo.path(site).join("inside"), "x").unwrap();
         let before = repo.snapshot();
         let run = repo.xtask(&["bump", "minor"]);
-        run.failure(1);
+        // The config names a file that is not one: an invalid config, exit 2.
+        run.failure(2);
         assert!(run.stderr.contains(site), "{}", run.stderr);
         assert_no_misleading_advice(&run);
         crate::support::assert_same_tree(&repo.snapshot(), &before);
