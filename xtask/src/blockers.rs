@@ -51,6 +51,7 @@ fn body(
     } else {
         excerpt.trim_end()
     };
+    let tag = crate::words::quote(tag);
     redact(&format!(
         "Gate: {gate}\nCommand: `{command}`\nExit code: {exit}\n\nOutput excerpt:\n\n~~~text\n{excerpt}\n~~~\n\nNext action: {fix}\n\nEvidence: {evidence}\n\nAcceptance criteria: the gate passes on a rerun of `cargo xtask release {tag}`.\n\nOnce fixed, close this blocker: `ergo done <ID>` with this task's ID.\n"
     ))
@@ -144,8 +145,9 @@ pub fn from_delivery(
         .map(|o| format!("- {}: {}", o.channel.name(), o.reason))
         .collect();
     let fix = format!(
-        "find why in the publish run's jobs, close this blocker, then publish again (`{}`: it dispatches again while a channel does not serve the release) and check with `cargo xtask delivery {tag}`; never re-tag",
-        crate::cli::publish_retry(build_run)
+        "find why in the publish run's jobs, close this blocker, then publish again (`{}`: it dispatches again while a channel does not serve the release) and check with `cargo xtask delivery {}`; never re-tag",
+        crate::cli::publish_retry(build_run),
+        crate::words::quote(tag)
     );
     Blocker {
         gate: "delivery".to_string(),
@@ -258,7 +260,8 @@ pub fn file(
             .filter(|t| !filed.contains(&t) && !filing.open.iter().any(|(_, o, _)| o == t))
             .collect();
         filing.error = Some(format!(
-            "{err:#}; the release is blocked until ergo works: install ergo v6, run `ergo init` at the repository root and commit `.ergo/` (with `.ergo/lock` in .gitignore), then rerun `cargo xtask release {tag}`"
+            "{err:#}; the release is blocked until ergo works: install ergo v6, run `ergo init` at the repository root and commit `.ergo/` (with `.ergo/lock` in .gitignore), then rerun `cargo xtask release {}`",
+            crate::words::quote(tag)
         ));
     }
     filing

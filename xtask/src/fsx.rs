@@ -564,7 +564,7 @@ fn preflight(root: &Path, edit: &FileEdit) -> Result<Target> {
         bail!(
             "{} is read-only, so it could not be written; no file was changed: make it writable (`chmod u+w {}`) and run the command again",
             edit.path,
-            edit.path
+            crate::words::quote(&edit.path)
         );
     }
     match std::fs::read_to_string(&real) {

@@ -153,8 +153,11 @@ pub fn execute(
         "{verb}: {} -> {}, {files} file(s) changed; release tag {tag}",
         plan.current, plan.target
     ));
+    // Quoted for a shell: pasting it runs git and nothing else.
+    let commit = ["git", "commit", "-am", &format!("Release {tag}")].map(String::from);
     ui.line(&format!(
-        "next: review `git diff`, then commit: git commit -am \"Release {tag}\""
+        "next: review `git diff`, then commit: {}",
+        crate::words::quote_words(&commit)
     ));
     Ok(true)
 }

@@ -60,7 +60,7 @@ impl cli::Release {
         let mut pipeline = Pipeline::open(sh, repo, &exec, ui, "release", entry, target)?;
         pipeline.rerun = format!(
             "cargo xtask release {}{}",
-            pipeline.tag,
+            crate::words::quote(&pipeline.tag),
             if self.live { " --live" } else { "" }
         );
         let tag = pipeline.tag.clone();
@@ -145,6 +145,12 @@ impl cli::Release {
     /// The tag whose diff decides the conditional gates.
     fn base(&self, sh: &Shell, repo: &Repo, target: &Version) -> Result<Option<String>> {
         if let Some(base) = &self.base_tag {
+            if let Some(why) = crate::config::names::ref_problem(base, "a tag name") {
+                return Err(crate::versioning::UsageError(format!(
+                    "--base-tag {base:?} is not a tag name: {why}"
+                ))
+                .into());
+            }
             if git::local_tag(sh, base)?.is_none() {
                 bail!(
                     "--base-tag {base}: no such tag here; `git fetch --tags`, or name an existing tag"
@@ -164,9 +170,13 @@ impl cli::Release {
 /// The paths changed since `base`, or why they are unknown.
 fn changed_since(sh: &Shell, base: Option<&str>) -> Result<Vec<String>, String> {
     match base {
-        Some(base) => git::read(sh, &["diff", "--name-only", &format!("{base}..HEAD")])
-            .map(|out| out.lines().map(String::from).collect())
-            .map_err(|err| format!("{err:#}")),
+        // The full ref: never an option, and never a branch of that name.
+        Some(base) => git::read(
+            sh,
+            &["diff", "--name-only", &format!("refs/tags/{base}..HEAD")],
+        )
+        .map(|out| out.lines().map(String::from).collect())
+        .map_err(|err| format!("{err:#}")),
         None => Err("no base tag below the target".to_string()),
     }
 }

@@ -9,8 +9,25 @@ pub fn split_words(line: &str) -> Result<Vec<String>, String> {
 
 /// A command line for display: words that a shell would split or expand are
 /// quoted, so it can be copied back into a shell and mean the same words.
+/// After the program, a word like `build_run_id=42` stays bare: `=` means
+/// an assignment only before the program's name.
 pub fn quote_words(argv: &[String]) -> String {
-    argv.iter().map(|w| quote(w)).collect::<Vec<_>>().join(" ")
+    let bare = |w: &str| {
+        !w.is_empty()
+            && w.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_./:@%+,=".contains(c))
+    };
+    argv.iter()
+        .enumerate()
+        .map(|(i, w)| {
+            if i > 0 && bare(w) {
+                w.clone()
+            } else {
+                quote(w)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// One word for display, quoted when a shell would split or expand it. A
@@ -50,6 +67,22 @@ mod tests {
             assert_eq!(split_words(&quote_words(&argv)).unwrap(), argv, "{line}");
         }
         assert_eq!(quote("plain-word_1.2"), "plain-word_1.2");
+        let argv = [
+            "gh",
+            "workflow",
+            "run",
+            "-f",
+            "build_run_id=42",
+            "-f",
+            "x=<a b>",
+        ];
+        let argv = argv.map(String::from);
+        assert_eq!(
+            quote_words(&argv),
+            "gh workflow run -f build_run_id=42 -f 'x=<a b>'"
+        );
+        assert_eq!(split_words(&quote_words(&argv)).unwrap(), argv);
+        assert_ne!(quote_words(&["a=b".to_string()]), "a=b");
         assert_ne!(quote("$(id)"), "$(id)");
     }
 }

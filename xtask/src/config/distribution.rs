@@ -8,6 +8,7 @@ use std::time::Duration;
 use toml_edit::Table;
 
 use super::fields::{Fields, parse_duration};
+use super::names;
 
 /// How release assets are named: `<name>_<version>_<platform>.<archive>`.
 #[derive(Debug, Clone, Default)]
@@ -203,6 +204,14 @@ pub fn parse(top: &mut Fields<'_, '_>) -> Distribution {
     let asset_name = assets.and_then(|table| {
         let mut fields = Fields::new(table, "assets", &mut errors);
         let name = fields.required_string("name");
+        if let Some(n) = &name
+            && !names::is_identifier(n)
+        {
+            fields.error(format!(
+                "assets.name = {n:?} must be {} (it starts every archive's file name)",
+                names::IDENTIFIER
+            ));
+        }
         fields.finish();
         name
     });
@@ -258,6 +267,24 @@ fn target(table: &Table, at: &str, errors: &mut Vec<String>) -> Option<BuildTarg
                 "{at}.platform = {p:?} must be non-empty, without `/` or spaces (it is part of a file name)"
             ));
     }
+    // The build workflow passes these to commands (`cargo build --target`,
+    // `runs-on`, archive names): words no shell or option parser misreads.
+    for (key, value) in [
+        ("triple", &triple),
+        ("runner", &runner),
+        ("platform", &platform),
+    ] {
+        if let Some(v) = value
+            && !v.is_empty()
+            && !v.contains(['/', ' '])
+            && !names::is_identifier(v)
+        {
+            fields.error(format!(
+                "{at}.{key} = {v:?} must be {}: the build workflow passes it to commands",
+                names::IDENTIFIER
+            ));
+        }
+    }
     fields.finish();
     Some(BuildTarget {
         triple: triple?,
@@ -299,9 +326,14 @@ fn homebrew(
         }
     }
     if let Some(tap) = &tap
-        && tap.split('/').count() != 2
+        && let Some(why) = names::owner_name_problem(tap)
     {
-        fields.error(format!("homebrew.tap = {tap:?} must be owner/name"));
+        fields.error(format!("homebrew.tap = {tap:?} {why}"));
+    }
+    if let Some(path) = &tap_formula
+        && let Some(why) = names::plain_path_problem(path)
+    {
+        fields.error(format!("homebrew.tap_formula = {path:?} {why}"));
     }
     fields.finish();
     Some(HomebrewSettings {
@@ -322,6 +354,17 @@ fn delivery(
     let crate_name = fields.string("crate");
     let npm_package = fields.string("npm_package");
     let pypi_package = fields.string("pypi_package");
+    for (key, name, npm) in [
+        ("crate", &crate_name, false),
+        ("npm_package", &npm_package, true),
+        ("pypi_package", &pypi_package, false),
+    ] {
+        if let Some(name) = name
+            && let Some(why) = names::package_problem(name, npm)
+        {
+            fields.error(format!("delivery.{key} = {name:?} {why}"));
+        }
+    }
     let url = |fields: &mut Fields, key: &'static str, default: &str| {
         let value = fields.string(key).unwrap_or_else(|| default.to_string());
         if !value.starts_with("http://") && !value.starts_with("https://") {

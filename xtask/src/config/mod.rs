@@ -5,6 +5,7 @@ use std::path::Path;
 
 pub mod distribution;
 pub mod fields;
+pub mod names;
 pub mod paths;
 pub mod release;
 pub mod sites;
@@ -47,6 +48,9 @@ impl Config {
                 root.display()
             ),
         };
+        if let Some(problem) = paths::scratch_problem(root) {
+            bail!("{problem}");
+        }
         let config = Config::parse(&text, root)?;
         let mut warnings = Vec::new();
         let poll = config.release.poll_interval;
@@ -66,6 +70,8 @@ impl Config {
         let doc: DocumentMut = text.parse().map_err(|err| {
             crate::versioning::UsageError(format!("{PATH} is not valid TOML: {err}"))
         })?;
+        // Resolved once: every path the config names is checked against it.
+        let root = &root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
         let mut errors = Vec::new();
         let mut top = Fields::new(doc.as_table(), "", &mut errors);
         let tag_format = top
@@ -95,8 +101,7 @@ impl Config {
         if let Some(problem) = tag_format_problem(&tag_format) {
             errors.push(format!("tag_format = {tag_format:?} {problem}"));
         }
-        // Resolved once: each site's path is checked against it.
-        let root = &root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+        confine_paths(root, &distribution, &release, &mut errors);
         let mut sites: Vec<Site> = Vec::new();
         let mut indices: Vec<usize> = Vec::new();
         for (i, table) in site_tables.iter().enumerate() {
@@ -149,7 +154,8 @@ impl Config {
 }
 
 /// Why `tag_format` cannot make tags, or `None`: it must hold `{version}`
-/// exactly once and give a name git accepts as a tag (`git check-ref-format`).
+/// exactly once and give a name git accepts as a tag (`git check-ref-format`)
+/// with no character a shell acts on in a printed command.
 pub fn tag_format_problem(tag_format: &str) -> Option<String> {
     match tag_format.matches("{version}").count() {
         1 => {}
@@ -161,48 +167,49 @@ pub fn tag_format_problem(tag_format: &str) -> Option<String> {
         }
     }
     let example = tag_format.replace("{version}", "1.2.3-rc.1");
-    tag_name_problem(&example)
-        .map(|why| format!("makes tags like {example:?} that git refuses: {why}"))
+    tag_problem(&example)
 }
 
-/// Why git would refuse `name` as a tag name (the rules of
-/// `git check-ref-format`), or `None`.
-pub fn tag_name_problem(name: &str) -> Option<&'static str> {
-    if name.is_empty() {
-        return Some("a tag name cannot be empty");
+/// Every other path the config names, confined as a site's is (see
+/// [`paths::outside_problem`]): the formula and the Go module are read and
+/// written in this repository, never outside it; the Go module's tags follow
+/// the tag rules. (`[verify]` confines its documents as it reads them.)
+fn confine_paths(
+    root: &Path,
+    distribution: &distribution::Distribution,
+    release: &release::ReleaseSettings,
+    errors: &mut Vec<String>,
+) {
+    let mut confine = |key: &str, path: &str| {
+        let problem = paths::outside_problem(root, path);
+        if let Some(problem) = &problem {
+            errors.push(format!(
+                "{key} = {path:?} {problem}, outside the repository: it must be a path of this repository (relative to its root)"
+            ));
+        }
+        problem.is_none()
+    };
+    if let Some(homebrew) = &distribution.homebrew {
+        confine("homebrew.formula", &homebrew.formula);
     }
-    if let Some(c) = name
-        .chars()
-        .find(|&c| c.is_ascii_control() || " ~^:?*[\\".contains(c))
+    if let Some(dir) = &release.go_module
+        && confine("release.go_module", dir)
     {
-        return Some(match c {
-            ' ' => "a tag name cannot contain a space",
-            c if c.is_ascii_control() => "a tag name cannot contain a control character",
-            _ => "a tag name cannot contain any of ~ ^ : ? * [ \\",
-        });
+        let tag = format!("{}/v1.2.3-rc.1", dir.trim_end_matches('/'));
+        if let Some(why) = tag_problem(&tag) {
+            errors.push(format!("release.go_module = {dir:?} {why}"));
+        }
     }
-    if name.contains("..") {
-        return Some("a tag name cannot contain `..`");
+}
+
+/// Why `tag` (an example of the tags a config makes) cannot be a tag:
+/// git refuses it, or a shell would act on it in a printed command.
+fn tag_problem(tag: &str) -> Option<String> {
+    if let Some(why) = names::git_ref_problem(tag, "a tag name") {
+        return Some(format!("makes tags like {tag:?} that git refuses: {why}"));
     }
-    if name.contains("@{") || name == "@" {
-        return Some("a tag name cannot contain `@{` or be `@`");
-    }
-    if name.starts_with('-') {
-        return Some("a tag name cannot start with `-`");
-    }
-    if name.starts_with('/') || name.ends_with('/') || name.contains("//") {
-        return Some("a tag name cannot start or end with `/` or contain `//`");
-    }
-    if name.ends_with('.') {
-        return Some("a tag name cannot end with `.`");
-    }
-    if name
-        .split('/')
-        .any(|part| part.starts_with('.') || part.ends_with(".lock"))
-    {
-        return Some("no part of a tag name between `/` can start with `.` or end with `.lock`");
-    }
-    None
+    names::shell_problem(tag, "a tag name")
+        .map(|why| format!("makes tags like {tag:?} that a pasted command would run: {why}"))
 }
 
 #[cfg(test)]

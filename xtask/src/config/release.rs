@@ -5,6 +5,7 @@ use std::time::Duration;
 use toml_edit::Table;
 
 use super::fields::{Fields, parse_duration};
+use super::names;
 use crate::words::split_words;
 
 /// How a release is checked and carried out.
@@ -129,9 +130,19 @@ pub fn parse(tables: &Tables<'_>, errors: &mut Vec<String>) -> ReleaseSettings {
             if branches.is_empty() {
                 f.error("git.branches must name at least one branch".to_string());
             }
+            for branch in &branches {
+                if let Some(why) = names::branch_problem(branch) {
+                    f.error(format!("git.branches names {branch:?}: {why}"));
+                }
+            }
             s.branches = branches;
         }
         if let Some(remote) = f.string("remote") {
+            if let Some(why) = names::remote_problem(&remote) {
+                f.error(format!(
+                    "git.remote = {remote:?} is not a remote's name: {why} (declare the remote with `git remote add <name> <url>` and name it here)"
+                ));
+            }
             s.remote = remote;
         }
         if let Some(paths) = f.string_array("clean_ignores") {
@@ -142,9 +153,8 @@ pub fn parse(tables: &Tables<'_>, errors: &mut Vec<String>) -> ReleaseSettings {
     if let Some(release) = tables.release {
         let mut f = Fields::new(release, "release", errors);
         if let Some(repo) = f.string("github_repo") {
-            let parts: Vec<&str> = repo.split('/').collect();
-            if parts.len() != 2 || parts.iter().any(|p| p.is_empty() || p.contains(' ')) {
-                f.error(format!("release.github_repo = {repo:?} must be owner/name"));
+            if let Some(why) = names::owner_name_problem(&repo) {
+                f.error(format!("release.github_repo = {repo:?} {why}"));
             }
             s.github_repo = Some(repo);
         }
@@ -154,6 +164,9 @@ pub fn parse(tables: &Tables<'_>, errors: &mut Vec<String>) -> ReleaseSettings {
             ("publish_workflow", &mut s.publish_workflow),
         ] {
             if let Some(value) = f.string(key) {
+                if let Some(why) = names::workflow_problem(&value) {
+                    f.error(format!("release.{key} = {value:?} {why}"));
+                }
                 *slot = value;
             }
         }
@@ -204,6 +217,14 @@ pub fn parse(tables: &Tables<'_>, errors: &mut Vec<String>) -> ReleaseSettings {
         let at = format!("gate[{i}]");
         let mut f = Fields::new(table, &at, errors);
         let name = f.required_string("name");
+        if let Some(name) = &name
+            && !names::is_identifier(name)
+        {
+            f.error(format!(
+                "{at}.name = {name:?} must be {}: it names the gate in the progress, the summary table, the evidence and the blocker title",
+                names::IDENTIFIER
+            ));
+        }
         let command = f.required_string("command");
         let timeout = f.string("timeout");
         let when_changed = f.string_array("when_changed").unwrap_or_default();

@@ -6,6 +6,7 @@ use std::path::Path;
 use toml_edit::Table;
 
 use super::fields::Fields;
+use super::paths::outside_problem;
 use crate::versioning::Form;
 
 /// A place in the repository where the lock-step version is written.
@@ -174,42 +175,6 @@ fn pattern(fields: &mut Fields<'_, '_>, at: &str) -> Option<Kind> {
         pattern,
         count: count.max(1) as usize,
     })
-}
-
-/// Why a site's `path` is not a file of this repository, or `None`. Checked
-/// before the file is read, so nothing outside the repository is touched.
-/// `root` is already resolved (canonical).
-fn outside_problem(root: &Path, path: &str) -> Option<String> {
-    use std::path::Component;
-    let rel = Path::new(path);
-    if rel.is_absolute() || path.starts_with('/') || path.starts_with('\\') {
-        return Some("is absolute".to_string());
-    }
-    if rel
-        .components()
-        .any(|c| matches!(c, Component::ParentDir | Component::Prefix(_)))
-    {
-        return Some("goes up with `..`".to_string());
-    }
-    // Every existing step, so a symlinked folder is caught even when the
-    // file itself is missing; only symlinks are resolved (one lookup per
-    // step, not a full resolution: repositories may have thousands of sites).
-    let mut at = root.to_path_buf();
-    for part in rel.components() {
-        at.push(part);
-        match std::fs::symlink_metadata(&at) {
-            Ok(meta) if meta.file_type().is_symlink() => {
-                let Ok(real) = at.canonicalize() else { break };
-                if !real.starts_with(root) {
-                    return Some(format!("resolves through a symlink to {}", real.display()));
-                }
-                at = real;
-            }
-            Ok(_) => {}
-            Err(_) => break,
-        }
-    }
-    None
 }
 
 pub fn site(table: &Table, at: &str, root: &Path, errors: &mut Vec<String>) -> Option<Site> {

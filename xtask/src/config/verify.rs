@@ -6,6 +6,7 @@ use std::path::Path;
 use toml_edit::Table;
 
 use super::fields::Fields;
+use super::paths::outside_problem;
 
 /// The documents read when `[verify].documents` is not given; missing ones are skipped.
 pub const DEFAULT_DOCUMENTS: [&str; 5] = [
@@ -46,7 +47,8 @@ impl Default for VerifySettings {
     }
 }
 
-/// Reads `[verify]` (absent: the defaults); problems go to `errors`.
+/// Reads `[verify]` (absent: the defaults); problems go to `errors`. Every
+/// document is confined to the repository (`root`, canonical) as a site is.
 pub fn parse(table: Option<&Table>, root: &Path, errors: &mut Vec<String>) -> VerifySettings {
     let mut settings = VerifySettings::default();
     let Some(table) = table else {
@@ -55,7 +57,11 @@ pub fn parse(table: Option<&Table>, root: &Path, errors: &mut Vec<String>) -> Ve
     let mut f = Fields::new(table, "verify", errors);
     if let Some(documents) = f.string_array("documents") {
         for doc in &documents {
-            if !root.join(doc).exists() {
+            if let Some(problem) = outside_problem(root, doc) {
+                f.error(format!(
+                    "verify.documents names {doc:?}, which {problem}, outside the repository: the drift checks read only this repository's documents"
+                ));
+            } else if !root.join(doc).exists() {
                 f.error(format!(
                     "verify.documents names {doc:?}, which is not in the repository"
                 ));
@@ -99,7 +105,11 @@ fn table_at(
         }
         return None;
     };
-    if !root.join(&path).is_file() {
+    if let Some(problem) = outside_problem(root, &path) {
+        f.error(format!(
+            "verify.{doc} = {path:?} {problem}, outside the repository: name a document of this repository"
+        ));
+    } else if !root.join(&path).is_file() {
         f.error(format!("verify.{doc} = {path:?}: no such file"));
     }
     Some(TableAt {

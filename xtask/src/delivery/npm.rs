@@ -41,8 +41,15 @@ pub fn check(doc: &str, name: &str, version: &Version) -> Result<String, String>
     match doc["dist-tags"][&tag].as_str() {
         Some(v) if v == wanted => Ok(format!("{name}@{wanted} is on npm, dist-tag {tag}")),
         other => Err(format!(
-            "{name}@{wanted} is on npm but dist-tag {tag} points to {}: run `npm dist-tag add {name}@{wanted} {tag}`",
-            other.unwrap_or("nothing")
+            "{name}@{wanted} is on npm but dist-tag {tag} points to {}: run `{}`",
+            other.unwrap_or("nothing"),
+            crate::words::quote_words(&[
+                "npm".into(),
+                "dist-tag".into(),
+                "add".into(),
+                format!("{name}@{wanted}"),
+                tag.clone()
+            ])
         )),
     }
 }

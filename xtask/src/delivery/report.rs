@@ -161,7 +161,7 @@ impl Report {
                 "delivery: FAILED: {} do not serve {} yet; fix the publish job, then run `cargo xtask delivery {}` again\n",
                 failed.join(", "),
                 self.version,
-                self.tag
+                crate::words::quote(&self.tag)
             ));
         }
         out

@@ -104,8 +104,9 @@ pub fn check(
         ))
     } else {
         Err(format!(
-            "{where_}: {}; rerun `cargo xtask homebrew {tag} --sha256sums {SHA256SUMS}` on the tap",
-            problems.join("; ")
+            "{where_}: {}; rerun `cargo xtask homebrew {} --sha256sums {SHA256SUMS}` on the tap",
+            problems.join("; "),
+            crate::words::quote(tag)
         ))
     }
 }

@@ -41,10 +41,20 @@ pub struct Doc {
 }
 
 /// Every Markdown file of the declared documents (files, or folders read
-/// recursively), in a stable order.
+/// recursively), in a stable order. A symlink is followed only to a file
+/// inside the repository (or, named in the config, a folder inside it), so
+/// nothing outside is read and no link loop is walked.
 pub fn documents(root: &Path, roots: &[String]) -> Vec<Doc> {
-    fn walk(root: &Path, rel: &str, out: &mut Vec<Doc>) {
+    fn walk(root: &Path, real_root: &Path, rel: &str, top: bool, out: &mut Vec<Doc>) {
         let path = root.join(rel);
+        if std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink()) {
+            let inside = path
+                .canonicalize()
+                .is_ok_and(|real| real.starts_with(real_root));
+            if !inside || (path.is_dir() && !top) {
+                return;
+            }
+        }
         if path.is_dir() {
             let mut entries: Vec<String> = std::fs::read_dir(&path)
                 .into_iter()
@@ -54,7 +64,7 @@ pub fn documents(root: &Path, roots: &[String]) -> Vec<Doc> {
                 .collect();
             entries.sort();
             for entry in entries {
-                walk(root, &entry, out);
+                walk(root, real_root, &entry, false, out);
             }
         } else if rel.ends_with(".md")
             && let Ok(text) = std::fs::read_to_string(&path)
@@ -65,9 +75,10 @@ pub fn documents(root: &Path, roots: &[String]) -> Vec<Doc> {
             });
         }
     }
+    let real_root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
     let mut docs = Vec::new();
     for rel in roots {
-        walk(root, rel.trim_end_matches('/'), &mut docs);
+        walk(root, &real_root, rel.trim_end_matches('/'), true, &mut docs);
     }
     docs
 }
@@ -607,4 +618,39 @@ fn channel_problems(
         }
     }
     problems
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn documents_follow_no_symlink_outside_and_no_loop() {
+        let base = std::env::temp_dir().join(format!("xtask-drift-docs-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&base);
+        let (root, outside) = (base.join("repo"), base.join("outside"));
+        std::fs::create_dir_all(root.join("docs")).unwrap();
+        std::fs::create_dir_all(&outside).unwrap();
+        std::fs::write(root.join("docs/inner.md"), "inner").unwrap();
+        std::fs::write(root.join("README.md"), "readme").unwrap();
+        std::fs::write(outside.join("secret.md"), "secret").unwrap();
+        let link = |target: &Path, at: &str| {
+            #[cfg(unix)]
+            std::os::unix::fs::symlink(target, root.join(at)).unwrap();
+        };
+        link(&outside.join("secret.md"), "docs/out.md");
+        link(&outside, "docs/away");
+        link(&root.join("docs"), "docs/loop");
+        link(&root.join("README.md"), "docs/readme.md");
+        let docs = documents(&root, &["docs".to_string()]);
+        let read: Vec<(&str, &str)> = docs
+            .iter()
+            .map(|d| (d.path.as_str(), d.text.as_str()))
+            .collect();
+        assert_eq!(
+            read,
+            [("docs/inner.md", "inner"), ("docs/readme.md", "readme")]
+        );
+        std::fs::remove_dir_all(&base).unwrap();
+    }
 }

@@ -15,6 +15,7 @@ use crate::survey::Repo;
 use crate::tools::git::short;
 use crate::tools::{self, gh, git};
 use crate::ui::Ui;
+use crate::words::quote;
 
 /// The tools a release needs, and how to get each.
 pub const TOOLS: [(&str, &str); 6] = [
@@ -451,7 +452,7 @@ fn check_branch(ctx: &Context<'_>) -> GateResult {
             format!("not on an allowed branch ({})", allowed.join(", ")),
             format!(
                 "`git switch {}` (HEAD is {}); releases are cut from [git] branches",
-                allowed[0],
+                quote(&allowed[0]),
                 found.as_deref().unwrap_or("detached")
             ),
         ),
@@ -501,19 +502,25 @@ fn check_origin(ctx: &Context<'_>) -> GateResult {
     let upstream = format!("{remote}/{branch}");
     let outcome = GateResult::new(
         "git-origin",
-        format!("git fetch {remote} && git rev-parse {upstream}"),
+        format!(
+            "git fetch {} && git rev-parse {}",
+            quote(remote),
+            quote(&upstream)
+        ),
     );
     match git::fetch(ctx.sh, remote) {
         Ok(out) if out.success() => {}
         Ok(out) => {
             return outcome.with_output(&out).incomplete(
-                format!("`git fetch {remote}` failed"),
+                format!("`git fetch {}` failed", quote(remote)),
                 format!("check that `{remote}` is reachable, then rerun"),
             );
         }
         Err(err) => return outcome.incomplete("could not run git fetch", format!("{err:#}")),
     }
-    match git::read(ctx.sh, &["rev-parse", "--verify", &format!("{upstream}^{{commit}}")]) {
+    // The full ref: never an option, and never a local branch of that name.
+    let full = format!("refs/remotes/{upstream}^{{commit}}");
+    match git::read(ctx.sh, &["rev-parse", "--verify", &full]) {
         Ok(sha) if sha == ctx.head => outcome,
         Ok(sha) => outcome.fail(
             format!("HEAD is not {upstream}"),
@@ -534,14 +541,14 @@ fn check_tag(ctx: &Context<'_>) -> GateResult {
     let remote = &ctx.repo.config.release.remote;
     let outcome = GateResult::new(
         "tag",
-        format!("git rev-parse / git ls-remote --tags {remote}"),
+        format!("git rev-parse / git ls-remote --tags {}", quote(remote)),
     );
     let names: Vec<&str> = ctx.tags.iter().map(String::as_str).collect();
     let remote_shas = match git::remote_tags(ctx.sh, remote, &names) {
         Ok(shas) => shas,
         Err(err) => {
             return outcome.incomplete(
-                format!("`git ls-remote {remote}` failed"),
+                format!("`git ls-remote {}` failed", quote(remote)),
                 format!("{err:#}: check that `{remote}` is reachable, then rerun"),
             );
         }
@@ -550,8 +557,9 @@ fn check_tag(ctx: &Context<'_>) -> GateResult {
     for (tag, remote_sha) in ctx.tags.iter().zip(remote_shas) {
         match git::local_tag(ctx.sh, tag) {
             Ok(Some(sha)) if sha != ctx.head => wrong.push(format!(
-                "local tag {tag} points at {} (`git tag -d {tag}` if it is stale)",
-                short(&sha)
+                "local tag {tag} points at {} (`git tag -d {}` if it is stale)",
+                short(&sha),
+                quote(tag)
             )),
             Err(err) => wrong.push(format!("cannot read tag {tag}: {err:#}")),
             _ => {}
@@ -597,7 +605,10 @@ fn check_version(ctx: &Context<'_>) -> GateResult {
     }
     let mut outcome = outcome.fail(
         format!("version sites do not hold {}", ctx.target),
-        format!("run `cargo xtask bump {}` and commit", ctx.target),
+        format!(
+            "run `cargo xtask bump {}` and commit",
+            quote(&ctx.target.to_string())
+        ),
     );
     outcome.tail = off.join("\n");
     outcome
@@ -636,7 +647,8 @@ fn check_changelog(ctx: &Context<'_>) -> GateResult {
                 return outcome.fail(
                     format!("{path} has no ## [{version}] section"),
                     format!(
-                        "run `cargo xtask bump {version}` (it rolls [Unreleased] over) and commit"
+                        "run `cargo xtask bump {}` (it rolls [Unreleased] over) and commit",
+                        quote(&version)
                     ),
                 );
             }
@@ -650,7 +662,8 @@ fn check_ci(ctx: &Context<'_>) -> GateResult {
     let outcome = GateResult::new(
         "ci",
         format!(
-            "gh run list --workflow {workflow} (runs of {})",
+            "gh run list --workflow {} (runs of {})",
+            quote(workflow),
             short(ctx.head)
         ),
     );

@@ -24,6 +24,7 @@ use crate::tools::gh::publish_title;
 use crate::tools::git::short;
 use crate::tools::{gh, git};
 use crate::ui::Ui;
+use crate::words::{quote, quote_words};
 use evidence::Evidence;
 use plan::{Entry, Facts, Outcome, Step, TagFact, Workflows};
 
@@ -222,8 +223,9 @@ impl<'a> Pipeline<'a> {
             Outcome::BuildFailed(run) => {
                 let repo = self.repo.config.release.repo()?;
                 let first = format!(
-                    "fix the failed jobs, then rerun them: `gh run rerun {} --failed --repo {repo}`",
-                    run.id
+                    "fix the failed jobs, then rerun them: `gh run rerun {} --failed --repo {}`",
+                    run.id,
+                    quote(repo)
                 );
                 let rerun = self.rerun.clone();
                 self.run_failed(RunKind::Build, run, &first, &rerun)?;
@@ -496,7 +498,7 @@ impl<'a> Pipeline<'a> {
             self.ui.line(&format!(
                 "no [delivery] in {}: delivery not checked; declare it, then run `cargo xtask delivery {}`",
                 crate::config::PATH,
-                self.tag
+                quote(&self.tag)
             ));
             self.evidence.step(
                 json!({"step": "delivery", "status": "skipped", "reason": "no [delivery] section"}),
@@ -540,17 +542,26 @@ impl<'a> Pipeline<'a> {
             Step::CreateTag { name, .. } => (
                 "tag",
                 format!("`git tag {name}` failed"),
-                format!("git tag -a {name}"),
+                format!("git tag -a {}", quote(name)),
             ),
             Step::PushTags { remote, tags } => (
                 "push",
                 format!("the push of {} to {remote} failed", tags.join(", ")),
-                format!("git push --atomic {remote} {}", tags.join(" ")),
+                format!(
+                    "git push --atomic -- {} {}",
+                    quote(remote),
+                    quote_words(
+                        &tags
+                            .iter()
+                            .map(|t| format!("refs/tags/{t}"))
+                            .collect::<Vec<_>>()
+                    )
+                ),
             ),
             Step::AwaitBuild { sha, .. } => (
                 "build",
                 format!("no completed {} run of {}", s.build_workflow, short(sha)),
-                format!("gh run list --workflow {}", s.build_workflow),
+                format!("gh run list --workflow {}", quote(&s.build_workflow)),
             ),
             Step::Dispatch { build_run, .. } => (
                 "dispatch",
@@ -559,7 +570,7 @@ impl<'a> Pipeline<'a> {
                     s.publish_workflow,
                     build_run.map_or("?".to_string(), |id| id.to_string())
                 ),
-                format!("gh workflow run {}", s.publish_workflow),
+                format!("gh workflow run {}", quote(&s.publish_workflow)),
             ),
             Step::AwaitPublish { build_run, .. } => (
                 "publish",
@@ -627,7 +638,7 @@ impl<'a> Pipeline<'a> {
         let retry = cli::publish_retry(Some(build_run));
         let fix = format!(
             "check `cargo xtask delivery {}`; fix the channels that do not serve the release and publish them again (`{retry}`), or fix forward with a patch release; then close this blocker",
-            self.tag
+            quote(&self.tag)
         );
         let blocker = blockers::from_failure(
             &self.tag,

@@ -314,14 +314,16 @@ fn publish_only(facts: &Facts, build_run: u64, allow_partial: bool) -> Plan {
     let tag = &facts.tags[0].name;
     let Some(tag_sha) = &facts.tags[0].remote else {
         return refuse(format!(
-            "{tag} is not on {}: the publish-only retry publishes a released tag; run `cargo xtask release {tag} --live` first",
-            facts.remote
+            "{tag} is not on {}: the publish-only retry publishes a released tag; run `cargo xtask release {} --live` first",
+            facts.remote,
+            crate::words::quote(tag)
         ));
     };
     let Some(run) = facts.build_runs.iter().find(|r| r.id == build_run) else {
         return refuse(format!(
             "run {build_run} was not found: pass the ID of a {} run (`gh run list --workflow {}`)",
-            facts.workflows.build, facts.workflows.build
+            facts.workflows.build,
+            crate::words::quote(&facts.workflows.build)
         ));
     };
     let problems = refusals(run, &facts.workflows, tag, tag_sha);

@@ -81,6 +81,11 @@ pub fn list_epic(sh: &Shell, epic: &str) -> Result<Vec<Item>> {
 pub fn new_epic<'a>(sh: &'a Shell, title: &str, file: &Path) -> Action<'a> {
     Action {
         cmd: cmd!(sh, "ergo new epic {title} --file {file}"),
+        argv: ["ergo", "new", "epic", title, "--file"]
+            .map(String::from)
+            .into_iter()
+            .chain([file.display().to_string()])
+            .collect(),
         stdin: None,
         timeout: TIMEOUT,
     }
@@ -89,11 +94,8 @@ pub fn new_epic<'a>(sh: &'a Shell, title: &str, file: &Path) -> Action<'a> {
 /// `ergo new task <title> --epic <id>` with the body on stdin. An effect,
 /// run by the executor; [`task_id`] reads what it prints.
 pub fn new_task<'a>(sh: &'a Shell, title: &str, epic: &str, body: &str) -> Action<'a> {
-    Action {
-        cmd: cmd!(sh, "ergo new task {title} --epic {epic}"),
-        stdin: Some(body.to_string()),
-        timeout: TIMEOUT,
-    }
+    let argv = ["ergo", "new", "task", title, "--epic", epic].map(String::from);
+    Action::new(sh, argv.to_vec(), Some(body.to_string()), TIMEOUT)
 }
 
 /// The ID `ergo new task` printed.

@@ -276,11 +276,9 @@ pub fn workflow_run<'a>(
     workflow: &str,
     inputs: &[(&str, String)],
 ) -> Action<'a> {
-    Action {
-        cmd: command(sh, &Call::WorkflowRun { workflow, inputs }, repo),
-        stdin: None,
-        timeout: TIMEOUT,
-    }
+    let mut argv = vec!["gh".to_string()];
+    argv.extend(Call::WorkflowRun { workflow, inputs }.args(repo));
+    Action::new(sh, argv, None, TIMEOUT)
 }
 
 /// stdout of a gh query that must succeed within `timeout`.

@@ -50,10 +50,10 @@ pub fn version(sh: &Shell) -> Option<String> {
     query(sh, &["--version"]).ok()?.first_line()
 }
 
-/// `git fetch <remote>`.
+/// `git fetch <remote>`: the remote after `--`, so it is never an option.
 pub fn fetch(sh: &Shell, remote: &str) -> Result<Output> {
     exec(
-        cmd!(sh, "git fetch --quiet --tags {remote}"),
+        cmd!(sh, "git fetch --quiet --tags -- {remote}"),
         None,
         REMOTE_TIMEOUT,
     )
@@ -66,7 +66,8 @@ pub fn local_tag(sh: &Shell, tag: &str) -> Result<Option<String>> {
     Ok(out.success().then(|| out.stdout.trim().to_string()))
 }
 
-/// The commit each tag points at on `remote` (`git ls-remote`), peeled.
+/// The commit each tag points at on `remote` (`git ls-remote`), peeled;
+/// the remote after `--`, so it is never an option.
 pub fn remote_tags(sh: &Shell, remote: &str, tags: &[&str]) -> Result<Vec<Option<String>>> {
     let refs: Vec<String> = tags.iter().map(|t| format!("refs/tags/{t}")).collect();
     // Each ref and its peeled form (`^{}`: the commit an annotated tag names).
@@ -75,7 +76,7 @@ pub fn remote_tags(sh: &Shell, remote: &str, tags: &[&str]) -> Result<Vec<Option
         .flat_map(|r| [r.clone(), format!("{r}^{{}}")])
         .collect();
     let out = exec(
-        cmd!(sh, "git ls-remote --tags {remote} {patterns...}"),
+        cmd!(sh, "git ls-remote --tags -- {remote} {patterns...}"),
         None,
         REMOTE_TIMEOUT,
     )?
@@ -94,19 +95,16 @@ pub fn remote_tags(sh: &Shell, remote: &str, tags: &[&str]) -> Result<Vec<Option
 
 /// `git tag -a <tag> -m <message> <sha>`: an effect, run by the executor.
 pub fn tag<'a>(sh: &'a Shell, tag: &str, message: &str, sha: &str) -> Action<'a> {
-    Action {
-        cmd: cmd!(sh, "git tag -a {tag} -m {message} {sha}"),
-        stdin: None,
-        timeout: TIMEOUT,
-    }
+    let argv = ["git", "tag", "-a", tag, "-m", message, sha].map(String::from);
+    Action::new(sh, argv.to_vec(), None, TIMEOUT)
 }
 
-/// `git push --atomic <remote> refs/tags/…`: an effect, run by the executor.
+/// `git push --atomic -- <remote> refs/tags/…`: an effect, run by the
+/// executor; the remote after `--`, so it is never an option.
 pub fn push_tags<'a>(sh: &'a Shell, remote: &str, tags: &[String]) -> Action<'a> {
-    let refs: Vec<String> = tags.iter().map(|t| format!("refs/tags/{t}")).collect();
-    Action {
-        cmd: cmd!(sh, "git push --atomic {remote} {refs...}"),
-        stdin: None,
-        timeout: REMOTE_TIMEOUT,
-    }
+    let mut argv = ["git", "push", "--atomic", "--", remote]
+        .map(String::from)
+        .to_vec();
+    argv.extend(tags.iter().map(|t| format!("refs/tags/{t}")));
+    Action::new(sh, argv, None, REMOTE_TIMEOUT)
 }

@@ -109,14 +109,34 @@ pub fn cut_usage(text: &str) -> String {
 /// timeout and input), for the executor to run or, in a dry-run, to show.
 pub struct Action<'a> {
     pub cmd: Cmd<'a>,
+    /// The command line's words, as shown to users (quoted for a shell).
+    pub argv: Vec<String>,
     pub stdin: Option<String>,
     pub timeout: Duration,
 }
 
-impl Action<'_> {
-    /// The command line as shown to users.
+impl<'a> Action<'a> {
+    /// An action that runs `argv` (the program first) directly, no shell.
+    pub fn new(
+        sh: &'a Shell,
+        argv: Vec<String>,
+        stdin: Option<String>,
+        timeout: Duration,
+    ) -> Action<'a> {
+        let (program, args) = argv.split_first().expect("a command has a program");
+        let cmd = cmd!(sh, "{program} {args...}");
+        Action {
+            cmd,
+            argv,
+            stdin,
+            timeout,
+        }
+    }
+
+    /// The command line as shown to users: quoted, so that pasted into a
+    /// shell it runs these words and nothing else.
     pub fn display(&self) -> String {
-        self.cmd.to_string()
+        crate::words::quote_words(&self.argv)
     }
 
     /// Runs it; its stdout, or an error naming it and its output.

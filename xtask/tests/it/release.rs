@@ -74,11 +74,11 @@ fn a_green_dry_run_writes_evidence_and_changes_nothing() {
     for line in [
         "==> fmt",
         "every gate passed; a live run (`--live`) would:",
-        "would run: git tag -a v1.5.0 -m \"Release v1.5.0\"",
+        "would run: git tag -a v1.5.0 -m 'Release v1.5.0'",
         "would run: git tag -a bindings/go/v1.5.0",
-        "would run: git push --atomic origin refs/tags/v1.5.0 refs/tags/bindings/go/v1.5.0",
+        "would run: git push --atomic -- origin refs/tags/v1.5.0 refs/tags/bindings/go/v1.5.0",
         "would wait for the release.yml run",
-        "would run: gh workflow run release-publish.yml --repo plasmite-fixture/fixture -f \"build_run_id=<ID of the build run>\" -f allow_partial_release=false",
+        "would run: gh workflow run release-publish.yml --repo plasmite-fixture/fixture -f 'build_run_id=<ID of the build run>' -f allow_partial_release=false",
         "then: cargo xtask delivery v1.5.0",
     ] {
         assert!(out.contains(line), "missing {line:?} in:\n{out}");
@@ -620,7 +620,7 @@ fn the_live_happy_path() {
     assert_released(&repo, &run);
     assert!(
         run.stdout.contains(
-            "running: git push --atomic origin refs/tags/v1.5.0 refs/tags/bindings/go/v1.5.0"
+            "running: git push --atomic -- origin refs/tags/v1.5.0 refs/tags/bindings/go/v1.5.0"
         ),
         "{}",
         run.stdout
@@ -905,45 +905,65 @@ fn hostile_blocker_titles_arrive_intact() {
     let one_line = r#"q"uote's $(touch PWNED) `touch PWNED2` \n"#;
     let two_lines = "two\nlines $(touch PWNED3)";
     let config = repo.read("release/config.toml");
-    let gate = |name: &str| {
+    // A gate name is an identifier: a hostile one is refused by key, and
+    // nothing is filed.
+    repo.write(
+        "release/config.toml",
+        &format!(
+            "{config}\n[[gate]]\nname = {}\ncommand = \"false\"\n",
+            toml_string(two_lines)
+        ),
+    );
+    let run = repo.xtask_with(&["release", "v1.5.0"], &[]);
+    run.failure(2);
+    assert!(
+        run.stderr
+            .contains("gate[4].name = \"two\\nlines $(touch PWNED3)\" must be one word"),
+        "{}",
+        run.stderr
+    );
+    assert!(repo.ergo_calls().is_empty(), "{:#?}", repo.ergo_calls());
+    // Hostile text still reaches a title through the failed command, which
+    // the title quotes: it arrives intact, as one argument, never run.
+    let command = |word: &str| shlex::try_join(["sh", "-c", "exit 1", word]).unwrap();
+    let gate = |name: &str, word: &str| {
         format!(
-            "\n[[gate]]\nname = {}\ncommand = \"false\"\n",
-            toml_string(name)
+            "\n[[gate]]\nname = \"{name}\"\ncommand = {}\n",
+            toml_string(&command(word))
         )
     };
     repo.write(
         "release/config.toml",
-        &format!("{config}{}{}", gate(one_line), gate(two_lines)),
+        &format!(
+            "{config}{}{}",
+            gate("one", one_line),
+            gate("two", two_lines)
+        ),
     );
     repo.commit_and_push("hostile gates");
     repo.xtask_with(&["release", "v1.5.0"], &[]).failure(1);
 
-    let t1 = format!("[release-blocker][v1.5.0] {one_line}: `false` failed with exit code 1");
-    let t2 = format!("[release-blocker][v1.5.0] {two_lines}: `false` failed with exit code 1");
+    // A title is one line: the summary's first.
+    let title = |name: &str, word: &str| {
+        let summary = format!("`{}` failed with exit code 1", command(word));
+        let first = summary.lines().next().unwrap().to_string();
+        format!("[release-blocker][v1.5.0] {name}: {first}")
+    };
+    let (t1, t2) = (title("one", one_line), title("two", two_lines));
+    assert!(!t2.contains('\n'), "{t2}");
     let log = repo.ergo_log();
     let epic = log
         .iter()
         .find(|e| e["argv"][0] == "new" && e["argv"][1] == "epic")
         .unwrap();
     assert_eq!(epic["argv"][2], "Release blockers: v1.5.0");
+    let file = epic["file"].as_str().unwrap();
+    assert!(file.starts_with(&format!("# {t1}\n")), "{file}");
+    assert!(file.contains(&format!("\n# {t2}\n")), "{file}");
+    // The whole hostile word arrives in the body, quoted as one argument.
     assert!(
-        epic["file"]
-            .as_str()
-            .unwrap()
-            .starts_with(&format!("# {t1}\n")),
-        "{}",
-        epic["file"]
-    );
-    let task = log
-        .iter()
-        .find(|e| e["argv"][0] == "new" && e["argv"][1] == "task")
-        .unwrap();
-    assert_eq!(task["argv"][2], t2.as_str());
-    assert!(
-        task["stdin"]
-            .as_str()
-            .unwrap()
-            .contains("Gate: two\nlines $(touch PWNED3)")
+        file.contains(&format!("Gate: two\nCommand: `{}`", command(two_lines))),
+        "{file}"
     );
     let titles: Vec<String> = tasks(&repo)
         .iter()
@@ -953,8 +973,9 @@ fn hostile_blocker_titles_arrive_intact() {
     for file in ["PWNED", "PWNED2", "PWNED3"] {
         assert!(!repo.path(file).exists() && !repo.fake_state().join(file).exists());
     }
+    // One filing made both (the epic with its two tasks); a rerun files nothing.
     repo.xtask_with(&["release", "v1.5.0"], &[]).failure(1);
-    assert_eq!(ergo_creations(&repo).len(), 2, "{:#?}", repo.ergo_calls());
+    assert_eq!(ergo_creations(&repo).len(), 1, "{:#?}", repo.ergo_calls());
 }
 
 fn toml_string(s: &str) -> String {
@@ -1107,7 +1128,7 @@ fn a_dry_run_without_gh_still_shows_the_plan() {
     );
     assert!(
         run.stdout.contains(
-            "would run: git push --atomic origin refs/tags/v1.5.0 refs/tags/bindings/go/v1.5.0"
+            "would run: git push --atomic -- origin refs/tags/v1.5.0 refs/tags/bindings/go/v1.5.0"
         ),
         "{}",
         run.stdout

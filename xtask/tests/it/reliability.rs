@@ -22,6 +22,8 @@ enum Op {
     Dir(&'static str),
     /// Make `link` a symlink to `target`; `{outside}` is a folder beside the repository.
     Link(&'static str, &'static str),
+    /// Make a folder (and its parents).
+    Mkdir(&'static str),
 }
 
 struct Case {
@@ -984,6 +986,7 @@ fn apply(repo: &TempRepo, op: Op) {
             #[cfg(unix)]
             std::os::unix::fs::symlink(target, repo.path(link)).unwrap();
         }
+        Op::Mkdir(dir) => std::fs::create_dir_all(repo.path(dir)).unwrap(),
     }
 }
 
@@ -1050,7 +1053,14 @@ fn check(group: &str, cases: &[Case]) {
 
 #[test]
 fn there_are_at_least_a_hundred_distinct_bad_inputs() {
-    let groups = [versions(), manifests(), config(), hostile(), inputs()];
+    let groups = [
+        versions(),
+        manifests(),
+        config(),
+        hostile(),
+        inputs(),
+        reaching(),
+    ];
     let mut names = std::collections::BTreeSet::new();
     let mut inputs = std::collections::BTreeSet::new();
     for case in groups.iter().flatten() {
@@ -1072,13 +1082,14 @@ fn there_are_at_least_a_hundred_distinct_bad_inputs() {
     }
     let counts: Vec<usize> = groups.iter().map(Vec::len).collect();
     eprintln!(
-        "reliability: {} bad inputs (versions {}, manifests {}, config {}, hostile {}, flags, values and changelogs {})",
+        "reliability: {} bad inputs (versions {}, manifests {}, config {}, hostile {}, flags, values and changelogs {}, config that reaches outside or runs commands {})",
         names.len(),
         counts[0],
         counts[1],
         counts[2],
         counts[3],
-        counts[4]
+        counts[4],
+        counts[5]
     );
     assert!(names.len() >= 100, "{} cases", names.len());
 }
@@ -1387,5 +1398,512 @@ fn messages_say_what_is_wrong_with_the_input() {
         versions.stdout.contains("byte-order mark"),
         "{}",
         versions.stdout
+    );
+}
+
+/// Config that would reach outside the repository or run a command: every
+/// path it names is confined, `.scratch` is a real folder, and every value
+/// that reaches a command line is what it claims to be. Each is refused by
+/// key (exit 2; `verify` reports it and exits 1; a symlinked `.scratch` is
+/// a file problem, exit 1), before anything is read, written or run.
+fn reaching() -> Vec<Case> {
+    use Op::*;
+    let bad = |name, ops, says| case(name, ops, BUMP, 2, says);
+    let add = |text: &'static str| vec![Append(CONFIG, text)];
+    let git = |text: &'static str| vec![Append(CONFIG, text)];
+    let release = &["release", "v1.5.0"];
+    let homebrew = &["homebrew", "v1.5.0", "--sha256sums", "sums.txt"];
+    // The lockstep fixture's [homebrew], with its formula (or tap formula) swapped.
+    let brew = |from: &'static str, to: &'static str| {
+        let text: &'static str = Box::leak(HOMEBREW.replacen(from, to, 1).into_boxed_str());
+        vec![Append(CONFIG, text)]
+    };
+    let tag = |name, to, says| {
+        case(
+            name,
+            vec![Replace(CONFIG, "v{version}", to)],
+            release,
+            2,
+            says,
+        )
+    };
+    vec![
+        // Paths the config names.
+        case(
+            "a formula up and out, rewritten by homebrew",
+            brew("homebrew/fixture.rb", "../outside/fixture.rb"),
+            homebrew,
+            2,
+            "homebrew.formula = \"../outside/fixture.rb\" goes up with `..`",
+        ),
+        case(
+            "an absolute formula, rewritten by homebrew",
+            brew("homebrew/fixture.rb", "/etc/hostname"),
+            homebrew,
+            2,
+            "homebrew.formula = \"/etc/hostname\" is absolute",
+        ),
+        case(
+            "a formula through a symlinked folder",
+            {
+                let mut ops = vec![Link("brew", "{outside}")];
+                ops.extend(brew("homebrew/fixture.rb", "brew/fixture.rb"));
+                ops
+            },
+            homebrew,
+            2,
+            "homebrew.formula = \"brew/fixture.rb\" resolves through a symlink to",
+        ),
+        case(
+            "a formula up and out, checked by verify",
+            brew("homebrew/fixture.rb", "../x.rb"),
+            &["verify"],
+            1,
+            "homebrew.formula = \"../x.rb\" goes up with `..`",
+        ),
+        case(
+            "a tap formula up and out",
+            brew("Formula/fixture.rb", "../x.rb"),
+            homebrew,
+            2,
+            "homebrew.tap_formula = \"../x.rb\" must be a relative path of plain parts",
+        ),
+        bad(
+            "an absolute tap formula",
+            brew("Formula/fixture.rb", "/Formula/x.rb"),
+            "homebrew.tap_formula = \"/Formula/x.rb\" must be a relative path",
+        ),
+        bad(
+            "a tap formula with a query",
+            brew("Formula/fixture.rb", "Formula/x.rb?ref=evil"),
+            "homebrew.tap_formula = \"Formula/x.rb?ref=evil\" must be a relative path",
+        ),
+        bad(
+            "a tap that goes up",
+            brew("example/tap", "../tap"),
+            "homebrew.tap = \"../tap\" must be owner/name",
+        ),
+        case(
+            "documents outside, read by verify",
+            add("[verify]\ndocuments = [\"/etc\"]\n"),
+            &["verify"],
+            1,
+            "verify.documents names \"/etc\", which is absolute",
+        ),
+        bad(
+            "documents outside",
+            add("[verify]\ndocuments = [\"/etc\"]\n"),
+            "verify.documents names \"/etc\", which is absolute",
+        ),
+        bad(
+            "documents up and out",
+            add("[verify]\ndocuments = [\"../outside\"]\n"),
+            "verify.documents names \"../outside\", which goes up with `..`",
+        ),
+        bad(
+            "documents through a symlink",
+            vec![
+                Link("notes", "{outside}"),
+                Append(CONFIG, "[verify]\ndocuments = [\"notes\"]\n"),
+            ],
+            "verify.documents names \"notes\", which resolves through a symlink to",
+        ),
+        bad(
+            "a sites document up and out",
+            add("[verify]\nsites_doc = \"../outside/x.md\"\n"),
+            "verify.sites_doc = \"../outside/x.md\" goes up with `..`",
+        ),
+        bad(
+            "an absolute channels document",
+            add("[verify]\nchannels_doc = \"/etc/hostname\"\n"),
+            "verify.channels_doc = \"/etc/hostname\" is absolute",
+        ),
+        bad(
+            "a Go module up and out",
+            add("[release]\ngo_module = \"../outside\"\n"),
+            "release.go_module = \"../outside\" goes up with `..`",
+        ),
+        bad(
+            "an absolute Go module",
+            add("[release]\ngo_module = \"/tmp\"\n"),
+            "release.go_module = \"/tmp\" is absolute",
+        ),
+        bad(
+            "a Go module through a symlink",
+            vec![
+                Link("gomod", "{outside}"),
+                Append(CONFIG, "[release]\ngo_module = \"gomod\"\n"),
+            ],
+            "release.go_module = \"gomod\" resolves through a symlink to",
+        ),
+        bad(
+            "a Go module whose tags run a command",
+            add("[release]\ngo_module = \"go$(touch pwned)\"\n"),
+            "release.go_module = \"go$(touch pwned)\" makes tags like",
+        ),
+        // The scratch folder the lock, evidence and blocker files go to.
+        case(
+            "a symlinked .scratch",
+            vec![Link(".scratch", "{outside}")],
+            release,
+            1,
+            ".scratch is a symlink",
+        ),
+        case(
+            "a symlinked .scratch, for a bump",
+            vec![Link(".scratch", "{outside}")],
+            BUMP,
+            1,
+            ".scratch is a symlink",
+        ),
+        case(
+            "a .scratch that is a file",
+            vec![Put(".scratch", b"x")],
+            BUMP,
+            1,
+            ".scratch is not a folder",
+        ),
+        case(
+            "a symlinked .scratch/release",
+            vec![Mkdir(".scratch"), Link(".scratch/release", "{outside}")],
+            release,
+            1,
+            ".scratch/release is a symlink",
+        ),
+        case(
+            "a symlinked lock file",
+            vec![
+                Mkdir(".scratch"),
+                Link(".scratch/xtask.lock", "{outside}/package.json"),
+            ],
+            BUMP,
+            1,
+            ".scratch/xtask.lock is a symlink",
+        ),
+        case(
+            "a symlinked evidence file",
+            vec![
+                Mkdir(".scratch/release"),
+                Link(
+                    ".scratch/release/evidence-v1.5.0.json",
+                    "{outside}/package.json",
+                ),
+            ],
+            release,
+            1,
+            ".scratch/release/evidence-v1.5.0.json is a symlink",
+        ),
+        // Values that reach git's command line.
+        case(
+            "a remote that is an option running a command",
+            git("[git]\nremote = \"--upload-pack=touch pwned;false\"\n"),
+            release,
+            2,
+            "git.remote = \"--upload-pack=touch pwned;false\" is not a remote's name",
+        ),
+        bad(
+            "a remote that is a short option",
+            git("[git]\nremote = \"-v\"\n"),
+            "git.remote = \"-v\" is not a remote's name: a remote name cannot start with `-`",
+        ),
+        bad(
+            "a remote with a command substitution",
+            git("[git]\nremote = \"$(touch pwned)\"\n"),
+            "git.remote = \"$(touch pwned)\" is not a remote's name",
+        ),
+        bad(
+            "a remote with a semicolon",
+            git("[git]\nremote = \"origin;touch\"\n"),
+            "a remote name cannot contain `;`",
+        ),
+        bad(
+            "an empty remote",
+            git("[git]\nremote = \"\"\n"),
+            "git.remote = \"\" is not a remote's name: a remote name cannot be empty",
+        ),
+        bad(
+            "a remote that is a URL",
+            git("[git]\nremote = \"https://example.com/x.git\"\n"),
+            "git.remote = \"https://example.com/x.git\" is not a remote's name",
+        ),
+        case(
+            "a branch that is an option",
+            git("[git]\nbranches = [\"--output=pwned\"]\n"),
+            release,
+            2,
+            "git.branches names \"--output=pwned\": a branch name cannot start with `-`",
+        ),
+        bad(
+            "a second branch that is an option",
+            git("[git]\nbranches = [\"main\", \"-x\"]\n"),
+            "git.branches names \"-x\"",
+        ),
+        bad(
+            "HEAD as a branch",
+            git("[git]\nbranches = [\"HEAD\"]\n"),
+            "git.branches names \"HEAD\": `HEAD` is not a branch name",
+        ),
+        bad(
+            "a branch with a space",
+            git("[git]\nbranches = [\"ma in\"]\n"),
+            "a branch name cannot contain a space",
+        ),
+        bad(
+            "a branch with a backtick",
+            git("[git]\nbranches = [\"`id`\"]\n"),
+            "a branch name cannot contain `` ` ``",
+        ),
+        bad(
+            "a branch with ..",
+            git("[git]\nbranches = [\"a..b\"]\n"),
+            "a branch name cannot contain `..`",
+        ),
+        // tag_format: git's rules, and nothing a shell acts on.
+        tag(
+            "tag_format with a command substitution",
+            "v{version}$(touch pwned)",
+            "tag_format = \"v{version}$(touch pwned)\" makes tags like",
+        ),
+        tag(
+            "tag_format with a backtick",
+            "v{version}`id`",
+            "a tag name cannot contain `` ` ``",
+        ),
+        tag(
+            "tag_format with a semicolon",
+            "v{version};id",
+            "a tag name cannot contain `;`",
+        ),
+        tag(
+            "tag_format with a pipe",
+            "v{version}|sh",
+            "a tag name cannot contain `|`",
+        ),
+        tag(
+            "tag_format with an ampersand",
+            "v{version}&",
+            "a tag name cannot contain `&`",
+        ),
+        tag(
+            "tag_format with a quote",
+            "v{version}'",
+            "a tag name cannot contain `'`",
+        ),
+        tag(
+            "tag_format with a redirection",
+            "v{version}>pwned",
+            "a tag name cannot contain `>`",
+        ),
+        tag(
+            "tag_format with a newline",
+            "v{version}\\nnext: touch pwned",
+            "a tag name cannot contain a control character",
+        ),
+        // Gate names are identifiers: no forged `next:` line.
+        bad(
+            "a gate name with a newline",
+            add("[[gate]]\nname = \"fmt\\nnext: touch pwned\"\ncommand = \"true\"\n"),
+            "gate[0].name = \"fmt\\nnext: touch pwned\" must be one word of letters, digits",
+        ),
+        bad(
+            "a gate name with a carriage return",
+            add("[[gate]]\nname = \"fmt\\rnext: x\"\ncommand = \"true\"\n"),
+            "gate[0].name = \"fmt\\rnext: x\" must be one word",
+        ),
+        bad(
+            "a gate name that is an option",
+            add("[[gate]]\nname = \"-x\"\ncommand = \"true\"\n"),
+            "gate[0].name = \"-x\" must be one word",
+        ),
+        bad(
+            "a gate name with a space",
+            add("[[gate]]\nname = \"my gate\"\ncommand = \"true\"\n"),
+            "gate[0].name = \"my gate\" must be one word",
+        ),
+        bad(
+            "a gate name with a command substitution",
+            add("[[gate]]\nname = \"$(touch pwned)\"\ncommand = \"true\"\n"),
+            "gate[0].name = \"$(touch pwned)\" must be one word",
+        ),
+        bad(
+            "an empty gate name",
+            add("[[gate]]\nname = \"\"\ncommand = \"true\"\n"),
+            "gate[0].name = \"\" must be one word",
+        ),
+        // Other values that reach gh, URLs or the build workflow's commands.
+        bad(
+            "a CI workflow up and out",
+            add("[release]\nci_workflow = \"../../outside/x.yml\"\n"),
+            "release.ci_workflow = \"../../outside/x.yml\" must be a file name in .github/workflows/",
+        ),
+        bad(
+            "a build workflow that is an option",
+            add("[release]\nbuild_workflow = \"-x.yml\"\n"),
+            "release.build_workflow = \"-x.yml\" must be a file name",
+        ),
+        bad(
+            "a publish workflow with a semicolon",
+            add("[release]\npublish_workflow = \"release.yml;id\"\n"),
+            "release.publish_workflow = \"release.yml;id\" must be a file name",
+        ),
+        bad(
+            "a GitHub repository that goes up",
+            add("[release]\ngithub_repo = \"../x\"\n"),
+            "release.github_repo = \"../x\" must be owner/name",
+        ),
+        bad(
+            "a GitHub repository that is an option",
+            add("[release]\ngithub_repo = \"-o/r\"\n"),
+            "release.github_repo = \"-o/r\" must be owner/name",
+        ),
+        bad(
+            "a crate name that goes up",
+            add("[delivery]\nchannels = [\"crates\"]\ncrate = \"../x\"\n"),
+            "delivery.crate = \"../x\" must be a package name",
+        ),
+        bad(
+            "an npm name with a command",
+            add("[delivery]\nchannels = [\"npm\"]\nnpm_package = \"x$(id)\"\n"),
+            "delivery.npm_package = \"x$(id)\" must be an npm package name",
+        ),
+        bad(
+            "a PyPI name with a space",
+            add("[delivery]\nchannels = [\"pypi\"]\npypi_package = \"x y\"\n"),
+            "delivery.pypi_package = \"x y\" must be a package name",
+        ),
+        bad(
+            "a target triple with a command",
+            add(
+                "[assets]\nname = \"f\"\n[[target]]\ntriple = \"x86_64;id\"\nrunner = \"ubuntu-24.04\"\nplatform = \"linux\"\narchive = \"tar.gz\"\n",
+            ),
+            "target[0].triple = \"x86_64;id\" must be one word",
+        ),
+        bad(
+            "a runner with a command",
+            add(
+                "[assets]\nname = \"f\"\n[[target]]\ntriple = \"x86_64\"\nrunner = \"$(id)\"\nplatform = \"linux\"\narchive = \"tar.gz\"\n",
+            ),
+            "target[0].runner = \"$(id)\" must be one word",
+        ),
+        bad(
+            "an asset name with a command",
+            add("[assets]\nname = \"f;id\"\n"),
+            "assets.name = \"f;id\" must be one word",
+        ),
+    ]
+}
+
+#[test]
+fn config_that_reaches_outside_or_runs_commands_is_refused() {
+    check("reaching", &reaching());
+}
+
+/// The hostile `[git]` and `tag_format` values of the issue, on a real
+/// repository with an `origin` where a dry-run reaches `git fetch`: each is
+/// refused by key (exit 2) before git runs, so the marker it would create
+/// never exists, no tag is made and no file changes.
+#[test]
+fn hostile_git_values_run_nothing_in_a_release_dry_run() {
+    let cases: [(&str, &str, &str); 4] = [
+        (
+            "branches = [\"main\"]",
+            "branches = [\"main\"]\nremote = \"--upload-pack=touch {marker};false\"",
+            "git.remote = \"--upload-pack=touch ",
+        ),
+        (
+            "branches = [\"main\"]",
+            "branches = [\"--output={marker}\"]",
+            "git.branches names \"--output=",
+        ),
+        (
+            "tag_format = \"v{version}\"",
+            "tag_format = \"v{version}$(touch {marker})\"",
+            "tag_format = \"v{version}$(touch ",
+        ),
+        (
+            "tag_format = \"v{version}\"",
+            "tag_format = \"v{version}`touch {marker}`\"",
+            "tag_format = \"v{version}`touch ",
+        ),
+    ];
+    let mut tried = 0;
+    for (from, to, says) in cases {
+        let repo = TempRepo::with_origin("release/in");
+        let marker = repo.base().join("pwned");
+        let config = repo.read(CONFIG);
+        let to = to.replace("{marker}", &marker.to_string_lossy());
+        repo.write(CONFIG, &config.replacen(from, &to, 1));
+        repo.git(&["commit", "--quiet", "-am", "hostile config"]);
+        let before = repo.snapshot();
+        let run = repo.xtask_with(&["release", "v1.5.0"], &[]);
+        run.failure(2);
+        assert!(run.stderr.contains(says), "{says}: {}", run.stderr);
+        assert!(!marker.exists(), "{to}: a command ran");
+        assert!(
+            !repo.path(".scratch").exists(),
+            "{to}: .scratch was written"
+        );
+        assert_eq!(repo.tags(), ["v1.4.2"], "{to}");
+        crate::support::assert_same_tree(&repo.snapshot(), &before);
+        tried += 1;
+    }
+    // A --base-tag that is an option is refused by name too.
+    let repo = TempRepo::with_origin("release/in");
+    let run = repo.xtask_with(&["release", "v1.5.0", "--base-tag=--output=x"], &[]);
+    run.failure(2);
+    assert!(
+        run.stderr.contains(
+            "--base-tag \"--output=x\" is not a tag name: a tag name cannot start with `-`"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(!repo.path("x").exists());
+    eprintln!(
+        "hostile git values on a real repository: {} refused",
+        tried + 1
+    );
+}
+
+/// A symlinked `.scratch` on a repository where a dry-run writes evidence:
+/// refused before the lock, the evidence or a blocker file is written
+/// through it.
+#[test]
+fn a_symlinked_scratch_gets_nothing_written_through_it() {
+    let repo = TempRepo::with_origin("release/in");
+    let outside = repo.base().join("outside");
+    std::fs::create_dir_all(&outside).unwrap();
+    std::os::unix::fs::symlink(&outside, repo.path(".scratch")).unwrap();
+    let run = repo.xtask_with(&["release", "v1.5.0"], &[]);
+    run.failure(1);
+    assert!(
+        run.stderr.contains(".scratch is a symlink (to ")
+            && run
+                .stderr
+                .contains("remove the link (`rm .scratch`) and rerun"),
+        "{}",
+        run.stderr
+    );
+    let written: Vec<_> = std::fs::read_dir(&outside).unwrap().flatten().collect();
+    assert!(written.is_empty(), "written outside: {written:?}");
+    assert!(repo.ergo_calls().is_empty(), "{:?}", repo.ergo_calls());
+}
+
+/// A printed command is quoted for a shell: pasted, it is the same words.
+#[test]
+fn printed_commands_split_back_to_their_words() {
+    let repo = TempRepo::plain("lockstep/in");
+    let run = repo.xtask(&["bump", "minor"]);
+    run.success();
+    let line = run
+        .all()
+        .lines()
+        .find_map(|l| l.strip_prefix("next: review `git diff`, then commit: "))
+        .map(String::from)
+        .expect("a next: line");
+    assert_eq!(line, "git commit -am 'Release v1.5.0'");
+    assert_eq!(
+        shlex::split(&line).unwrap(),
+        ["git", "commit", "-am", "Release v1.5.0"]
     );
 }
