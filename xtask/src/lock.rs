@@ -86,6 +86,16 @@ pub fn acquire_shared(root: &Path) -> Option<RepoLock> {
     acquire_shared_as(root, WAIT)
 }
 
+/// Opens (or makes) the lock file, keeping what it holds: the holder's note.
+fn open(path: &Path) -> std::io::Result<std::fs::File> {
+    OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(path)
+}
+
 pub fn acquire_shared_as(root: &Path, wait: Duration) -> Option<RepoLock> {
     let path = root.join(PATH);
     let dir = path.parent().expect("PATH has a folder");
@@ -96,13 +106,7 @@ pub fn acquire_shared_as(root: &Path, wait: Duration) -> Option<RepoLock> {
             warn_unrecovered(root);
             return None;
         }
-        let mut file = match OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&path)
-        {
+        let mut file = match open(&path) {
             Ok(file) => file,
             Err(err) if err.kind() == std::io::ErrorKind::NotFound => continue,
             Err(_) => {
@@ -169,13 +173,7 @@ pub fn acquire_as(root: &Path, command: &str, wait: Duration) -> Result<RepoLock
         let made_dir = !dir.exists();
         std::fs::create_dir_all(dir)
             .with_context(|| format!("cannot create {} for the repository lock", dir.display()))?;
-        let mut file = match OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&path)
-        {
+        let mut file = match open(&path) {
             Ok(file) => file,
             // The holder removed the folder as it left: make it again.
             Err(err) if err.kind() == std::io::ErrorKind::NotFound => continue,
