@@ -184,17 +184,17 @@ fn concurrent_bumps_never_leave_mixed_versions() {
     );
 }
 
-#[test]
-fn a_second_run_refuses_naming_the_holder_of_the_lock() {
-    let repo = TempRepo::new("lockstep/in");
-    std::fs::create_dir_all(repo.path(".scratch")).unwrap();
-    // A holder that keeps the lock for 30 s: flock(1) on the same file.
+/// A process that takes the repository lock as the xtask does (flock on
+/// `.scratch/xtask.lock`), then runs `then` (Python, with the lock file as
+/// `f` and `args` after it in `sys.argv`); returned once it prints `locked`.
+fn hold_lock(repo: &TempRepo, then: &str, args: &[&std::path::Path]) -> std::process::Child {
+    let script = format!(
+        "import fcntl,sys,time\nf=open(sys.argv[1],'a+')\nfcntl.flock(f,fcntl.LOCK_EX)\n{then}"
+    );
     let mut holder = Command::new("python3")
-        .args([
-            "-c",
-            "import fcntl,sys,time\nf=open(sys.argv[1],'a+')\nfcntl.flock(f,fcntl.LOCK_EX)\nf.truncate(0)\nf.write('pid 4242\\ncommand cargo xtask release v9.9.9 --live\\nstarted 2026-01-15T10:00:00Z\\n')\nf.flush()\nprint('locked',flush=True)\ntime.sleep(30)",
-        ])
+        .args(["-c", &script])
         .arg(repo.path(".scratch/xtask.lock"))
+        .args(args)
         .stdout(std::process::Stdio::piped())
         .spawn()
         .unwrap();
@@ -205,6 +205,19 @@ fn a_second_run_refuses_naming_the_holder_of_the_lock() {
     )
     .unwrap();
     assert_eq!(line.trim(), "locked");
+    holder
+}
+
+#[test]
+fn a_second_run_refuses_naming_the_holder_of_the_lock() {
+    let repo = TempRepo::new("lockstep/in");
+    std::fs::create_dir_all(repo.path(".scratch")).unwrap();
+    // A holder that keeps the lock for 30 s: flock(1) on the same file.
+    let mut holder = hold_lock(
+        &repo,
+        "f.truncate(0)\nf.write('pid 4242\\ncommand cargo xtask release v9.9.9 --live\\nstarted 2026-01-15T10:00:00Z\\n')\nf.flush()\nprint('locked',flush=True)\ntime.sleep(30)",
+        &[],
+    );
     let before = repo.snapshot();
     // Each waits 5 s, then refuses: all at once, to keep the suite fast.
     let commands = [
@@ -541,23 +554,11 @@ fn readers_wait_for_a_write_in_progress() {
         let repo = TempRepo::new("lockstep/in");
         std::fs::create_dir_all(repo.path(".scratch")).unwrap();
         let site = repo.path("bindings/node/package.json");
-        let mut holder = Command::new("python3")
-            .args([
-                "-c",
-                "import fcntl,sys,time\nf=open(sys.argv[1],'a+')\nfcntl.flock(f,fcntl.LOCK_EX)\nold=open(sys.argv[2]).read()\nopen(sys.argv[2],'w').write(old.replace('1.4.2','9.9.9'))\nprint('locked',flush=True)\ntime.sleep(0.5)\nopen(sys.argv[2],'w').write(old)\n",
-            ])
-            .arg(repo.path(".scratch/xtask.lock"))
-            .arg(&site)
-            .stdout(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        std::io::BufRead::read_line(
-            &mut std::io::BufReader::new(holder.stdout.as_mut().unwrap()),
-            &mut line,
-        )
-        .unwrap();
-        assert_eq!(line.trim(), "locked");
+        let mut holder = hold_lock(
+            &repo,
+            "old=open(sys.argv[2]).read()\nopen(sys.argv[2],'w').write(old.replace('1.4.2','9.9.9'))\nprint('locked',flush=True)\ntime.sleep(0.5)\nopen(sys.argv[2],'w').write(old)\n",
+            &[&site],
+        );
         let run = xtask_in(&repo.dir, args);
         holder.wait().unwrap();
         run.success();
