@@ -376,7 +376,7 @@ fn check(
             (tracked, found)
         })
     };
-    let drift = crate::drift::problems(&repo.root, &drift_facts(repo));
+    let drift = crate::drift::problems(sh, &repo.root, &drift_facts(repo));
     let (tracked, strays) = strays
         .join()
         .map_err(|_| anyhow::anyhow!("the search for stray versions failed"))?;

@@ -130,11 +130,13 @@ fn the_documents_are_declared_in_the_config() {
     verify_json(&repo).0.failure(1);
     // Only README.md and CONTRIBUTING.md: docs/ is no longer read.
     let config = repo.read("release/config.toml");
+    let declared = "documents = [\"README.md\", \"CONTRIBUTING.md\", \"CHANGELOG.md\", \"docs\", \"skills\"]\n";
+    assert!(config.contains(declared), "{config}");
     repo.write(
         "release/config.toml",
         &config.replace(
-            "[verify]\n",
-            "[verify]\ndocuments = [\"README.md\", \"CONTRIBUTING.md\"]\n",
+            declared,
+            "documents = [\"README.md\", \"CONTRIBUTING.md\"]\n",
         ),
     );
     let (run, json) = verify_json(&repo);
@@ -143,7 +145,7 @@ fn the_documents_are_declared_in_the_config() {
     // A declared document must exist.
     repo.write(
         "release/config.toml",
-        &config.replace("[verify]\n", "[verify]\ndocuments = [\"MANUAL.md\"]\n"),
+        &config.replace(declared, "documents = [\"MANUAL.md\"]\n"),
     );
     let run = repo.xtask(&["verify"]);
     run.failure(1);
@@ -600,4 +602,66 @@ fn help_says_what_verify_checks_and_when_versions_fails() {
     let edit = repo.read("Makefile").replacen("1.2.3", "1.2.2", 1);
     repo.write("Makefile", &edit);
     repo.xtask(&["versions"]).failure(1);
+}
+
+/// The cases of false drift found on real documents (`real_docs_and_history_verify_clean`
+/// holds them clean) are live: take away what makes each fine and it is reported.
+#[test]
+fn each_class_of_false_drift_is_a_live_case_of_the_fixture() {
+    let repo = realistic();
+    // A skill names `scripts/file_blocker.sh` from its own folder, though the
+    // repository also has a top-level `scripts/`.
+    std::fs::remove_file(repo.path("skills/tool-release/scripts/file_blocker.sh")).unwrap();
+    // Build outputs ignored by a nested rule of the root `.gitignore` and by a subfolder's.
+    repo.write(".gitignore", "/target\nCargo.lock\n/dist\n");
+    std::fs::remove_file(repo.path("bindings/node/.gitignore")).unwrap();
+    // Prose that states a file rather than proposes it.
+    let install = repo.read("docs/install.md");
+    repo.write(
+        "docs/install.md",
+        &install.replace(
+            "if more is vendored, consider\nadding",
+            "the rest is listed\nin",
+        ),
+    );
+    // A regular expression under a folder the repository has is still no path.
+    append(
+        &repo,
+        "docs/architecture.md",
+        "\nThe loader matches `src/native/libdemo.(dylib|so)`.\n",
+    );
+    let (run, json) = verify_json(&repo);
+    run.failure(1);
+    let line = |text: &str| {
+        repo.read("docs/install.md")
+            .lines()
+            .position(|l| l.contains(text))
+            .unwrap()
+            + 1
+    };
+    assert_eq!(
+        messages(&json, "problems"),
+        vec![
+            format!(
+                "docs/install.md:{}: names `pkg/mylib/_native/libdemo.so`, which does not exist",
+                line("`make native`")
+            ),
+            format!(
+                "docs/install.md:{}: names `bindings/node/generated/index.d.ts`, which does not exist",
+                line("binding's types")
+            ),
+            format!(
+                "docs/install.md:{}: names `vendor/THIRD_PARTY_VERSIONS.md`, which does not exist",
+                line("THIRD_PARTY")
+            ),
+            "skills/tool-release/SKILL.md:3: names `scripts/file_blocker.sh`, which does not exist"
+                .to_string(),
+            "skills/tool-release/archive/old.md:3: names `scripts/file_blocker.sh`, which does not exist"
+                .to_string(),
+        ]
+    );
+    // Regular expressions are never paths, and the changelog's `src/parse_old.rs` (under `src/`, which the
+    // repository has) is history: neither is reported above. Declared as a
+    // document or not, a changelog is not checked for paths.
+    assert!(repo.read("CHANGELOG.md").contains("`src/parse_old.rs`"));
 }
