@@ -38,8 +38,7 @@ fn drift_below(states: &[SiteState], target: &Version) -> Result<Vec<String>, St
         let Ok(found) = state.version() else {
             return Err(format!("{} cannot be read", state.site.path));
         };
-        let release_part_only = state.site.form == crate::versioning::Form::Release;
-        if found >= target && !(release_part_only && state.holds(target)) {
+        if found >= target && !(state.site.form.partial() && state.holds(target)) {
             return Err(format!(
                 "{} has {}",
                 state.site.path,

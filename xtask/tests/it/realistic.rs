@@ -353,12 +353,27 @@ fn bad_site_declarations_are_named() {
         (
             "form = \"release\"",
             "form = \"integers\"",
-            "site[5].form = \"integers\" must be \"semver\", \"pep440\" or \"release\"",
+            "site[5].form = \"integers\" must be \"semver\", \"pep440\", \"release\" or \"minor\"",
         ),
         (
             "lockstep = false",
             "lockstep = \"no\"",
-            "site[8].lockstep must be true or false",
+            "site[10].lockstep must be true or false",
+        ),
+        (
+            ".patch_version = {patch},",
+            ".patch_version = {major},",
+            "must contain {major} and {minor} exactly once each, and {patch} at most once",
+        ),
+        (
+            "kind = \"pattern\"\npattern = '''",
+            "kind = \"pattern\"\nform = \"semver\"\npattern = '''",
+            "site[7].form = \"semver\": a pattern of {major}, {minor} and {patch} holds numbers only, so its form is \"release\" (leave `form` out)",
+        ),
+        (
+            "pattern = 'tool = \"{version}\"'",
+            "pattern = 'tool = \"{version}.{minor}\"'",
+            "must contain {version} exactly once, or instead {major}, {minor} and (optionally) {patch}",
         ),
         (
             "[verify]\n",
@@ -664,4 +679,66 @@ fn each_class_of_false_drift_is_a_live_case_of_the_fixture() {
     // repository has) is history: neither is reported above. Declared as a
     // document or not, a changelog is not checked for paths.
     assert!(repo.read("CHANGELOG.md").contains("`src/parse_old.rs`"));
+}
+
+/// A version as three numbers on three lines of a generated parser, and as
+/// `X.Y` in a README's dependency line: `verify` reads both, names each
+/// drift, and `sync` writes both back byte for byte.
+#[test]
+fn numbers_on_separate_lines_and_major_minor_are_read_and_written() {
+    let repo = realistic();
+    let versions = repo.xtask(&["versions", "--json"]);
+    versions.success();
+    let json = versions.json();
+    let found: Vec<(String, String, String)> = json["sites"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| ["src/parser.c", "README.md"].contains(&s["path"].as_str().unwrap()))
+        .map(|s| {
+            (
+                s["path"].as_str().unwrap().to_string(),
+                s["form"].as_str().unwrap().to_string(),
+                s["raw"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        vec![
+            ("src/parser.c".into(), "release".into(), "1.2.3".into()),
+            ("README.md".into(), "minor".into(), "1.2".into()),
+        ],
+        "{json}"
+    );
+    let (parser, readme) = (repo.read("src/parser.c"), repo.read("README.md"));
+    repo.write(
+        "src/parser.c",
+        &parser.replace(".minor_version = 2,", ".minor_version = 1,"),
+    );
+    repo.write(
+        "README.md",
+        &readme.replace("tool = \"1.2\"", "tool = \"1.1\""),
+    );
+    let (run, json) = verify_json(&repo);
+    run.failure(1);
+    let line =
+        |text: &str, needle: &str| text.lines().position(|l| l.contains(needle)).unwrap() + 1;
+    assert_eq!(
+        messages(&json, "problems"),
+        vec![
+            format!(
+                "src/parser.c:{}: src/parser.c has version 1.1.3 but Cargo.toml has 1.2.3",
+                line(&parser, ".major_version")
+            ),
+            format!(
+                "README.md:{}: README.md has version 1.1 but Cargo.toml has 1.2.3",
+                line(&readme, "tool = ")
+            ),
+        ]
+    );
+    repo.xtask(&["sync"]).success();
+    assert_eq!(repo.read("src/parser.c"), parser);
+    assert_eq!(repo.read("README.md"), readme);
+    verify_json(&repo).0.success();
 }
