@@ -15,6 +15,7 @@ use crate::survey::Repo;
 use crate::tools::git::short;
 use crate::tools::{self, gh, git};
 use crate::ui::Ui;
+use crate::words::quote;
 
 /// The tools a release needs, and how to get each.
 pub const TOOLS: [(&str, &str); 6] = [
@@ -593,7 +594,11 @@ fn check_version(ctx: &Context<'_>) -> GateResult {
     }
     let mut outcome = outcome.fail(
         format!("version sites do not hold {}", ctx.target),
-        format!("run `cargo xtask bump {}` and commit", ctx.target),
+        format!(
+            "run `cargo xtask bump {}`, commit, then push (`git push {} HEAD`)",
+            ctx.target,
+            quote(&ctx.repo.config.release.remote)
+        ),
     );
     outcome.tail = off.join("\n");
     outcome
@@ -614,6 +619,7 @@ fn check_changelog(ctx: &Context<'_>) -> GateResult {
         paths
     };
     let version = ctx.target.to_string();
+    let remote = &ctx.repo.config.release.remote;
     let outcome = GateResult::new(
         "changelog",
         format!("## [{version}] in {}", paths.join(", ")),
@@ -625,14 +631,20 @@ fn check_changelog(ctx: &Context<'_>) -> GateResult {
             Some(_) => {
                 return outcome.fail(
                     format!("{path} section ## [{version}] is empty"),
-                    format!("write what changed under ## [{version}] in {path} and commit"),
+                    format!(
+                        "write what changed under ## [{version}] in {path}, commit, then push (`git push {} HEAD`: the git-origin gate wants HEAD on {})",
+                        quote(remote),
+                        remote
+                    ),
                 );
             }
             None => {
                 return outcome.fail(
                     format!("{path} has no ## [{version}] section"),
                     format!(
-                        "run `cargo xtask bump {version}` (it rolls [Unreleased] over) and commit"
+                        "run `cargo xtask bump {version}` (it rolls [Unreleased] over), commit, then push (`git push {} HEAD`: the git-origin gate wants HEAD on {})",
+                        quote(remote),
+                        remote
                     ),
                 );
             }

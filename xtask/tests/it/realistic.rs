@@ -742,3 +742,82 @@ fn numbers_on_separate_lines_and_major_minor_are_read_and_written() {
     assert_eq!(repo.read("README.md"), readme);
     verify_json(&repo).0.success();
 }
+
+/// A package-lock.json holds the version twice: each token that drifted is
+/// a problem at its own line, whether both drifted or one.
+#[test]
+fn a_drifted_package_lock_is_reported_at_every_drifted_line() {
+    let repo = realistic();
+    let lock = repo.read("bindings/node/package-lock.json");
+    // The lookalike dependency at line 12 stays 1.2.3.
+    let both = lock.replacen("\"version\": \"1.2.3\"", "\"version\": \"1.2.2\"", 2);
+    repo.write("bindings/node/package-lock.json", &both);
+    let (run, json) = verify_json(&repo);
+    run.failure(1);
+    let drift = "bindings/node/package-lock.json has version 1.2.2 but Cargo.toml has 1.2.3";
+    assert_eq!(
+        messages(&json, "problems"),
+        vec![
+            format!("bindings/node/package-lock.json:3: {drift}"),
+            format!("bindings/node/package-lock.json:9: {drift}"),
+        ]
+    );
+    // Only the second token drifted.
+    let second = both.replacen("\"version\": \"1.2.2\"", "\"version\": \"1.2.3\"", 1);
+    repo.write("bindings/node/package-lock.json", &second);
+    let (run, json) = verify_json(&repo);
+    run.failure(1);
+    assert_eq!(
+        messages(&json, "problems"),
+        vec![format!("bindings/node/package-lock.json:9: {drift}")]
+    );
+    repo.xtask(&["sync"]).success();
+    assert_eq!(repo.read("bindings/node/package-lock.json"), lock);
+}
+
+/// `sync` fixes a drift, and says so: its `next:` line commits what it
+/// fixed (no "Release" commit) and pushes it, and works when followed.
+#[test]
+fn sync_says_what_it_fixed_and_its_next_step_works() {
+    let repo = TempRepo::with_origin("realistic/in");
+    let makefile = repo.read("Makefile");
+    repo.write(
+        "Makefile",
+        &makefile.replace("VERSION := 1.2.3", "VERSION := 1.2.1"),
+    );
+    repo.commit_and_push("a drift");
+    let run = repo.xtask(&["sync"]);
+    run.success();
+    assert!(
+        run.stdout.contains(
+            "sync: wrote 1.2.3 (the version of Cargo.toml) to 1 file(s) that disagreed: Makefile"
+        ),
+        "{}",
+        run.stdout
+    );
+    let next = run
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("next: "))
+        .unwrap();
+    assert_eq!(
+        next,
+        "next: review `git diff`, then commit and push the fix: `git commit -am 'Sync the version of Makefile to 1.2.3'`, then `git push origin HEAD`"
+    );
+    for command in next.split('`').skip(1).step_by(2).skip(1) {
+        let words = shlex::split(command).unwrap();
+        assert_eq!(words[0], "git", "{command}");
+        let args: Vec<&str> = words[1..].iter().map(String::as_str).collect();
+        repo.git(&args);
+    }
+    assert_eq!(repo.git(&["status", "--porcelain"]), "");
+    assert_eq!(
+        repo.git(&["rev-parse", "HEAD"]),
+        repo.git(&["rev-parse", "origin/main"])
+    );
+    assert_eq!(
+        repo.git(&["log", "-1", "--format=%s"]),
+        "Sync the version of Makefile to 1.2.3"
+    );
+    verify_json(&repo).0.success();
+}
