@@ -346,3 +346,33 @@ fn the_changelog_fix_includes_the_push() {
         run.all()
     );
 }
+
+/// `git-clean` names the dirty files, and its fix stashes only them: the
+/// tracker's store (`.ergo/`), which the filing itself changed, stays, so
+/// the `ergo done <ID>` of the `next:` line still finds its task.
+#[test]
+fn a_dirty_tree_names_its_files_and_never_stashes_the_tracker() {
+    let repo = TempRepo::with_origin("release/in");
+    repo.write("notes.txt", "scratch\n");
+    std::fs::create_dir_all(repo.path(".ergo")).unwrap();
+    repo.write(".ergo/journal.jsonl", "{}\n");
+    let failed = live(&repo, &[]);
+    the_one_blocker(&repo, "[release-blocker][v1.5.0] git-clean:");
+    let all = failed.all();
+    assert!(
+        all.contains("the working tree has uncommitted changes: notes.txt"),
+        "{all}"
+    );
+    let stash = all
+        .split('`')
+        .find(|s| s.starts_with("git stash push"))
+        .unwrap_or_else(|| panic!("no stash command in:\n{all}"));
+    assert_eq!(stash, "git stash push --include-untracked -- notes.txt");
+    let journal = repo.read(".ergo/journal.jsonl");
+    let words = shlex::split(stash).unwrap();
+    let args: Vec<&str> = words[1..].iter().map(String::as_str).collect();
+    repo.git(&args);
+    assert_eq!(repo.read(".ergo/journal.jsonl"), journal);
+    let done = follow_until_done(&repo, &failed);
+    assert_out(&repo, &done, "released");
+}
