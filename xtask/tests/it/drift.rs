@@ -168,7 +168,7 @@ fn the_runbook_and_the_skill_say_what_the_policy_says() {
     assert!(releasing.contains("If this page and the skill disagree, follow the skill"));
     // The publish-only retry as the policy states it, in both: what
     // `cargo xtask publish` dispatches.
-    let retry = "gh workflow run release-publish.yml -f build_run_id=1234567890 -f allow_partial_release=false";
+    let retry = "gh workflow run release-publish.yml --repo plasmite/plasmite -f build_run_id=1234567890 -f allow_partial_release=false";
     assert!(releasing.contains(retry), "RELEASING.md lacks `{retry}`");
     assert!(skill.contains(retry), "SKILL.md lacks `{retry}`");
     assert!(
