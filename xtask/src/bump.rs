@@ -38,8 +38,7 @@ fn drift_below(states: &[SiteState], target: &Version) -> Result<Vec<String>, St
         let Ok(found) = state.version() else {
             return Err(format!("{} cannot be read", state.site.path));
         };
-        let release_part_only = state.site.form == crate::versioning::Form::Release;
-        if found >= target && !(release_part_only && state.holds(target)) {
+        if found >= target && !(state.site.form.partial() && state.holds(target)) {
             return Err(format!(
                 "{} has {}",
                 state.site.path,
@@ -85,6 +84,18 @@ impl cli::Bump {
                 ),
             },
         };
+        if let Request::Exact(target) = &request
+            && target < &current
+        {
+            // Going down is never a bump, but it has a way: the primary site by hand, then sync.
+            let primary = &states[0].site;
+            return Err(crate::versioning::UsageError(format!(
+                "{target} is lower than the current version {current}: a bump must go up (semver precedence); to go down on purpose, edit {} to hold {} by hand, then run `cargo xtask sync` to write it to every site; no file was changed",
+                primary.path,
+                primary.form.render(target).unwrap_or_else(|_| target.to_string())
+            ))
+            .into());
+        }
         let target = request.apply(&current)?;
         refuse_unwritable_version(&states, &target)?;
         let exec = Executor::new(sh, &repo.root, !self.dry_run, Ui { json: false });

@@ -12,6 +12,7 @@ use crate::effects::{Applied, Effect, Executor, FileEdit};
 use crate::sites::{self, Kind, Target, keepachangelog};
 use crate::survey::{Repo, SiteState};
 use crate::ui::Ui;
+use crate::words::quote;
 
 /// What a bump or a sync will do: the versions and each file's new contents.
 #[derive(Debug)]
@@ -149,15 +150,39 @@ pub fn execute(
         );
     }
     // Only now, with every file written and read back, is it true.
+    let remote = quote(&repo.config.release.remote);
+    if verb == "sync" {
+        // A drift fix, not a release: the commit says what was fixed.
+        let fixed: Vec<&str> = plan.edits.iter().map(|e| e.path.as_str()).collect();
+        let primary = states.first().map_or("", |s| s.site.path.as_str());
+        ui.line(&format!(
+            "sync: wrote {} (the version of {primary}) to {files} file(s) that disagreed: {}",
+            plan.target,
+            fixed.join(", ")
+        ));
+        let message = if fixed.len() <= 3 {
+            format!(
+                "Sync the version of {} to {}",
+                fixed.join(", "),
+                plan.target
+            )
+        } else {
+            format!("Sync the version of {files} files to {}", plan.target)
+        };
+        ui.line(&format!(
+            "next: review `git diff`, then commit and push the fix: `git commit -am {}`, then `git push {remote} HEAD`",
+            quote(&message)
+        ));
+        return Ok(true);
+    }
     ui.line(&format!(
         "{verb}: {} -> {}, {files} file(s) changed; release tag {tag}",
         plan.current, plan.target
     ));
-    // Quoted for a shell: pasting it runs git and nothing else.
-    let commit = ["git", "commit", "-am", &format!("Release {tag}")].map(String::from);
+    // The release's git-origin gate wants HEAD on the remote: push is part of the step.
     ui.line(&format!(
-        "next: review `git diff`, then commit: {}",
-        crate::words::quote_words(&commit)
+        "next: review `git diff`, then commit and push: `git commit -am {}`, then `git push {remote} HEAD`",
+        quote(&format!("Release {tag}"))
     ));
     Ok(true)
 }

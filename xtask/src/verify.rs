@@ -25,6 +25,50 @@ pub fn site_problems(
         .or_else(|| primary.and_then(|p| p.version().ok().cloned()));
     for state in states {
         let path = &state.site.path;
+        // Each token that drifted is a problem at its own line (a
+        // package-lock.json holds the version twice).
+        if let (Ok(reading), Some(expected)) = (&state.reading, &expected)
+            && state.site.lockstep
+            && !state.lags(expected)
+        {
+            let primary_path = primary.map_or("", |p| p.site.path.as_str());
+            let drifted: Vec<Problem> = reading
+                .versions
+                .iter()
+                .enumerate()
+                .filter(|(_, found)| !state.site.form.matches(found, expected))
+                .map(|(i, _)| {
+                    let mut problem = Problem::new(
+                        "sites",
+                        path,
+                        format!(
+                            "{path} has version {} but {primary_path} has {expected}",
+                            reading.raw[i]
+                        ),
+                        format!(
+                            "run `cargo xtask sync` to write {expected} to every site, then commit"
+                        ),
+                    );
+                    problem.line = Some(crate::sites::line_of(
+                        &state.text,
+                        reading.slots[i].range.start,
+                    ));
+                    problem.expected = Some(
+                        state
+                            .site
+                            .form
+                            .render(expected)
+                            .unwrap_or_else(|_| expected.to_string()),
+                    );
+                    problem.found = Some(reading.raw[i].clone());
+                    problem
+                })
+                .collect();
+            if !drifted.is_empty() {
+                problems.extend(drifted);
+                continue;
+            }
+        }
         match (state.version(), &expected) {
             (Err(err), _) => {
                 let problem = Problem::new(
@@ -57,30 +101,6 @@ pub fn site_problems(
                 )
                 .warning();
                 problem.line = state_line(state);
-                problems.push(problem);
-            }
-            (Ok(_), Some(expected)) if !state.holds(expected) => {
-                let primary_path = primary.map_or("", |p| p.site.path.as_str());
-                let mut problem = Problem::new(
-                    "sites",
-                    path,
-                    format!(
-                        "{path} has version {} but {primary_path} has {expected}",
-                        state.raw().unwrap_or_default()
-                    ),
-                    format!(
-                        "run `cargo xtask sync` to write {expected} to every site, then commit"
-                    ),
-                );
-                problem.line = state_line(state);
-                problem.expected = Some(
-                    state
-                        .site
-                        .form
-                        .render(expected)
-                        .unwrap_or_else(|_| expected.to_string()),
-                );
-                problem.found = state.raw().map(String::from);
                 problems.push(problem);
             }
             _ => {}
@@ -388,7 +408,7 @@ fn check(
             (tracked, found)
         })
     };
-    let drift = crate::drift::problems(&repo.root, &drift_facts(repo));
+    let drift = crate::drift::problems(sh, &repo.root, &drift_facts(repo));
     let (tracked, strays) = strays
         .join()
         .map_err(|_| anyhow::anyhow!("the search for stray versions failed"))?;

@@ -179,6 +179,9 @@ pub enum Form {
     Pep440,
     /// `1.2.3` for `1.2.3-rc.1`: compared with the release part only.
     Release,
+    /// `1.2` for `1.2.3` (a dependency line such as `tool = "1.2"`):
+    /// compared with the major and minor numbers only.
+    Minor,
 }
 
 impl Form {
@@ -187,7 +190,14 @@ impl Form {
             Form::Semver => "semver",
             Form::Pep440 => "pep440",
             Form::Release => "release",
+            Form::Minor => "minor",
         }
+    }
+
+    /// Whether this form writes only part of a version, so that several
+    /// versions stand for the same text (`1.2` for `1.2.3` and `1.2.4`).
+    pub fn partial(self) -> bool {
+        matches!(self, Form::Release | Form::Minor)
     }
 
     /// Whether `found` (read in this form) stands for `expected`: equal, or
@@ -198,6 +208,7 @@ impl Form {
                 (found.major, found.minor, found.patch)
                     == (expected.major, expected.minor, expected.patch)
             }
+            Form::Minor => (found.major, found.minor) == (expected.major, expected.minor),
             _ => found == expected,
         }
     }
@@ -211,6 +222,7 @@ impl Form {
                 "{}.{}.{}",
                 version.major, version.minor, version.patch
             )),
+            Form::Minor => Ok(format!("{}.{}", version.major, version.minor)),
         }
     }
 
@@ -219,6 +231,18 @@ impl Form {
         match (Version::parse(text), self) {
             (Ok(version), _) => Ok(version),
             (Err(_), Form::Pep440) => from_pep440(text),
+            (Err(err), Form::Minor) => match text.split_once('.') {
+                Some((major, minor))
+                    if [major, minor].iter().all(|n| {
+                        !n.is_empty()
+                            && n.bytes().all(|b| b.is_ascii_digit())
+                            && (n.len() == 1 || !n.starts_with('0'))
+                    }) =>
+                {
+                    Ok(Version::new(major.parse()?, minor.parse()?, 0))
+                }
+                _ => bail!("`{text}` is neither `X.Y` nor a semantic version: {err}"),
+            },
             (Err(err), Form::Semver | Form::Release) => {
                 bail!("`{text}` is not a semantic version: {err}")
             }
@@ -409,5 +433,16 @@ mod tests {
         assert!(to_pep440(&v("1.0.0-nightly.1")).is_err());
         assert!(from_pep440("1.0.0zz1").is_err());
         assert!(Form::Semver.parse("0.3.0rc1").is_err());
+    }
+
+    #[test]
+    fn the_minor_form_is_x_y() {
+        assert_eq!(Form::Minor.parse("0.17").unwrap(), v("0.17.0"));
+        assert_eq!(Form::Minor.render(&v("0.18.2-rc.1")).unwrap(), "0.18");
+        assert!(Form::Minor.matches(&v("0.17.0"), &v("0.17.4")));
+        assert!(!Form::Minor.matches(&v("0.17.0"), &v("0.18.0")));
+        for bad in ["0.17.", "017.1", "1", "a.b"] {
+            assert!(Form::Minor.parse(bad).is_err(), "{bad}");
+        }
     }
 }

@@ -59,9 +59,99 @@ impl Kind {
     pub fn default_form(&self) -> Form {
         match self {
             Kind::Pyproject => Form::Pep440,
+            // Numbers only: the release part, or `X.Y` without `{patch}`.
+            Kind::Pattern { pattern, .. } if has_parts(pattern) => match has_patch(pattern) {
+                true => Form::Release,
+                false => Form::Minor,
+            },
             _ => Form::Semver,
         }
     }
+}
+
+/// A placeholder of a pattern: the whole version, or one of its numbers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Part {
+    Version,
+    Major,
+    Minor,
+    Patch,
+}
+
+const PLACEHOLDERS: [(&str, Part); 4] = [
+    ("{version}", Part::Version),
+    ("{major}", Part::Major),
+    ("{minor}", Part::Minor),
+    ("{patch}", Part::Patch),
+];
+
+/// The pattern as its leading text, then each placeholder with the text after it.
+pub fn split(pattern: &str) -> (&str, Vec<(Part, &str)>) {
+    let next = |text: &str| {
+        PLACEHOLDERS
+            .iter()
+            .filter_map(|(name, part)| text.find(name).map(|at| (at, name.len(), *part)))
+            .min_by_key(|(at, _, _)| *at)
+    };
+    let Some((at, len, part)) = next(pattern) else {
+        return (pattern, Vec::new());
+    };
+    let lead = &pattern[..at];
+    let mut parts = Vec::new();
+    let (mut part, mut rest) = (part, &pattern[at + len..]);
+    loop {
+        match next(rest) {
+            Some((at, len, following)) => {
+                parts.push((part, &rest[..at]));
+                (part, rest) = (following, &rest[at + len..]);
+            }
+            None => {
+                parts.push((part, rest));
+                break;
+            }
+        }
+    }
+    (lead, parts)
+}
+
+/// Whether the pattern holds the version as its numbers (`{major}` …).
+pub fn has_parts(pattern: &str) -> bool {
+    split(pattern).1.iter().any(|(p, _)| *p != Part::Version)
+}
+
+/// Whether the pattern holds `{patch}`.
+pub fn has_patch(pattern: &str) -> bool {
+    split(pattern).1.iter().any(|(p, _)| *p == Part::Patch)
+}
+
+/// What is wrong with a pattern, for the config to name: it holds
+/// `{version}` exactly once, or instead `{major}` and `{minor}` once each
+/// and `{patch}` at most once, each followed by some text but the last.
+pub fn pattern_problem(pattern: &str) -> Option<&'static str> {
+    let (_, parts) = split(pattern);
+    let count = |part| parts.iter().filter(|(p, _)| *p == part).count();
+    let version = count(Part::Version);
+    let numbers = (count(Part::Major), count(Part::Minor), count(Part::Patch));
+    if version == 1 && numbers == (0, 0, 0) {
+        return None;
+    }
+    if version > 0 || numbers.0 + numbers.1 + numbers.2 == 0 {
+        return Some(
+            "must contain {version} exactly once, or instead {major}, {minor} and (optionally) {patch}",
+        );
+    }
+    if numbers.0 != 1 || numbers.1 != 1 || numbers.2 > 1 {
+        return Some(
+            "must contain {major} and {minor} exactly once each, and {patch} at most once",
+        );
+    }
+    if parts[..parts.len() - 1]
+        .iter()
+        .any(|(_, after)| after.is_empty())
+    {
+        return Some("must have some text between two placeholders");
+    }
+    None
 }
 
 /// One kind of site, as the config names it: its name, whether a [`Kind`]
@@ -162,11 +252,9 @@ fn pattern(fields: &mut Fields<'_, '_>, at: &str) -> Option<Kind> {
     let pattern = fields.required_string("pattern");
     let count = fields.integer("count").unwrap_or(1);
     if let Some(p) = &pattern
-        && p.matches("{version}").count() != 1
+        && let Some(problem) = pattern_problem(p)
     {
-        fields.error(format!(
-            "{at}.pattern = {p:?} must contain {{version}} exactly once"
-        ));
+        fields.error(format!("{at}.pattern = {p:?} {problem}"));
     }
     if count < 1 {
         fields.error(format!("{at}.count must be at least 1"));
@@ -204,13 +292,25 @@ pub fn site(table: &Table, at: &str, root: &Path, errors: &mut Vec<String>) -> O
         Some("semver") => Form::Semver,
         Some("pep440") => Form::Pep440,
         Some("release") => Form::Release,
+        Some("minor") => Form::Minor,
         Some(other) => {
             errors.push(format!(
-                "{at}.form = {other:?} must be \"semver\", \"pep440\" or \"release\""
+                "{at}.form = {other:?} must be \"semver\", \"pep440\", \"release\" or \"minor\""
             ));
             return None;
         }
     };
+    if let Kind::Pattern { pattern, .. } = &kind
+        && has_parts(pattern)
+        && form != kind.default_form()
+    {
+        errors.push(format!(
+            "{at}.form = {:?}: a pattern of {{major}}, {{minor}} and {{patch}} holds numbers only, so its form is {:?} (leave `form` out)",
+            form.name(),
+            kind.default_form().name()
+        ));
+        return None;
+    }
     if let Some(problem) = outside_problem(root, &path) {
         errors.push(format!(
             "{at}.path = {path:?} {problem}, outside the repository: a site must be a file of this repository (relative to its root), and the xtask never reads or writes anything else"
@@ -270,5 +370,18 @@ mod tests {
             assert_eq!(kind.name(), spec.name);
             assert_eq!(KINDS.iter().filter(|s| (s.is)(kind)).count(), 1);
         }
+    }
+
+    #[test]
+    fn what_a_pattern_may_hold() {
+        assert_eq!(pattern_problem("v{version}"), None);
+        assert_eq!(pattern_problem("{major}.{minor}"), None);
+        assert_eq!(pattern_problem("M={major} m={minor} p={patch};"), None);
+        assert!(pattern_problem("{version} {major}").is_some());
+        assert!(pattern_problem("{major} {major} {minor}").is_some());
+        assert!(pattern_problem("{major}{minor}").is_some());
+        assert!(pattern_problem("{patch}").is_some());
+        assert!(pattern_problem("no placeholder").is_some());
+        assert!(has_parts("{major}.{minor}") && !has_patch("{major}.{minor}"));
     }
 }

@@ -240,8 +240,9 @@ fn looks_like_path(span: &str) -> bool {
     let tag = last
         .strip_prefix('v')
         .is_some_and(|v| v.starts_with(|c: char| c.is_ascii_digit()));
+    // `libdemo.(dylib|so)` is a regular expression, not a path.
     span.contains('/')
-        && !span.contains([' ', '@', ':', '=', ','])
+        && !span.contains([' ', '@', ':', '=', ',', '|', '(', ')'])
         && !tag
         && (span.ends_with('/') || last.contains('.'))
 }
@@ -256,6 +257,37 @@ fn outside(target: &str) -> bool {
         || target.starts_with(['/', '~', '$', '-', '\\'])
         || target.contains(['<', '>', '{', '}', '*', '?', '[', ']', '$', '%'])
         || target.contains("X.Y.Z")
+}
+
+/// Words that propose a file rather than name one: "consider adding
+/// `vendor/NOTICE.md`" is no drift when the file is not there.
+const PROPOSING: [&str; 14] = [
+    "consider",
+    "considering",
+    "propose",
+    "proposes",
+    "proposing",
+    "suggest",
+    "suggests",
+    "adding",
+    "creating",
+    "could",
+    "would",
+    "might",
+    "todo",
+    "planned",
+];
+
+/// Whether the sentence written before a code span proposes what it names.
+fn proposes(before: &str) -> bool {
+    let sentence = before
+        .rsplit(['.', '!', '?', ';', ':'])
+        .next()
+        .unwrap_or(before)
+        .to_ascii_lowercase();
+    sentence
+        .split(|c: char| !c.is_ascii_alphabetic())
+        .any(|word| PROPOSING.contains(&word))
 }
 
 /// Repository paths named in prose: relative link targets (with their
@@ -279,13 +311,21 @@ pub fn paths(scan: &Scan<'_>) -> Vec<PathMention> {
             link,
         });
     };
+    // The line above in the same paragraph, where a sentence may begin.
+    let mut above = String::new();
     for (line_no, line, fenced) in scan.iter() {
-        if fenced || !(line.contains('`') || line.contains(']')) {
+        let before = std::mem::take(&mut above);
+        if fenced || line.trim().is_empty() {
+            continue;
+        }
+        above = prose(line);
+        if !(line.contains('`') || line.contains(']')) {
             continue;
         }
         // In the order they are written.
         let mut here: Vec<(usize, String, bool)> = span_ranges(line)
             .into_iter()
+            .filter(|(inner, _)| !proposes(&format!("{before} {}", prose(&line[..inner.start]))))
             .map(|(inner, _)| (inner.start, line[inner].trim().to_string(), false))
             .filter(|(_, span, _)| looks_like_path(span))
             .chain(link_targets(line).into_iter().map(|(at, t)| (at, t, true)))
@@ -555,6 +595,23 @@ mod tests {
                 ("docs/config.md".into(), Some("sites".into()), true),
                 ("release/config.toml".into(), None, false),
                 ("xtask/src/".into(), None, false)
+            ]
+        );
+    }
+
+    #[test]
+    fn regular_expressions_and_proposed_files_are_not_paths() {
+        let text = "It loads `mylib/_native/libdemo.(dylib|so)` or `src/x.rs`.\nIf it grows, consider\nadding `vendor/NOTICE.md`; see `docs/a.md`.\nWe could add `docs/b.md`. Then `docs/c.md`.\n";
+        let found: Vec<(usize, String)> = paths(&Scan::new(text))
+            .into_iter()
+            .map(|m| (m.line, m.path))
+            .collect();
+        assert_eq!(
+            found,
+            vec![
+                (1, "src/x.rs".into()),
+                (3, "docs/a.md".into()),
+                (4, "docs/c.md".into())
             ]
         );
     }

@@ -9,6 +9,7 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use clap::CommandFactory;
+use xshell::Shell;
 
 use crate::cli::Cli;
 use crate::config::verify::VerifySettings;
@@ -90,7 +91,7 @@ fn problem(doc: &Doc, line: usize, message: String, fix: String) -> Problem {
 }
 
 /// Every disagreement between the documents, the workflows and the tool.
-pub fn problems(root: &Path, facts: &DriftFacts<'_>) -> Vec<Problem> {
+pub fn problems(sh: &Shell, root: &Path, facts: &DriftFacts<'_>) -> Vec<Problem> {
     let docs = documents(root, &facts.settings.documents);
     let workflow_dir = root.join(".github/workflows");
     let declared = if facts.release {
@@ -104,12 +105,20 @@ pub fn problems(root: &Path, facts: &DriftFacts<'_>) -> Vec<Problem> {
     let mut parsed = HashMap::new();
     let mut problems = Vec::new();
     let mut all_commands = Vec::with_capacity(docs.len());
+    // Missing paths, each with the index its problem would have.
+    let mut missing = Vec::new();
     for doc in &docs {
         let scan = markdown::Scan::new(&doc.text);
         let commands = markdown::commands(&scan);
         problems.extend(command_problems(&mut cli, &mut parsed, doc, &commands));
         all_commands.push(commands);
-        problems.extend(paths.problems(doc, &scan));
+        // A changelog is history: the files it names were true of their time.
+        if !is_changelog(doc, facts.sites) {
+            for found in paths.problems(doc, &scan) {
+                missing.push((problems.len(), found.candidates));
+                problems.push(found.problem);
+            }
+        }
         if !facts.release {
             continue;
         }
@@ -143,9 +152,34 @@ pub fn problems(root: &Path, facts: &DriftFacts<'_>) -> Vec<Problem> {
     if facts.release {
         problems.extend(tool_workflow_problems(root, facts, &declared));
     }
+    let mut problems = without_ignored(sh, problems, missing);
     problems.extend(site_table_problems(root, &docs, facts));
     problems.extend(channel_problems(root, &docs, &all_commands, facts));
     problems
+}
+
+/// `problems` less the missing paths git ignores (build outputs, by any
+/// rule of any `.gitignore`), asking git once for them all.
+fn without_ignored(
+    sh: &Shell,
+    problems: Vec<Problem>,
+    missing: Vec<(usize, Vec<String>)>,
+) -> Vec<Problem> {
+    let asked: Vec<String> = missing.iter().flat_map(|(_, c)| c.clone()).collect();
+    let Some(ignored) = crate::tools::git::ignored(sh, &asked) else {
+        return problems;
+    };
+    let dropped: std::collections::HashSet<usize> = missing
+        .iter()
+        .filter(|(_, candidates)| candidates.iter().any(|c| ignored.contains(c)))
+        .map(|(at, _)| *at)
+        .collect();
+    problems
+        .into_iter()
+        .enumerate()
+        .filter(|(at, _)| !dropped.contains(at))
+        .map(|(_, p)| p)
+        .collect()
 }
 
 /// Each `cargo xtask …` line must parse with the real command line.
@@ -234,7 +268,8 @@ fn names_commands(cli: &clap::Command, words: &[String]) -> bool {
     true
 }
 
-/// Build outputs and caches: paths under them are made, not kept.
+/// Build outputs and caches: paths under them are made, not kept (checked
+/// before asking git, and the answer when git cannot be asked).
 const BUILT: [&str; 8] = [
     "target",
     "dist",
@@ -246,42 +281,64 @@ const BUILT: [&str; 8] = [
     "__pycache__",
 ];
 
+/// A path a document names that is missing (or lacks the heading): reported
+/// unless git ignores one of the places it may stand for (a build output, by
+/// any `.gitignore` rule).
+struct Missing {
+    problem: Problem,
+    /// The path resolved against the document's folder and each ancestor,
+    /// relative to the root (none for a missing heading).
+    candidates: Vec<String>,
+}
+
+/// Whether a document is a changelog: history, whose mentions of files
+/// renamed since are true of their time.
+fn is_changelog(doc: &Doc, sites: &[Site]) -> bool {
+    let name = doc.path.rsplit('/').next().unwrap_or(&doc.path);
+    ["CHANGELOG.md", "CHANGES.md", "HISTORY.md"]
+        .iter()
+        .any(|n| name.eq_ignore_ascii_case(n))
+        || sites
+            .iter()
+            .any(|s| s.kind == crate::sites::Kind::Changelog && s.path == doc.path)
+}
+
+/// The document's folder and each ancestor up to the root (`""`), nearest first.
+fn folders_up(doc_dir: &Path) -> Vec<&Path> {
+    let mut folders: Vec<&Path> = doc_dir.ancestors().collect();
+    if folders.last() != Some(&Path::new("")) {
+        folders.push(Path::new(""));
+    }
+    folders
+}
+
 /// Checks the paths documents name, caching each page's anchors.
 struct PathChecker<'a> {
     root: &'a Path,
     docs: &'a [Doc],
-    /// Top-level names the root `.gitignore` ignores.
-    ignored: Vec<String>,
     anchors: std::collections::HashMap<std::path::PathBuf, Vec<String>>,
 }
 
 impl<'a> PathChecker<'a> {
     fn new(root: &'a Path, docs: &'a [Doc]) -> PathChecker<'a> {
-        let ignored = std::fs::read_to_string(root.join(".gitignore"))
-            .unwrap_or_default()
-            .lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty() && !l.starts_with(['#', '!']))
-            .map(|l| l.trim_start_matches('/').trim_end_matches('/').to_string())
-            .filter(|l| !l.contains(['/', '*', '?', '[']))
-            .collect();
         PathChecker {
             root,
             docs,
-            ignored,
             anchors: std::collections::HashMap::new(),
         }
     }
 
-    /// Whether `first` (a path's first segment) is a build output or ignored.
+    /// Whether `first` (a path's first segment) is a build output.
     fn built(&self, first: &str) -> bool {
-        BUILT.contains(&first) || self.ignored.iter().any(|i| i == first)
+        BUILT.contains(&first)
     }
 
     /// Each link must lead to a file (and heading) that exists; each code-span
-    /// path must exist when it lies under a folder the repository has (an
-    /// archive's `bin/` or an install prefix's `lib/` does not).
-    fn problems(&mut self, doc: &Doc, scan: &markdown::Scan<'_>) -> Vec<Problem> {
+    /// path must exist, relative to the document's folder or any folder above
+    /// it, when it lies under a folder the repository has (an archive's `bin/`
+    /// or an install prefix's `lib/` does not). Missing paths come with the
+    /// places they may stand for, for git to say which are build outputs.
+    fn problems(&mut self, doc: &Doc, scan: &markdown::Scan<'_>) -> Vec<Missing> {
         let doc_dir = Path::new(&doc.path).parent().unwrap_or(Path::new(""));
         let mut mentions = markdown::paths(scan);
         mentions.dedup();
@@ -291,24 +348,37 @@ impl<'a> PathChecker<'a> {
                 Some(anchor) => format!("{}#{anchor}", m.path),
                 None => m.path.clone(),
             };
+            // A link resolves against its document (the root is allowed too);
+            // a code span names a path from wherever its reader stands.
+            let folders: Vec<&Path> = if m.link || m.path.starts_with("../") {
+                vec![doc_dir, Path::new("")]
+            } else {
+                folders_up(doc_dir)
+            };
             let target = if m.path.is_empty() {
                 Some(self.root.join(&doc.path))
             } else {
-                [
-                    self.root.join(doc_dir).join(&m.path),
-                    self.root.join(&m.path),
-                ]
-                .into_iter()
-                .find(|p| p.exists())
+                folders
+                    .iter()
+                    .map(|f| self.root.join(f).join(&m.path))
+                    .find(|p| p.exists())
             };
             let Some(target) = target else {
-                if m.link || self.has_folder_of(doc_dir, &m.path) {
-                    problems.push(problem(
-                        doc,
-                        m.line,
-                        format!("names `{shown}`, which does not exist"),
-                        "fix the path, or remove the mention".to_string(),
-                    ));
+                if m.link || self.has_folder_of(&folders, doc_dir, &m.path) {
+                    let candidates = folders
+                        .iter()
+                        .filter_map(|f| normalize(&f.join(&m.path)))
+                        .filter(|c| !c.is_empty())
+                        .collect();
+                    problems.push(Missing {
+                        problem: problem(
+                            doc,
+                            m.line,
+                            format!("names `{shown}`, which does not exist"),
+                            "fix the path, or remove the mention".to_string(),
+                        ),
+                        candidates,
+                    });
                 }
                 continue;
             };
@@ -323,20 +393,24 @@ impl<'a> PathChecker<'a> {
                 } else {
                     m.path.clone()
                 };
-                problems.push(problem(
-                    doc,
-                    m.line,
-                    format!("links to `{shown}`, but {file} has no heading with the anchor `#{anchor}`"),
-                    "link to a heading that exists (its anchor is the heading in lower case, spaces as `-`), or add the heading".to_string(),
-                ));
+                problems.push(Missing {
+                    problem: problem(
+                        doc,
+                        m.line,
+                        format!("links to `{shown}`, but {file} has no heading with the anchor `#{anchor}`"),
+                        "link to a heading that exists (its anchor is the heading in lower case, spaces as `-`), or add the heading".to_string(),
+                    ),
+                    candidates: Vec::new(),
+                });
             }
         }
         problems
     }
 
-    /// Whether a missing path lies under a folder the repository has, so it
-    /// is a stale path of the repository rather than someone else's.
-    fn has_folder_of(&self, doc_dir: &Path, path: &str) -> bool {
+    /// Whether a missing path lies under a folder the repository has (seen
+    /// from one of `folders`), so it is a stale path of the repository
+    /// rather than someone else's.
+    fn has_folder_of(&self, folders: &[&Path], doc_dir: &Path, path: &str) -> bool {
         let path = path.trim_start_matches("./");
         let Some((first, _)) = path.split_once('/') else {
             return false;
@@ -350,7 +424,9 @@ impl<'a> PathChecker<'a> {
             });
         }
         !self.built(first)
-            && (self.root.join(first).is_dir() || self.root.join(doc_dir).join(first).is_dir())
+            && folders
+                .iter()
+                .any(|f| self.root.join(f).join(first).is_dir())
     }
 
     fn anchors_of(&mut self, target: &Path) -> &Vec<String> {

@@ -418,10 +418,27 @@ fn check_credentials(ctx: &Context<'_>) -> GateResult {
             format!("gh crashed (killed by signal {})", out.signal.unwrap_or(0)),
             "run `gh auth status` by hand to see why, then rerun",
         ),
-        Ok(out) => outcome.with_output(&out).fail(
-            "gh is not authenticated",
-            "run `gh auth login` (or set GH_TOKEN), then rerun",
-        ),
+        Ok(out) => {
+            // An Enterprise host (GH_HOST, or `host/owner/name`) takes its own login and token.
+            let host = std::env::var("GH_HOST")
+                .ok()
+                .filter(|h| !h.is_empty())
+                .or_else(|| {
+                    let repo = ctx.repo.config.release.github_repo.as_deref()?;
+                    let parts: Vec<&str> = repo.split('/').collect();
+                    (parts.len() == 3).then(|| parts[0].to_string())
+                });
+            let fix = match host.filter(|h| h != "github.com") {
+                Some(host) => format!(
+                    "run `gh auth login --hostname {}` (or set GH_ENTERPRISE_TOKEN, the token gh reads for an Enterprise host), then rerun",
+                    quote(&host)
+                ),
+                None => "run `gh auth login` (or set GH_TOKEN), then rerun".to_string(),
+            };
+            outcome
+                .with_output(&out)
+                .fail("gh is not authenticated", fix)
+        }
         Err(err) => outcome.incomplete(
             "could not run `gh auth status`",
             format!("{err:#}: install gh (https://cli.github.com)"),
@@ -483,10 +500,24 @@ fn check_clean(ctx: &Context<'_>) -> GateResult {
         Ok(out) if out.success() && dirty_lines(&out.stdout, ignores).is_empty() => outcome,
         Ok(out) if out.success() => {
             let mut out = out;
-            out.stdout = dirty_lines(&out.stdout, ignores).join("\n");
+            let dirty: Vec<String> = dirty_lines(&out.stdout, ignores)
+                .into_iter()
+                .map(String::from)
+                .collect();
+            out.stdout = dirty.join("\n");
+            // Named one by one: `git status` also lists the tracker's store
+            // (`.ergo/`), and stashing it would take the blockers just filed.
+            let paths: Vec<String> = dirty
+                .iter()
+                .map(|line| line.get(3..).unwrap_or(line).trim().to_string())
+                .collect();
             outcome.with_output(&out).fail(
-                "the working tree has uncommitted changes",
-                "commit or stash them (`git status` lists them), then rerun",
+                format!("the working tree has uncommitted changes: {}", paths.join(", ")),
+                format!(
+                    "commit them, or set them aside with `git stash push --include-untracked -- {}` (never stash {}: it holds the blockers), then rerun",
+                    paths.iter().map(|p| quote(p)).collect::<Vec<_>>().join(" "),
+                    ignores.iter().map(|i| format!("`{i}`")).collect::<Vec<_>>().join(", ")
+                ),
             )
         }
         Ok(out) => outcome
@@ -606,8 +637,9 @@ fn check_version(ctx: &Context<'_>) -> GateResult {
     let mut outcome = outcome.fail(
         format!("version sites do not hold {}", ctx.target),
         format!(
-            "run `cargo xtask bump {}` and commit",
-            quote(&ctx.target.to_string())
+            "run `cargo xtask bump {}`, commit, then push (`git push {} HEAD`)",
+            quote(&ctx.target.to_string()),
+            quote(&ctx.repo.config.release.remote)
         ),
     );
     outcome.tail = off.join("\n");
@@ -629,6 +661,7 @@ fn check_changelog(ctx: &Context<'_>) -> GateResult {
         paths
     };
     let version = ctx.target.to_string();
+    let remote = &ctx.repo.config.release.remote;
     let outcome = GateResult::new(
         "changelog",
         format!("## [{version}] in {}", paths.join(", ")),
@@ -640,15 +673,21 @@ fn check_changelog(ctx: &Context<'_>) -> GateResult {
             Some(_) => {
                 return outcome.fail(
                     format!("{path} section ## [{version}] is empty"),
-                    format!("write what changed under ## [{version}] in {path} and commit"),
+                    format!(
+                        "write what changed under ## [{version}] in {path}, commit, then push (`git push {} HEAD`: the git-origin gate wants HEAD on {})",
+                        quote(remote),
+                        remote
+                    ),
                 );
             }
             None => {
                 return outcome.fail(
                     format!("{path} has no ## [{version}] section"),
                     format!(
-                        "run `cargo xtask bump {}` (it rolls [Unreleased] over) and commit",
-                        quote(&version)
+                        "run `cargo xtask bump {}` (it rolls [Unreleased] over), commit, then push (`git push {} HEAD`: the git-origin gate wants HEAD on {})",
+                        quote(&version),
+                        quote(remote),
+                        remote
                     ),
                 );
             }

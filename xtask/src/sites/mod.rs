@@ -75,11 +75,22 @@ pub fn locate(site: &Site, text: &str, tag_format: &str) -> Result<Vec<Slot>> {
 
 /// Reads the version(s) `site` holds in `text`.
 pub fn read(site: &Site, text: &str, tag_format: &str) -> Result<Reading> {
-    let slots = locate(site, text, tag_format)?;
-    let raw: Vec<String> = slots
-        .iter()
-        .map(|s| text[s.range.clone()].to_string())
-        .collect();
+    let (slots, raw): (Vec<Slot>, Vec<String>) = match &site.kind {
+        // The numbers, wherever they are, read as one version.
+        Kind::Pattern { pattern, count } if pattern::has_parts(pattern) => {
+            pattern::matches(text, pattern, *count)?
+                .into_iter()
+                .map(|m| (m.slot.clone(), m.raw(text)))
+                .unzip()
+        }
+        _ => locate(site, text, tag_format)?
+            .into_iter()
+            .map(|s| {
+                let raw = text[s.range.clone()].to_string();
+                (s, raw)
+            })
+            .unzip(),
+    };
     let versions = raw
         .iter()
         .zip(&slots)
@@ -99,8 +110,13 @@ pub fn read(site: &Site, text: &str, tag_format: &str) -> Result<Reading> {
 /// `text` with `site` moved to the target version, checked by reading it back.
 pub fn rewrite(site: &Site, text: &str, target: &Target<'_>) -> Result<String> {
     let new = site.form.render(target.version)?;
-    let out = match site.kind {
+    let out = match &site.kind {
         Kind::Changelog => keepachangelog::roll(text, &new, target)?,
+        Kind::Pattern { pattern, count } if pattern::has_parts(pattern) => pattern::write_parts(
+            text,
+            &pattern::matches(text, pattern, *count)?,
+            target.version,
+        ),
         _ => replace_slots(text, &locate(site, text, target.tag_format)?, &new),
     };
     let back = read(site, &out, target.tag_format).context("the rewritten file no longer reads")?;

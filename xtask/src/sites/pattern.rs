@@ -1,56 +1,152 @@
-//! Literal-pattern sites: `{version}` inside fixed text, found an exact number of times.
+//! Literal-pattern sites: `{version}`, or its numbers `{major}`, `{minor}`
+//! and `{patch}`, inside fixed text (which may span lines), found an exact
+//! number of times.
+
+use std::ops::Range;
 
 use anyhow::{Result, bail};
+use semver::Version;
 
 use super::slot::Slot;
+use crate::config::sites::split;
+pub use crate::config::sites::{Part, has_parts};
 
-/// Characters a version token can hold (semver and PEP 440).
-fn is_version_char(c: char) -> bool {
-    c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '+')
+/// Whether `c` can be part of a placeholder's token.
+fn holds(part: Part, c: char) -> bool {
+    match part {
+        // Semver and PEP 440.
+        Part::Version => c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '+'),
+        _ => c.is_ascii_digit(),
+    }
 }
 
-/// Every match of `pattern` (which holds `{version}` once); there must be `count`.
-pub fn locate(text: &str, pattern: &str, count: usize) -> Result<Vec<Slot>> {
-    let Some((prefix, suffix)) = pattern.split_once("{version}") else {
-        bail!("the pattern `{pattern}` has no {{version}}");
-    };
-    let mut slots = Vec::new();
-    let mut from = 0;
-    while let Some(found) = text[from..].find(prefix) {
-        let start = from + found + prefix.len();
-        let token_len = text[start..]
-            .find(|c| !is_version_char(c))
-            .unwrap_or(text.len() - start);
-        // The shortest token that the suffix follows (the suffix may start with a version char).
-        let end = if suffix.is_empty() {
-            Some(start + token_len).filter(|_| token_len > 0)
-        } else {
-            (1..=token_len)
-                .map(|n| start + n)
-                .find(|&end| text[end..].starts_with(suffix))
+/// One match of a pattern: its slot (from the first placeholder to the
+/// last) and where each placeholder's token is.
+#[derive(Debug, Clone)]
+pub struct Match {
+    pub slot: Slot,
+    pub parts: Vec<(Part, Range<usize>)>,
+}
+
+impl Match {
+    /// The version the match holds as written: `0.25.0` for numbers on
+    /// three lines, the token itself for `{version}`.
+    pub fn raw(&self, text: &str) -> String {
+        let number = |part: Part| {
+            self.parts
+                .iter()
+                .find(|(p, _)| *p == part)
+                .map(|(_, r)| &text[r.clone()])
         };
-        match end {
-            Some(end) => {
-                let line = super::slot::line_of(text, start);
-                slots.push(Slot {
-                    label: format!("line {line}"),
-                    range: start..end,
-                });
-                from = end;
-            }
-            None => from = start.max(from + found + 1),
+        match number(Part::Version) {
+            Some(version) => version.to_string(),
+            None => [Part::Major, Part::Minor, Part::Patch]
+                .into_iter()
+                .filter_map(number)
+                .collect::<Vec<_>>()
+                .join("."),
         }
-        if prefix.is_empty() && from >= text.len() {
+    }
+}
+
+/// Every match of `pattern` in `text`; there must be `count`.
+pub fn matches(text: &str, pattern: &str, count: usize) -> Result<Vec<Match>> {
+    let (lead, placeholders) = split(pattern);
+    if placeholders.is_empty() {
+        bail!("the pattern `{pattern}` has no {{version}}");
+    }
+    let mut found = Vec::new();
+    let mut from = 0;
+    while let Some(at) = text[from..].find(lead) {
+        let start = from + at + lead.len();
+        match match_at(text, start, &placeholders) {
+            Some(parts) => {
+                let (first, last) = (parts[0].1.start, parts[parts.len() - 1].1.end);
+                let line = super::slot::line_of(text, first);
+                found.push(Match {
+                    slot: Slot {
+                        label: format!("line {line}"),
+                        range: first..last,
+                    },
+                    parts,
+                });
+                from = last;
+            }
+            None => from = start.max(from + at + 1),
+        }
+        if lead.is_empty() && from >= text.len() {
             break;
         }
     }
-    if slots.len() != count {
+    if found.len() != count {
         bail!(
             "the pattern `{pattern}` matches {} times, the config expects {count}",
-            slots.len()
+            found.len()
         );
     }
-    Ok(slots)
+    Ok(found)
+}
+
+/// The placeholders' tokens from `start` on, each the shortest that the
+/// text after it follows (that text may start like a token), or `None`.
+fn match_at(
+    text: &str,
+    start: usize,
+    placeholders: &[(Part, &str)],
+) -> Option<Vec<(Part, Range<usize>)>> {
+    let mut parts = Vec::with_capacity(placeholders.len());
+    let mut at = start;
+    for (part, after) in placeholders {
+        let token_len = text[at..]
+            .find(|c| !holds(*part, c))
+            .unwrap_or(text.len() - at);
+        let end = if after.is_empty() {
+            Some(at + token_len).filter(|_| token_len > 0)
+        } else {
+            (1..=token_len)
+                .map(|n| at + n)
+                .find(|&end| text[end..].starts_with(after))
+        }?;
+        parts.push((*part, at..end));
+        at = end + after.len();
+    }
+    Some(parts)
+}
+
+/// Every match of `pattern` as a slot; there must be `count`.
+pub fn locate(text: &str, pattern: &str, count: usize) -> Result<Vec<Slot>> {
+    Ok(matches(text, pattern, count)?
+        .into_iter()
+        .map(|m| m.slot)
+        .collect())
+}
+
+/// `text` with each match's numbers set to `version`'s, byte for byte
+/// around them.
+pub fn write_parts(text: &str, found: &[Match], version: &Version) -> String {
+    let mut edits: Vec<(Range<usize>, String)> = found
+        .iter()
+        .flat_map(|m| m.parts.iter())
+        .map(|(part, range)| {
+            let number = match part {
+                Part::Major => version.major,
+                Part::Minor => version.minor,
+                Part::Patch => version.patch,
+                Part::Version => unreachable!("a pattern holds {{version}} or its numbers"),
+            };
+            (range.clone(), number.to_string())
+        })
+        .collect();
+    edits.sort_by_key(|(r, _)| r.start);
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    for (range, new) in edits {
+        out.push_str(&text[at..range.start]);
+        out.push_str(&new);
+        at = range.end;
+    }
+    out.push_str(&text[at..]);
+    out
 }
 
 #[cfg(test)]
@@ -76,5 +172,21 @@ mod tests {
     fn count_must_match() {
         let err = locate("v=1.0.0 v=1.0.0", "v={version}", 1).unwrap_err();
         assert!(err.to_string().contains("matches 2 times"), "{err}");
+    }
+
+    #[test]
+    fn numbers_on_separate_lines() {
+        let text = "static const TSLanguage language = {\n  .version = 14,\n  .major_version = 0,\n  .minor_version = 25,\n  .patch_version = 0,\n};\n";
+        let pattern =
+            ".major_version = {major},\n  .minor_version = {minor},\n  .patch_version = {patch},";
+        let found = matches(text, pattern, 1).unwrap();
+        assert_eq!(found[0].raw(text), "0.25.0");
+        assert_eq!(found[0].slot.label, "line 3");
+        let out = write_parts(text, &found, &Version::new(0, 26, 1));
+        assert_eq!(
+            out,
+            text.replace("= 25", "= 26")
+                .replace("patch_version = 0", "patch_version = 1")
+        );
     }
 }

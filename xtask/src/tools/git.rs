@@ -45,6 +45,34 @@ pub fn tracked_files(sh: &Shell) -> Option<Vec<String>> {
     )
 }
 
+/// Which of `paths` (relative to the root) git ignores, by any rule: nested
+/// patterns of the root `.gitignore`, a subfolder's `.gitignore`, the info
+/// exclude file. One `git check-ignore --stdin` for all of them; `None`
+/// when git cannot answer (outside a work tree).
+pub fn ignored(sh: &Shell, paths: &[String]) -> Option<std::collections::HashSet<String>> {
+    if paths.is_empty() {
+        return Some(Default::default());
+    }
+    let input: String = paths.iter().map(|p| format!("{p}\0")).collect();
+    let out = exec(
+        cmd!(sh, "git check-ignore -z --stdin"),
+        Some(input.as_bytes()),
+        TIMEOUT,
+    )
+    .ok()?;
+    // 0: some are ignored, 1: none is; anything else is git failing.
+    match out.code {
+        Some(0) | Some(1) => Some(
+            out.stdout
+                .split('\0')
+                .filter(|p| !p.is_empty())
+                .map(String::from)
+                .collect(),
+        ),
+        _ => None,
+    }
+}
+
 /// The first line of `git --version`.
 pub fn version(sh: &Shell) -> Option<String> {
     query(sh, &["--version"]).ok()?.first_line()

@@ -424,3 +424,33 @@ fn a_bump_warns_when_the_new_section_has_no_notes() {
         run.stderr
     );
 }
+
+/// A bump never goes down, but the refusal says how to: the primary site by
+/// hand, then `cargo xtask sync`; followed, every site holds the lower version.
+#[test]
+fn a_downgrade_is_refused_with_the_way_down() {
+    let repo = lockstep();
+    let before = repo.snapshot();
+    let run = repo.xtask(&["bump", "1.4.0"]);
+    run.failure(2);
+    assert!(
+        run.stderr.contains(
+            "1.4.0 is lower than the current version 1.4.2: a bump must go up (semver precedence); to go down on purpose, edit Cargo.toml to hold 1.4.0 by hand, then run `cargo xtask sync` to write it to every site; no file was changed"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert_same_tree(&repo.snapshot(), &before);
+    // Followed literally.
+    let manifest = repo.read("Cargo.toml");
+    repo.write(
+        "Cargo.toml",
+        &manifest.replace("version = '1.4.2'", "version = '1.4.0'"),
+    );
+    let sync = run.stderr.split('`').nth(1).unwrap();
+    assert_eq!(sync, "cargo xtask sync");
+    repo.xtask(&["sync"]).success();
+    let versions = repo.xtask(&["versions", "--json"]);
+    versions.success();
+    assert_eq!(versions.json()["version"], "1.4.0");
+}

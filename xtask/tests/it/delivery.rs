@@ -583,3 +583,95 @@ fn the_go_module_proxy_serves_the_binding() {
         "{go}"
     );
 }
+
+/// PyPI is checked where pip looks, the Simple API (PEP 691), with each
+/// file's sha256: a mirror that answers 404 for every per-version JSON
+/// document still serves the version.
+#[test]
+fn pypi_is_checked_through_the_simple_api() {
+    const SIMPLE: &str = "/simple/fixture/";
+    let server = Server::start(vec![
+        (SIMPLE, Answer::File("delivery/pypi-simple-fixture.json")),
+        (PYPI, Answer::Status(404)),
+    ]);
+    let repo = repo(&server);
+    let gh = FakeGh::new(&repo, &[]);
+    let args = [
+        "delivery",
+        "v1.4.2",
+        "--channels",
+        "pypi",
+        "--max-wait",
+        "100ms",
+    ];
+    let run = gh.run(&repo, &args);
+    run.success();
+    assert!(
+        line(&run, "pypi").contains("fixture 1.4.2 is on PyPI (Simple API)"),
+        "{}",
+        run.all()
+    );
+    assert_eq!(server.hits(PYPI), 0, "the JSON API is not asked");
+    // With the built files: their sha256 must be the Simple API's.
+    let wheel = "fixture-1.4.2-py3-none-any.whl";
+    repo.write(wheel, "not the published wheel");
+    let mut with_artifact = args.to_vec();
+    with_artifact.extend(["--artifact", wheel]);
+    let run = gh.run(&repo, &with_artifact);
+    run.failure(1);
+    let pypi = line(&run, "pypi");
+    assert!(
+        pypi.contains(" mismatch ") && pypi.contains(&"3".repeat(64)),
+        "{}",
+        run.all()
+    );
+    // A version the Simple API does not list is missing, whatever else answers.
+    let run = gh.run(
+        &repo,
+        &[
+            "delivery",
+            "v1.4.3",
+            "--channels",
+            "pypi",
+            "--max-wait",
+            "100ms",
+        ],
+    );
+    run.failure(1);
+    assert!(
+        line(&run, "pypi")
+            .contains("PyPI has no fixture 1.4.3 yet (its Simple API lists no file of it)"),
+        "{}",
+        run.all()
+    );
+}
+
+/// Only when the Simple API is unavailable is the JSON API read.
+#[test]
+fn pypi_falls_back_to_the_json_api_when_the_simple_api_is_unavailable() {
+    let server = Server::start(vec![
+        ("/simple/fixture/", Answer::Status(503)),
+        (PYPI, Answer::File("delivery/pypi-fixture-1.4.2.json")),
+    ]);
+    let repo = repo(&server);
+    let gh = FakeGh::new(&repo, &[]);
+    let run = gh.run(
+        &repo,
+        &[
+            "delivery",
+            "v1.4.2",
+            "--channels",
+            "pypi",
+            "--max-wait",
+            "100ms",
+        ],
+    );
+    run.success();
+    let pypi = line(&run, "pypi");
+    assert!(
+        pypi.contains("fixture 1.4.2 is on PyPI") && !pypi.contains("Simple API"),
+        "{pypi}"
+    );
+    assert_eq!(server.hits("/simple/fixture/"), 1);
+    assert_eq!(server.hits(PYPI), 1);
+}

@@ -168,7 +168,7 @@ fn the_runbook_and_the_skill_say_what_the_policy_says() {
     assert!(releasing.contains("If this page and the skill disagree, follow the skill"));
     // The publish-only retry as the policy states it, in both: what
     // `cargo xtask publish` dispatches.
-    let retry = "gh workflow run release-publish.yml -f build_run_id=1234567890 -f allow_partial_release=false";
+    let retry = "gh workflow run release-publish.yml --repo plasmite/plasmite -f build_run_id=1234567890 -f allow_partial_release=false";
     assert!(releasing.contains(retry), "RELEASING.md lacks `{retry}`");
     assert!(skill.contains(retry), "SKILL.md lacks `{retry}`");
     assert!(
@@ -225,4 +225,33 @@ fn on_github_actions_drift_is_an_annotation_on_its_line_and_a_summary() {
     let plain = repo.xtask(&["verify"]);
     assert!(!plain.all().contains("::error"), "{}", plain.all());
     assert!(!summary.exists());
+}
+
+/// Every `gh workflow run` the maintainer documents names the repository
+/// with `--repo`, so it works when followed in a clone whose remote is not
+/// on GitHub; `gh` accepts the line (the fake gh is as strict as gh 2.23).
+#[test]
+fn documented_manual_dispatches_name_the_repository() {
+    let root = crate::support::workspace_root();
+    let config = std::fs::read_to_string(root.join("release/config.toml")).unwrap();
+    let repo = config
+        .lines()
+        .find_map(|l| l.strip_prefix("github_repo = "))
+        .unwrap()
+        .trim_matches('"')
+        .to_string();
+    let mut found = 0;
+    for doc in ["RELEASING.md", "skills/plasmite-release-manager/SKILL.md"] {
+        let text = std::fs::read_to_string(root.join(doc)).unwrap();
+        for span in text.split('`').skip(1).step_by(2) {
+            if span.starts_with("gh workflow run ") {
+                found += 1;
+                assert!(
+                    span.contains(&format!("--repo {repo} ")),
+                    "{doc}: `{span}` does not name --repo {repo}"
+                );
+            }
+        }
+    }
+    assert!(found > 0, "RELEASING.md documents the manual dispatch");
 }

@@ -414,6 +414,13 @@ fn real_gh_an_unauthenticated_gh_fails_the_auth_gate() {
         .find(|g| g["name"] == "gh-auth")
         .unwrap();
     assert_eq!(gate["status"], "failed", "{gate:#}");
-    assert!(run.stdout.contains("run `gh auth login`"), "{}", run.stdout);
+    // GH_HOST names an Enterprise host (the double): its login and its token.
+    assert!(
+        run.stdout
+            .contains("run `gh auth login --hostname localhost:")
+            && run.stdout.contains("or set GH_ENTERPRISE_TOKEN"),
+        "{}",
+        run.stdout
+    );
     assert!(gh.calls().contains(&"GET /".to_string()));
 }

@@ -130,11 +130,13 @@ fn the_documents_are_declared_in_the_config() {
     verify_json(&repo).0.failure(1);
     // Only README.md and CONTRIBUTING.md: docs/ is no longer read.
     let config = repo.read("release/config.toml");
+    let declared = "documents = [\"README.md\", \"CONTRIBUTING.md\", \"CHANGELOG.md\", \"docs\", \"skills\"]\n";
+    assert!(config.contains(declared), "{config}");
     repo.write(
         "release/config.toml",
         &config.replace(
-            "[verify]\n",
-            "[verify]\ndocuments = [\"README.md\", \"CONTRIBUTING.md\"]\n",
+            declared,
+            "documents = [\"README.md\", \"CONTRIBUTING.md\"]\n",
         ),
     );
     let (run, json) = verify_json(&repo);
@@ -143,7 +145,7 @@ fn the_documents_are_declared_in_the_config() {
     // A declared document must exist.
     repo.write(
         "release/config.toml",
-        &config.replace("[verify]\n", "[verify]\ndocuments = [\"MANUAL.md\"]\n"),
+        &config.replace(declared, "documents = [\"MANUAL.md\"]\n"),
     );
     let run = repo.xtask(&["verify"]);
     run.failure(1);
@@ -351,12 +353,27 @@ fn bad_site_declarations_are_named() {
         (
             "form = \"release\"",
             "form = \"integers\"",
-            "site[5].form = \"integers\" must be \"semver\", \"pep440\" or \"release\"",
+            "site[5].form = \"integers\" must be \"semver\", \"pep440\", \"release\" or \"minor\"",
         ),
         (
             "lockstep = false",
             "lockstep = \"no\"",
-            "site[8].lockstep must be true or false",
+            "site[10].lockstep must be true or false",
+        ),
+        (
+            ".patch_version = {patch},",
+            ".patch_version = {major},",
+            "must contain {major} and {minor} exactly once each, and {patch} at most once",
+        ),
+        (
+            "kind = \"pattern\"\npattern = '''",
+            "kind = \"pattern\"\nform = \"semver\"\npattern = '''",
+            "site[7].form = \"semver\": a pattern of {major}, {minor} and {patch} holds numbers only, so its form is \"release\" (leave `form` out)",
+        ),
+        (
+            "pattern = 'tool = \"{version}\"'",
+            "pattern = 'tool = \"{version}.{minor}\"'",
+            "must contain {version} exactly once, or instead {major}, {minor} and (optionally) {patch}",
         ),
         (
             "[verify]\n",
@@ -600,4 +617,207 @@ fn help_says_what_verify_checks_and_when_versions_fails() {
     let edit = repo.read("Makefile").replacen("1.2.3", "1.2.2", 1);
     repo.write("Makefile", &edit);
     repo.xtask(&["versions"]).failure(1);
+}
+
+/// The cases of false drift found on real documents (`real_docs_and_history_verify_clean`
+/// holds them clean) are live: take away what makes each fine and it is reported.
+#[test]
+fn each_class_of_false_drift_is_a_live_case_of_the_fixture() {
+    let repo = realistic();
+    // A skill names `scripts/file_blocker.sh` from its own folder, though the
+    // repository also has a top-level `scripts/`.
+    std::fs::remove_file(repo.path("skills/tool-release/scripts/file_blocker.sh")).unwrap();
+    // Build outputs ignored by a nested rule of the root `.gitignore` and by a subfolder's.
+    repo.write(".gitignore", "/target\nCargo.lock\n/dist\n");
+    std::fs::remove_file(repo.path("bindings/node/.gitignore")).unwrap();
+    // Prose that states a file rather than proposes it.
+    let install = repo.read("docs/install.md");
+    repo.write(
+        "docs/install.md",
+        &install.replace(
+            "if more is vendored, consider\nadding",
+            "the rest is listed\nin",
+        ),
+    );
+    // A regular expression under a folder the repository has is still no path.
+    append(
+        &repo,
+        "docs/architecture.md",
+        "\nThe loader matches `src/native/libdemo.(dylib|so)`.\n",
+    );
+    let (run, json) = verify_json(&repo);
+    run.failure(1);
+    let line = |text: &str| {
+        repo.read("docs/install.md")
+            .lines()
+            .position(|l| l.contains(text))
+            .unwrap()
+            + 1
+    };
+    assert_eq!(
+        messages(&json, "problems"),
+        vec![
+            format!(
+                "docs/install.md:{}: names `pkg/mylib/_native/libdemo.so`, which does not exist",
+                line("`make native`")
+            ),
+            format!(
+                "docs/install.md:{}: names `bindings/node/generated/index.d.ts`, which does not exist",
+                line("binding's types")
+            ),
+            format!(
+                "docs/install.md:{}: names `vendor/THIRD_PARTY_VERSIONS.md`, which does not exist",
+                line("THIRD_PARTY")
+            ),
+            "skills/tool-release/SKILL.md:3: names `scripts/file_blocker.sh`, which does not exist"
+                .to_string(),
+            "skills/tool-release/archive/old.md:3: names `scripts/file_blocker.sh`, which does not exist"
+                .to_string(),
+        ]
+    );
+    // Regular expressions are never paths, and the changelog's `src/parse_old.rs` (under `src/`, which the
+    // repository has) is history: neither is reported above. Declared as a
+    // document or not, a changelog is not checked for paths.
+    assert!(repo.read("CHANGELOG.md").contains("`src/parse_old.rs`"));
+}
+
+/// A version as three numbers on three lines of a generated parser, and as
+/// `X.Y` in a README's dependency line: `verify` reads both, names each
+/// drift, and `sync` writes both back byte for byte.
+#[test]
+fn numbers_on_separate_lines_and_major_minor_are_read_and_written() {
+    let repo = realistic();
+    let versions = repo.xtask(&["versions", "--json"]);
+    versions.success();
+    let json = versions.json();
+    let found: Vec<(String, String, String)> = json["sites"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| ["src/parser.c", "README.md"].contains(&s["path"].as_str().unwrap()))
+        .map(|s| {
+            (
+                s["path"].as_str().unwrap().to_string(),
+                s["form"].as_str().unwrap().to_string(),
+                s["raw"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        vec![
+            ("src/parser.c".into(), "release".into(), "1.2.3".into()),
+            ("README.md".into(), "minor".into(), "1.2".into()),
+        ],
+        "{json}"
+    );
+    let (parser, readme) = (repo.read("src/parser.c"), repo.read("README.md"));
+    repo.write(
+        "src/parser.c",
+        &parser.replace(".minor_version = 2,", ".minor_version = 1,"),
+    );
+    repo.write(
+        "README.md",
+        &readme.replace("tool = \"1.2\"", "tool = \"1.1\""),
+    );
+    let (run, json) = verify_json(&repo);
+    run.failure(1);
+    let line =
+        |text: &str, needle: &str| text.lines().position(|l| l.contains(needle)).unwrap() + 1;
+    assert_eq!(
+        messages(&json, "problems"),
+        vec![
+            format!(
+                "src/parser.c:{}: src/parser.c has version 1.1.3 but Cargo.toml has 1.2.3",
+                line(&parser, ".major_version")
+            ),
+            format!(
+                "README.md:{}: README.md has version 1.1 but Cargo.toml has 1.2.3",
+                line(&readme, "tool = ")
+            ),
+        ]
+    );
+    repo.xtask(&["sync"]).success();
+    assert_eq!(repo.read("src/parser.c"), parser);
+    assert_eq!(repo.read("README.md"), readme);
+    verify_json(&repo).0.success();
+}
+
+/// A package-lock.json holds the version twice: each token that drifted is
+/// a problem at its own line, whether both drifted or one.
+#[test]
+fn a_drifted_package_lock_is_reported_at_every_drifted_line() {
+    let repo = realistic();
+    let lock = repo.read("bindings/node/package-lock.json");
+    // The lookalike dependency at line 12 stays 1.2.3.
+    let both = lock.replacen("\"version\": \"1.2.3\"", "\"version\": \"1.2.2\"", 2);
+    repo.write("bindings/node/package-lock.json", &both);
+    let (run, json) = verify_json(&repo);
+    run.failure(1);
+    let drift = "bindings/node/package-lock.json has version 1.2.2 but Cargo.toml has 1.2.3";
+    assert_eq!(
+        messages(&json, "problems"),
+        vec![
+            format!("bindings/node/package-lock.json:3: {drift}"),
+            format!("bindings/node/package-lock.json:9: {drift}"),
+        ]
+    );
+    // Only the second token drifted.
+    let second = both.replacen("\"version\": \"1.2.2\"", "\"version\": \"1.2.3\"", 1);
+    repo.write("bindings/node/package-lock.json", &second);
+    let (run, json) = verify_json(&repo);
+    run.failure(1);
+    assert_eq!(
+        messages(&json, "problems"),
+        vec![format!("bindings/node/package-lock.json:9: {drift}")]
+    );
+    repo.xtask(&["sync"]).success();
+    assert_eq!(repo.read("bindings/node/package-lock.json"), lock);
+}
+
+/// `sync` fixes a drift, and says so: its `next:` line commits what it
+/// fixed (no "Release" commit) and pushes it, and works when followed.
+#[test]
+fn sync_says_what_it_fixed_and_its_next_step_works() {
+    let repo = TempRepo::with_origin("realistic/in");
+    let makefile = repo.read("Makefile");
+    repo.write(
+        "Makefile",
+        &makefile.replace("VERSION := 1.2.3", "VERSION := 1.2.1"),
+    );
+    repo.commit_and_push("a drift");
+    let run = repo.xtask(&["sync"]);
+    run.success();
+    assert!(
+        run.stdout.contains(
+            "sync: wrote 1.2.3 (the version of Cargo.toml) to 1 file(s) that disagreed: Makefile"
+        ),
+        "{}",
+        run.stdout
+    );
+    let next = run
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("next: "))
+        .unwrap();
+    assert_eq!(
+        next,
+        "next: review `git diff`, then commit and push the fix: `git commit -am 'Sync the version of Makefile to 1.2.3'`, then `git push origin HEAD`"
+    );
+    for command in next.split('`').skip(1).step_by(2).skip(1) {
+        let words = shlex::split(command).unwrap();
+        assert_eq!(words[0], "git", "{command}");
+        let args: Vec<&str> = words[1..].iter().map(String::as_str).collect();
+        repo.git(&args);
+    }
+    assert_eq!(repo.git(&["status", "--porcelain"]), "");
+    assert_eq!(
+        repo.git(&["rev-parse", "HEAD"]),
+        repo.git(&["rev-parse", "origin/main"])
+    );
+    assert_eq!(
+        repo.git(&["log", "-1", "--format=%s"]),
+        "Sync the version of Makefile to 1.2.3"
+    );
+    verify_json(&repo).0.success();
 }

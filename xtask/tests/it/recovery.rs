@@ -37,9 +37,14 @@ fn follow(repo: &TempRepo, run: &Run) -> Run {
     );
     let mut last = None;
     for command in commands {
-        let words: Vec<&str> = command.split_whitespace().collect();
+        let words = shlex::split(&command).unwrap_or_default();
+        let words: Vec<&str> = words.iter().map(String::as_str).collect();
         let out = match words.as_slice() {
             ["cargo", "xtask", args @ ..] => repo.xtask_with(args, &[]),
+            ["git", args @ ..] => {
+                repo.git(args);
+                repo.xtask_with(&["versions"], &[])
+            }
             [tool @ ("gh" | "ergo"), args @ ..] => {
                 let out = repo.fake(tool, args);
                 out.success();
@@ -280,6 +285,94 @@ fn a_build_that_never_appears() {
     );
     // The fix: the runners are back, and the tag's build starts.
     repo.gh_scenario(json!({}));
+    let done = follow_until_done(&repo, &failed);
+    assert_out(&repo, &done, "released");
+}
+
+/// The status of each gate of the last run.
+fn gate_statuses(repo: &TempRepo, tag: &str) -> Vec<(String, String)> {
+    let doc: Value =
+        serde_json::from_str(&repo.read(&format!(".scratch/release/evidence-{tag}.json"))).unwrap();
+    doc["runs"].as_array().unwrap().last().unwrap()["gates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| {
+            (
+                g["name"].as_str().unwrap().to_string(),
+                g["status"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// `bump`'s `next:` line commits and pushes: followed literally, the
+/// release's git gates (clean, origin) pass, and so does the changelog.
+#[test]
+fn a_bump_followed_literally_passes_the_git_gates() {
+    let repo = TempRepo::with_origin("release/in");
+    let changelog = repo.read("CHANGELOG.md");
+    repo.write(
+        "CHANGELOG.md",
+        &changelog.replacen(
+            "## [Unreleased]\n",
+            "## [Unreleased]\n\n### Fixed\n\n- A fix.\n",
+            1,
+        ),
+    );
+    let bump = repo.xtask_with(&["bump", "1.6.0"], &[]);
+    bump.success();
+    follow(&repo, &bump);
+    let dry = repo.xtask_with(&["release", "v1.6.0"], &[]);
+    let statuses = gate_statuses(&repo, "v1.6.0");
+    for gate in ["git-clean", "git-origin", "version", "changelog"] {
+        assert!(
+            statuses.contains(&(gate.to_string(), "passed".to_string())),
+            "{gate}: {statuses:?}\n{}",
+            dry.all()
+        );
+    }
+}
+
+/// The changelog gate's fix includes the push the git-origin gate asks for.
+#[test]
+fn the_changelog_fix_includes_the_push() {
+    let repo = TempRepo::with_origin("release/in");
+    let run = repo.xtask_with(&["release", "v1.6.0"], &[]);
+    run.failure(1);
+    assert!(
+        run.all().contains("run `cargo xtask bump 1.6.0` (it rolls [Unreleased] over), commit, then push (`git push origin HEAD`: the git-origin gate wants HEAD on origin)"),
+        "{}",
+        run.all()
+    );
+}
+
+/// `git-clean` names the dirty files, and its fix stashes only them: the
+/// tracker's store (`.ergo/`), which the filing itself changed, stays, so
+/// the `ergo done <ID>` of the `next:` line still finds its task.
+#[test]
+fn a_dirty_tree_names_its_files_and_never_stashes_the_tracker() {
+    let repo = TempRepo::with_origin("release/in");
+    repo.write("notes.txt", "scratch\n");
+    std::fs::create_dir_all(repo.path(".ergo")).unwrap();
+    repo.write(".ergo/journal.jsonl", "{}\n");
+    let failed = live(&repo, &[]);
+    the_one_blocker(&repo, "[release-blocker][v1.5.0] git-clean:");
+    let all = failed.all();
+    assert!(
+        all.contains("the working tree has uncommitted changes: notes.txt"),
+        "{all}"
+    );
+    let stash = all
+        .split('`')
+        .find(|s| s.starts_with("git stash push"))
+        .unwrap_or_else(|| panic!("no stash command in:\n{all}"));
+    assert_eq!(stash, "git stash push --include-untracked -- notes.txt");
+    let journal = repo.read(".ergo/journal.jsonl");
+    let words = shlex::split(stash).unwrap();
+    let args: Vec<&str> = words[1..].iter().map(String::as_str).collect();
+    repo.git(&args);
+    assert_eq!(repo.read(".ergo/journal.jsonl"), journal);
     let done = follow_until_done(&repo, &failed);
     assert_out(&repo, &done, "released");
 }

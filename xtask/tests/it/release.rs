@@ -375,7 +375,7 @@ fn gate_version_fails_when_a_site_differs() {
         tasks(&repo)[0]["body"]
             .as_str()
             .unwrap()
-            .contains("run `cargo xtask bump 1.5.0` and commit")
+            .contains("run `cargo xtask bump 1.5.0`, commit, then push (`git push origin HEAD`)")
     );
 }
 
