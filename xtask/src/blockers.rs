@@ -154,7 +154,7 @@ pub fn from_delivery(
         title: title(
             tag,
             "delivery",
-            &format!("{} do not serve {tag}", names.join(", ")),
+            &format!("{} {tag}", crate::delivery::report::not_serving(&names)),
         ),
         body: body(
             tag,

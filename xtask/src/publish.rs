@@ -51,7 +51,18 @@ impl cli::Publish {
             exec.mode_name()
         ));
         // No new blocker: filing lists the open ones, or says why ergo cannot.
-        let (_, refusals) = pipeline.file_found(&[])?;
+        let (filing, refusals) = pipeline.file_found(&[])?;
+        if !filing.open.is_empty() {
+            let open: Vec<(String, String)> = filing
+                .open
+                .iter()
+                .map(|(id, title, _)| (id.clone(), title.clone()))
+                .collect();
+            ui.line(&format!(
+                "next: {}",
+                pipeline.next_after_refusal(false, &open)
+            ));
+        }
         let result = match exec.guard(&refusals) {
             Guard::Stop => Err(anyhow::anyhow!(
                 "refusing to publish: {}",

@@ -81,7 +81,8 @@ impl cli::Release {
             short(&head),
             base.as_deref().unwrap_or("(none)")
         ));
-        let (refusals, open, gates_time) = run_gates(&mut pipeline, &head, &changed)?;
+        let (refusals, (gates_failed, open), gates_time) =
+            run_gates(&mut pipeline, &head, &changed)?;
         let reached = match self.proceed(&exec, &mut pipeline, &refusals) {
             Ok(reached) => reached,
             Err(err) => {
@@ -105,7 +106,7 @@ impl cli::Release {
         if !refusals.is_empty() {
             ui.line(&format!(
                 "next: {}",
-                next_after_refusal(&open, &pipeline.rerun)
+                pipeline.next_after_refusal(gates_failed, &open)
             ));
         }
         ui.line(&format!("evidence: {}", pipeline.evidence.rel));
@@ -181,25 +182,18 @@ fn changed_since(sh: &Shell, base: Option<&str>) -> Result<Vec<String>, String> 
     }
 }
 
-/// The next step of a release that its gates or blockers stopped: fix,
-/// close each open blocker (`ergo done <ID>`), rerun.
-fn next_after_refusal(open: &[String], rerun: &str) -> String {
-    let close = if open.is_empty() {
-        String::new()
-    } else {
-        format!(", close each ({})", open.join(", "))
-    };
-    format!("fix what the table above names{close}, then rerun `{rerun}`")
-}
+/// What the gates leave: what forbids a live release, whether a gate
+/// failed and the open blockers (`(id, title)`), and the time they took.
+type GatesDone = (Vec<String>, (bool, Vec<(String, String)>), Duration);
 
 /// Runs every gate, then files a blocker for each that did not pass; what
-/// forbids a live release, how to close the open blockers, and the time the
-/// gates took.
+/// forbids a live release, whether a gate failed and the open blockers
+/// (`(id, title)`), and the time the gates took.
 fn run_gates(
     pipeline: &mut Pipeline<'_>,
     head: &str,
     changed: &Result<Vec<String>, String>,
-) -> Result<(Vec<String>, Vec<String>, Duration)> {
+) -> Result<GatesDone> {
     let ui = pipeline.ui;
     let tag = pipeline.tag.clone();
     let ctx = gates::Context {
@@ -263,9 +257,9 @@ fn run_gates(
     let open = filing
         .open
         .iter()
-        .map(|(id, _, _)| format!("`ergo done {id}`"))
+        .map(|(id, title, _)| (id.clone(), title.clone()))
         .collect();
-    Ok((refusals, open, gates_time))
+    Ok((refusals, (!failed.is_empty(), open), gates_time))
 }
 
 #[cfg(test)]

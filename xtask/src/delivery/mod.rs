@@ -41,14 +41,22 @@ impl cli::Delivery {
         print(&report, self.json)?;
         report.annotate();
         crate::actions::summarize(&report.markdown());
-        if report.ok() || self.no_blocker {
-            return Ok(report.ok());
+        if report.ok() {
+            return Ok(true);
+        }
+        let tag = repo.config.tag(&version);
+        let ui = Ui { json: self.json };
+        if self.no_blocker {
+            ui.line(&format!(
+                "next: find why in the publish run's jobs, publish again (`{}`), then check again (`cargo xtask delivery {}`)",
+                cli::publish_retry(None),
+                crate::words::quote(&tag)
+            ));
+            return Ok(false);
         }
         // This command has no other effect: its executor only files, which
         // applies in both modes.
-        let ui = Ui { json: self.json };
         let exec = Executor::new(sh, &repo.root, false, ui);
-        let tag = repo.config.tag(&version);
         let what = format!("cargo xtask delivery {tag}");
         let blocker = blockers::from_delivery(&tag, &report, None, &what);
         let filing = blockers::file(

@@ -9,6 +9,15 @@ use serde_json::json;
 use crate::clock::human;
 use crate::config::distribution::Channel;
 
+/// `homebrew does not serve`, `crates, npm do not serve`: the channels
+/// named as the subject of a sentence.
+pub fn not_serving(channels: &[&str]) -> String {
+    match channels {
+        [one] => format!("{one} does not serve"),
+        many => format!("{} do not serve", many.join(", ")),
+    }
+}
+
 /// How a channel serves the release.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Serving {
@@ -157,11 +166,11 @@ impl Report {
                 self.version
             ));
         } else {
+            // The next step is the caller's: one `next:` line after this.
             out.push_str(&format!(
-                "delivery: FAILED: {} do not serve {} yet; fix the publish job, then run `cargo xtask delivery {}` again\n",
-                failed.join(", "),
-                self.version,
-                crate::words::quote(&self.tag)
+                "delivery: FAILED: {} {} yet\n",
+                not_serving(&failed),
+                self.version
             ));
         }
         out

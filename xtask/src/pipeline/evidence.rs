@@ -93,6 +93,26 @@ impl Evidence {
             .collect()
     }
 
+    /// The step that fixes the blocker titled `title`, as the run that
+    /// filed it said (`first`, then the command to rerun), newest first.
+    pub fn fix_of(&self, title: &str) -> Option<(String, String)> {
+        let runs = self.doc["runs"].as_array()?;
+        runs.iter()
+            .rev()
+            .flat_map(|run| {
+                let steps = run["steps"].as_array().cloned().unwrap_or_default();
+                steps.into_iter().rev()
+            })
+            .find(|s| s["fix"]["title"] == title)
+            .and_then(|s| {
+                let fix = &s["fix"];
+                Some((
+                    fix["first"].as_str()?.to_string(),
+                    fix["rerun"].as_str()?.to_string(),
+                ))
+            })
+    }
+
     /// The build run this run published, once it is known.
     pub fn last_build_run(&self) -> Option<u64> {
         let steps = self.current()["steps"]

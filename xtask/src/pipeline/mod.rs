@@ -143,6 +143,36 @@ impl<'a> Pipeline<'a> {
         self.evidence.save()
     }
 
+    /// The next step of a run that failed gates or open blockers stopped:
+    /// fix (what the gate table names, or what the run that filed a blocker
+    /// said fixes it, as its evidence recorded), close each blocker
+    /// (`ergo done <ID>`), rerun.
+    pub fn next_after_refusal(&self, gates_failed: bool, open: &[(String, String)]) -> String {
+        let mut steps = Vec::new();
+        let mut closes = Vec::new();
+        for (id, title) in open {
+            match self.evidence.fix_of(title) {
+                Some((first, _)) => steps.push(format!(
+                    "{first}, then close its blocker (`ergo done {id}`)"
+                )),
+                None => closes.push(format!("`ergo done {id}`")),
+            }
+        }
+        let closes = closes.join(", ");
+        match (gates_failed, closes.is_empty()) {
+            (true, true) => steps.insert(0, "fix what the table above names".to_string()),
+            (true, false) => steps.insert(
+                0,
+                format!("fix what the table above names, close each ({closes})"),
+            ),
+            (false, false) => {
+                steps.push(format!("close each blocker whose fix is done ({closes})"))
+            }
+            (false, true) => {}
+        }
+        format!("{}, then rerun `{}`", steps.join("; "), self.rerun)
+    }
+
     /// Files the blockers found before the pipeline runs (none for a
     /// publish: its filing lists the open ones), says what happened, and
     /// what they forbid.
@@ -325,11 +355,19 @@ impl<'a> Pipeline<'a> {
             .map(|o| o.channel.name().to_string())
             .collect();
         if !missing.is_empty() {
-            self.ui.line(&format!(
-                "    {} do not serve {} after its publish: publishing again",
-                missing.join(", "),
-                self.tag
-            ));
+            // A dispatch follows: live, or shown in a dry-run.
+            let names: Vec<&str> = missing.iter().map(String::as_str).collect();
+            let serving = crate::delivery::report::not_serving(&names);
+            self.exec.announce(
+                &format!(
+                    "    {serving} {} after its publish: publishing again",
+                    self.tag
+                ),
+                &format!(
+                    "    {serving} {} after its publish: a live run publishes again",
+                    self.tag
+                ),
+            );
         }
         Some(missing)
     }
@@ -720,6 +758,8 @@ impl<'a> Pipeline<'a> {
             "conclusion": run.conclusion,
             "failed_jobs": jobs.iter().map(|j| json!({"name": j.name, "conclusion": j.conclusion, "url": j.url})).collect::<Vec<_>>(),
             "blocker": filing.to_json(),
+            // What fixes it, for a later run that finds this blocker open.
+            "fix": {"title": blocker.title, "first": first, "rerun": rerun},
         }));
         self.evidence.set("blockers", filing.to_json());
         self.evidence.save()?;

@@ -144,6 +144,61 @@ fn a_failed_build() {
     assert_eq!(dispatches(&repo), 1);
 }
 
+/// A rerun with the build's blocker still open (every gate green) repeats
+/// the build's own next step, `gh run rerun … --failed`: followed, the
+/// release goes out with the one blocker, never a second.
+#[test]
+fn a_rerun_with_the_build_blocker_open_repeats_its_fix() {
+    let repo = TempRepo::with_origin("release/in");
+    repo.gh_scenario(json!({"build": {"conclusion": "failure", "polls": 1}}));
+    live(&repo, &[]);
+    the_one_blocker(&repo, "[release-blocker][v1.5.0] build: release.yml run");
+    // Rerun as is: the gates pass, the blocker refuses.
+    let again = live(&repo, &[]);
+    let out = again.all();
+    assert!(!out.contains("fix what the table above names"), "{out}");
+    let commands = next_commands(&again);
+    assert!(commands[0].starts_with("gh run rerun "), "{out}");
+    assert!(commands[0].contains(" --failed --repo "), "{out}");
+    assert!(commands[1].starts_with("ergo done "), "{out}");
+    assert_eq!(
+        commands.last().unwrap(),
+        "cargo xtask release v1.5.0 --live"
+    );
+    repo.gh_scenario(json!({"build": {"conclusion": "success", "polls": 1}}));
+    let done = follow_until_done(&repo, &again);
+    assert_out(&repo, &done, "released");
+    let filed: Vec<Value> = repo
+        .ergo_items()
+        .into_iter()
+        .filter(|i| i["kind"] == "task")
+        .collect();
+    assert_eq!(filed.len(), 1, "{filed:#?}");
+    assert_eq!(dispatches(&repo), 1);
+}
+
+/// `ergo init` in a clone of this repository has nothing to repair: the
+/// store ergo v6 keeps is tracked, and the tree stays clean.
+#[test]
+fn ergo_init_in_this_repository_repairs_nothing() {
+    let repo = TempRepo::of_workspace();
+    repo.git(&["remote", "add", "origin", "https://example.invalid/x.git"]);
+    let base = repo.base();
+    crate::support::copy_tree(
+        &crate::support::fixtures().join("fakes"),
+        &base.join("fakes"),
+    );
+    std::fs::create_dir_all(repo.fake_state()).unwrap();
+    let init = repo.ergo(&["init"]);
+    init.success();
+    assert!(!init.all().contains("Repaired"), "{}", init.all());
+    assert_eq!(
+        repo.git(&["status", "--porcelain"]),
+        "",
+        "ergo init left changes"
+    );
+}
+
 #[test]
 fn a_publish_that_fails_on_a_credential() {
     let repo = TempRepo::with_origin("release/in");
@@ -195,10 +250,49 @@ fn a_channel_missing_after_the_publish() {
     let failed = live(&repo, &[]);
     the_one_blocker(
         &repo,
-        "[release-blocker][v1.5.0] delivery: crates do not serve v1.5.0",
+        "[release-blocker][v1.5.0] delivery: crates does not serve v1.5.0",
+    );
+    // One next step, and it closes the blocker.
+    let all = failed.all();
+    assert_eq!(
+        all.lines().filter(|l| l.starts_with("next: ")).count(),
+        1,
+        "{all}"
+    );
+    assert!(
+        all.contains("delivery: FAILED: crates does not serve 1.5.0 yet\n"),
+        "{all}"
+    );
+    assert!(
+        next_commands(&failed)
+            .iter()
+            .any(|c| c.starts_with("ergo done ")),
+        "{all}"
     );
     // The fix: the crates job works again; the publish is dispatched anew.
     repo.gh_scenario(json!({"publish_serves": true}));
+    // A dry-run of the retry shows the dispatch it would make, and says so.
+    let build = repo
+        .gh_runs()
+        .into_iter()
+        .find(|r| r["tag"] == TAG)
+        .unwrap()["databaseId"]
+        .to_string();
+    let shown = repo.xtask_with(&["publish", "--build-run-id", &build], &[]);
+    let out = shown.all();
+    assert!(
+        out.contains("crates does not serve v1.5.0 after its publish: a live run publishes again"),
+        "{out}"
+    );
+    assert!(!out.contains("publishing again"), "{out}");
+    // The open blocker refuses the retry, and its next step says how on.
+    assert!(
+        next_commands(&shown)
+            .iter()
+            .any(|c| c.starts_with("ergo done ")),
+        "{out}"
+    );
+    assert_eq!(dispatches(&repo), 1);
     let done = follow_until_done(&repo, &failed);
     assert_out(&repo, &done, "published");
     assert_eq!(dispatches(&repo), 2);

@@ -1083,7 +1083,7 @@ fn a_channel_that_never_serves_the_release_files_a_blocker() {
     run.failure(1);
     assert!(
         run.stdout
-            .contains("delivery: FAILED: crates do not serve 1.5.0"),
+            .contains("delivery: FAILED: crates does not serve 1.5.0"),
         "{}",
         run.all()
     );
@@ -1097,7 +1097,7 @@ fn a_channel_that_never_serves_the_release_files_a_blocker() {
         .collect();
     assert_eq!(
         titles,
-        ["[release-blocker][v1.5.0] delivery: crates do not serve v1.5.0"]
+        ["[release-blocker][v1.5.0] delivery: crates does not serve v1.5.0"]
     );
     // The tags are out and stay: a rerun reuses them and files no duplicate blocker.
     assert_eq!(
@@ -1400,7 +1400,7 @@ fn the_delivery_command_files_a_blocker_unless_told_not_to() {
     assert_eq!(
         titles,
         [json!(
-            "[release-blocker][v1.5.0] delivery: crates do not serve v1.5.0"
+            "[release-blocker][v1.5.0] delivery: crates does not serve v1.5.0"
         )]
     );
     let id = tasks(&repo)[0]["id"].as_str().unwrap().to_string();
