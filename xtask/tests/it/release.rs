@@ -713,16 +713,26 @@ fn the_live_happy_path() {
         .iter()
         .map(|s| s["step"].as_str().unwrap())
         .collect();
+    // `--no-rehearsal` is recorded first, as the step `rehearsal`.
     assert_eq!(
         steps,
         [
-            "tag", "tag", "push", "build", "dispatch", "publish", "done", "delivery"
+            "rehearsal",
+            "tag",
+            "tag",
+            "push",
+            "build",
+            "dispatch",
+            "publish",
+            "done",
+            "delivery"
         ]
     );
-    assert_eq!(record["steps"][2]["atomic"], true);
-    assert_eq!(record["steps"][3]["run_id"], build);
-    assert_eq!(record["steps"][4]["build_run_id"], build);
-    assert_eq!(record["steps"][5]["run_id"], publish);
+    assert_eq!(record["steps"][0]["status"], "skipped");
+    assert_eq!(record["steps"][3]["atomic"], true);
+    assert_eq!(record["steps"][4]["run_id"], build);
+    assert_eq!(record["steps"][5]["build_run_id"], build);
+    assert_eq!(record["steps"][6]["run_id"], publish);
 
     // A rerun of a finished release changes nothing and dispatches nothing.
     let again = repo.xtask_with(&["release", "v1.5.0", "--live", "--no-rehearsal"], &[]);
