@@ -212,17 +212,39 @@ pub struct Delivery {
     pub json: bool,
 }
 
-/// Check, then (with --live) tag, build and publish a release. Dry-run by default.
+/// Check, then (with --live) rehearse, tag, build and publish a release. Dry-run by default.
+///
+/// With --live, the GitHub path is rehearsed on HEAD before anything is
+/// tagged: the build workflow is dispatched for HEAD (or a successful
+/// rehearsal build of HEAD is reused), then the publish workflow with
+/// `rehearsal=true`, which checks every credential and artifact and
+/// publishes nothing. A failed rehearsal files a blocker and tags nothing;
+/// after a green one, the tag is pushed and the rehearsal's build is
+/// published (built once).
 #[derive(Debug, Args)]
-#[command(after_help = examples!("cargo xtask release v0.2.0", "cargo xtask release v0.2.0 --live", "cargo xtask release v0.2.0 --json --agent claude@ci-runner-3"))]
+#[command(after_help = examples!(
+    "cargo xtask release v0.2.0",
+    "cargo xtask release v0.2.0 --rehearse",
+    "cargo xtask release v0.2.0 --live",
+    "cargo xtask release v0.2.0 --live --no-rehearsal --json --agent claude@ci-runner-3"
+))]
 pub struct Release {
     /// The version to release: vX.Y.Z (or X.Y.Z).
     #[arg(value_name = "vX.Y.Z")]
     pub version: String,
-    /// Act: tag, push, wait for the build, dispatch the publish. Only
-    /// when every gate passed and no blocker is open.
+    /// Act: rehearse, tag, push, dispatch the publish of the rehearsal's
+    /// build. Only when every gate passed and no blocker is open.
     #[arg(long)]
     pub live: bool,
+    /// Act, but only rehearse: dispatch the rehearsal build of HEAD and its
+    /// publish rehearsal, and wait for both; nothing is tagged, pushed or
+    /// published.
+    #[arg(long, conflicts_with_all = ["live", "no_rehearsal"])]
+    pub rehearse: bool,
+    /// Skip the rehearsal (recorded in the evidence): the tag is pushed
+    /// first, and its own build is published.
+    #[arg(long)]
+    pub no_rehearsal: bool,
     /// The tag whose diff decides the conditional gates; default: the
     /// highest version tag below the target.
     #[arg(long, value_name = "TAG")]
@@ -271,6 +293,23 @@ pub struct Publish {
     /// Print the run's evidence record as JSON on stdout.
     #[arg(long)]
     pub json: bool,
+}
+
+impl Release {
+    /// This command line's mode flags, to rerun it as it was given.
+    pub fn command_line(&self, tag: &str) -> String {
+        let mut line = format!("cargo xtask release {}", crate::words::quote(tag));
+        for (on, flag) in [
+            (self.live, " --live"),
+            (self.rehearse, " --rehearse"),
+            (self.no_rehearsal, " --no-rehearsal"),
+        ] {
+            if on {
+                line.push_str(flag);
+            }
+        }
+        line
+    }
 }
 
 impl Publish {
@@ -322,7 +361,7 @@ mod tests {
             let help = sub.render_long_help().to_string();
             let lines = examples(&help);
             assert!(
-                (1..=3).contains(&lines.len()),
+                (1..=4).contains(&lines.len()),
                 "`cargo xtask {name} --help` shows {} examples",
                 lines.len()
             );

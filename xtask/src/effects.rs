@@ -37,12 +37,14 @@ pub enum Effect {
     },
     /// `git push --atomic <remote> <tags…>`.
     Push { remote: String, tags: Vec<String> },
-    /// `gh workflow run <workflow> --repo <repo> -f <name>=<value>…`. An
+    /// `gh workflow run <workflow> --repo <repo> [--ref <branch>] -f
+    /// <name>=<value>…`, on `git_ref` if given, else the default branch. An
     /// input may be a `placeholder` (`<ID of the build run>`) only in a
     /// dry-run, which shows it; applied, it is refused.
     Dispatch {
         repo: String,
         workflow: String,
+        git_ref: Option<String>,
         inputs: Vec<(String, String)>,
         placeholder: bool,
     },
@@ -147,6 +149,7 @@ impl<'a> Executor<'a> {
             Effect::Dispatch {
                 repo,
                 workflow,
+                git_ref,
                 inputs,
                 placeholder,
             } => {
@@ -157,7 +160,7 @@ impl<'a> Executor<'a> {
                     .iter()
                     .map(|(k, v)| (k.as_str(), v.clone()))
                     .collect();
-                gh::workflow_run(sh, repo, workflow, &inputs)
+                gh::workflow_run(sh, repo, workflow, git_ref.as_deref(), &inputs)
             }
             Effect::NewEpic {
                 title,
@@ -362,6 +365,7 @@ mod tests {
         let dispatch = Effect::Dispatch {
             repo: "o/r".into(),
             workflow: "release-publish.yml".into(),
+            git_ref: None,
             inputs: vec![("build_run_id".into(), "<ID of the build run>".into())],
             placeholder: true,
         };

@@ -99,6 +99,8 @@ fn outcome(result: &Result<Reached>, clear: bool) -> &'static str {
     match result {
         Ok(Reached::Shown) if clear => "ready",
         Ok(Reached::Shown) => "blocked",
+        // A publish never rehearses: it enters the pipeline past the tag.
+        Ok(Reached::Rehearsed) => "failed",
         Ok(Reached::Delivered) => "published",
         Ok(Reached::Failed) => "failed",
         Err(_) => "refused",

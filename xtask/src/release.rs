@@ -18,7 +18,7 @@ use crate::blockers::{self, Blocker};
 use crate::cli;
 use crate::effects::{Executor, Guard};
 use crate::gates;
-use crate::pipeline::plan::Entry;
+use crate::pipeline::plan::{Entry, Rehearsal};
 use crate::pipeline::{Pipeline, Reached};
 use crate::survey::Repo;
 use crate::tools::git::short;
@@ -54,15 +54,16 @@ impl cli::Release {
         // Both modes write evidence and file blockers: one run at a time.
         let _lock = crate::lock::acquire(&repo.root)?;
         let target = crate::versioning::parse(&self.version)?;
-        let exec = Executor::new(sh, &repo.root, self.live, ui);
+        // `--rehearse` acts too: it dispatches the rehearsal, and no more.
+        let exec = Executor::new(sh, &repo.root, self.live || self.rehearse, ui);
         let head = git::read(sh, &["rev-parse", "HEAD"])?;
-        let entry = Entry::Release { head: head.clone() };
+        let entry = Entry::Release {
+            head: head.clone(),
+            branch: release_branch(sh, &repo.config.release.branches),
+            rehearsal: self.rehearsal(),
+        };
         let mut pipeline = Pipeline::open(sh, repo, &exec, ui, "release", entry, target)?;
-        pipeline.rerun = format!(
-            "cargo xtask release {}{}",
-            crate::words::quote(&pipeline.tag),
-            if self.live { " --live" } else { "" }
-        );
+        pipeline.rerun = self.command_line(&pipeline.tag);
         let tag = pipeline.tag.clone();
         let base = self.base(sh, repo, &pipeline.target)?;
         let changed = changed_since(sh, base.as_deref());
@@ -70,7 +71,7 @@ impl cli::Release {
             "context",
             json!({
                 "target": tag, "version": pipeline.target.to_string(), "base_tag": base,
-                "mode": exec.mode_name(), "agent": self.agent, "time": crate::clock::now_utc(),
+                "mode": exec.mode_name(), "rehearsal": rehearsal_name(self.rehearsal()), "agent": self.agent, "time": crate::clock::now_utc(),
                 "head": head, "changed_paths": changed.as_ref().ok().map(Vec::len),
                 "tools": tool_versions(sh),
             }),
@@ -96,6 +97,7 @@ impl cli::Release {
         let outcome = match reached {
             Some(Reached::Shown) if refusals.is_empty() => "ready",
             Some(Reached::Delivered) => "released",
+            Some(Reached::Rehearsed) => "rehearsed",
             _ => "blocked",
         };
         pipeline.finish(gates_time, outcome)?;
@@ -113,7 +115,16 @@ impl cli::Release {
         if self.json {
             crate::ui::document(&serde_json::to_string_pretty(&pipeline.evidence.current())?);
         }
-        Ok(matches!(outcome, "ready" | "released"))
+        Ok(matches!(outcome, "ready" | "released" | "rehearsed"))
+    }
+
+    /// How this release treats the rehearsal.
+    fn rehearsal(&self) -> Rehearsal {
+        match (self.rehearse, self.no_rehearsal) {
+            (true, _) => Rehearsal::Only,
+            (_, true) => Rehearsal::Skipped,
+            _ => Rehearsal::First,
+        }
     }
 
     /// Past the gates: a live run stops at a refusal; otherwise the pipeline
@@ -134,6 +145,10 @@ impl cli::Release {
                 pipeline.ui.line("nothing was tagged, pushed or dispatched");
                 return Ok(None);
             }
+            Guard::Clear if self.rehearse => exec.announce(
+                "\nevery gate passed and no blocker is open: rehearsing (nothing is tagged or published)",
+                "\nevery gate passed; a rehearsal would:",
+            ),
             Guard::Clear => exec.announce(
                 "\nevery gate passed and no blocker is open: releasing",
                 "\nevery gate passed; a live run (`--live`) would:",
@@ -165,6 +180,25 @@ impl cli::Release {
             &repo.config.tag_format,
             target,
         ))
+    }
+}
+
+/// The branch a rehearsal build is dispatched on: the current one if a
+/// release may be cut from it, else the first allowed (the `git-branch`
+/// gate refuses a live run from any other).
+fn release_branch(sh: &Shell, branches: &[String]) -> String {
+    match git::read(sh, &["symbolic-ref", "--quiet", "--short", "HEAD"]) {
+        Ok(current) if branches.contains(&current) => current,
+        _ => branches.first().cloned().unwrap_or_else(|| "main".into()),
+    }
+}
+
+/// How the evidence names a rehearsal mode.
+fn rehearsal_name(rehearsal: Rehearsal) -> &'static str {
+    match rehearsal {
+        Rehearsal::First => "before the tag",
+        Rehearsal::Only => "only (--rehearse)",
+        Rehearsal::Skipped => "skipped (--no-rehearsal)",
     }
 }
 

@@ -445,11 +445,22 @@ fn drift_facts(repo: &Repo) -> crate::drift::DriftFacts<'_> {
         dispatched: crate::tools::gh::DISPATCH_INPUTS
             .iter()
             .map(|(input, kind)| (release.publish_workflow.clone(), *input, *kind))
+            .chain(
+                crate::tools::gh::BUILD_DISPATCH_INPUTS
+                    .iter()
+                    .map(|(input, kind)| (release.build_workflow.clone(), *input, *kind)),
+            )
             .collect(),
-        run_names: vec![(
-            release.publish_workflow.clone(),
-            crate::tools::gh::PUBLISH_RUN_NAME,
-        )],
+        run_names: vec![
+            (
+                release.publish_workflow.clone(),
+                crate::tools::gh::PUBLISH_RUN_NAME,
+            ),
+            (
+                release.build_workflow.clone(),
+                crate::tools::gh::BUILD_RUN_NAME,
+            ),
+        ],
     }
 }
 

@@ -113,6 +113,29 @@ impl Evidence {
             })
     }
 
+    /// Commits a rehearsal build was dispatched for, and build run IDs a
+    /// publish rehearsal was dispatched for, by any run (a rerun awaits
+    /// them instead of dispatching again).
+    pub fn rehearsals_dispatched(&self) -> (Vec<String>, Vec<u64>) {
+        let runs = self.doc["runs"].as_array().cloned().unwrap_or_default();
+        let steps: Vec<Value> = runs
+            .iter()
+            .flat_map(|run| run["steps"].as_array().cloned().unwrap_or_default())
+            .filter(|s| s["step"] == "rehearsal" && s["status"] == "done")
+            .collect();
+        let builds = steps
+            .iter()
+            .filter(|s| s["phase"] == "dispatch build")
+            .filter_map(|s| s["sha"].as_str().map(String::from))
+            .collect();
+        let publishes = steps
+            .iter()
+            .filter(|s| s["phase"] == "dispatch publish")
+            .filter_map(|s| s["build_run_id"].as_u64())
+            .collect();
+        (builds, publishes)
+    }
+
     /// The build run this run published, once it is known.
     pub fn last_build_run(&self) -> Option<u64> {
         let steps = self.current()["steps"]
@@ -154,6 +177,7 @@ mod tests {
         let (second, warning) = Evidence::open(&dir, "v1.0.0", "release").unwrap();
         assert!(warning.is_none());
         assert_eq!(second.dispatched_for(), [7]);
+        assert_eq!(second.rehearsals_dispatched(), (vec![], vec![]));
         second.save().unwrap();
         let text =
             std::fs::read_to_string(dir.join(".scratch/release/evidence-v1.0.0.json")).unwrap();

@@ -46,13 +46,34 @@ pub enum Reached {
     Delivered,
     /// A run or the delivery failed; a blocker says what to do.
     Failed,
+    /// `--rehearse`: the rehearsal passed; nothing was tagged or published.
+    Rehearsed,
 }
 
 /// Which workflow run a step waits for.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 enum RunKind {
     Build,
     Publish,
+    RehearsalBuild,
+    RehearsalPublish,
+}
+
+impl RunKind {
+    /// The evidence step and blocker gate of its run, and the rehearsal's phase.
+    fn gate(self) -> (&'static str, Option<&'static str>) {
+        match self {
+            RunKind::Build => ("build", None),
+            RunKind::Publish => ("publish", None),
+            RunKind::RehearsalBuild => ("rehearsal", Some("build")),
+            RunKind::RehearsalPublish => ("rehearsal", Some("publish")),
+        }
+    }
+
+    /// Whether its runs are of the build workflow.
+    fn builds(self) -> bool {
+        matches!(self, RunKind::Build | RunKind::RehearsalBuild)
+    }
 }
 
 /// What applying one step leads to.
@@ -188,6 +209,7 @@ impl<'a> Pipeline<'a> {
     /// Applies (or shows) the plan until it is done.
     pub fn run(&mut self) -> Result<Reached> {
         let mut earlier: Option<Vec<u64>> = None;
+        let mut rehearsal_recorded = false;
         for round in 0..12 {
             let facts = self.gather(&mut earlier).map_err(|err| {
                 let summary = "the release's tags and workflow runs could not be read";
@@ -199,6 +221,12 @@ impl<'a> Pipeline<'a> {
             for r in plan.reused.iter().filter(|_| round == 0) {
                 self.ui.line(&format!("    reusing {r}"));
                 self.evidence.step(json!({"step": "reuse", "what": r}));
+            }
+            // The rehearsal that passed, before any tag: once per run.
+            if let Some((build, publish)) = plan.rehearsed.filter(|_| !rehearsal_recorded) {
+                rehearsal_recorded = true;
+                self.evidence.step(json!({"step": "rehearsal", "status": "passed", "build_run_id": build, "publish_run_id": publish}));
+                self.evidence.save()?;
             }
             if let Some(reached) = self.settle(&plan.outcome)? {
                 return Ok(reached);
@@ -266,6 +294,44 @@ impl<'a> Pipeline<'a> {
                 self.run_failed(RunKind::Publish, run, "fix the failed jobs", &retry)?;
                 Ok(Some(Reached::Failed))
             }
+            Outcome::RehearsalFailed { run, publish } => {
+                let repo = self.repo.config.release.repo()?;
+                let kind = if *publish {
+                    RunKind::RehearsalPublish
+                } else {
+                    RunKind::RehearsalBuild
+                };
+                let first = format!(
+                    "nothing was tagged; fix the failed jobs of the rehearsal, then rerun them: `gh run rerun {} --failed --repo {repo}`",
+                    run.id
+                );
+                let rerun = self.rerun.clone();
+                self.run_failed(kind, run, &first, &rerun)?;
+                Ok(Some(Reached::Failed))
+            }
+            Outcome::Rehearsed {
+                build_run,
+                publish_run,
+            } => {
+                self.ui.line(&format!(
+                    "\nrehearsed {} at {}: build run {build_run}, publish rehearsal run {publish_run}; nothing was tagged or published",
+                    self.tag,
+                    short(&self.facts_head())
+                ));
+                self.ui.line(&format!(
+                    "next: `cargo xtask release {} --live` tags this commit and publishes build run {build_run} (the rehearsal is reused)",
+                    self.tag
+                ));
+                Ok(Some(Reached::Rehearsed))
+            }
+        }
+    }
+
+    /// The commit a release acts on (HEAD), or empty for a publish.
+    fn facts_head(&self) -> String {
+        match &self.entry {
+            Entry::Release { head, .. } => head.clone(),
+            Entry::Publish { .. } => String::new(),
         }
     }
 
@@ -286,7 +352,7 @@ impl<'a> Pipeline<'a> {
             })
             .collect::<Result<Vec<_>>>()?;
         let (head, build_runs) = match &self.entry {
-            Entry::Release { head } => (head.clone(), self.runs(&settings.build_workflow)?),
+            Entry::Release { head, .. } => (head.clone(), self.runs(&settings.build_workflow)?),
             // A tag not on the remote is refused by the plan; no run to view.
             Entry::Publish { build_run, .. } => match &tags[0].remote {
                 Some(sha) => (
@@ -322,6 +388,8 @@ impl<'a> Pipeline<'a> {
             }
             Entry::Release { .. } => None,
         };
+        let (rehearsal_builds_dispatched, rehearsals_dispatched_for) =
+            self.evidence.rehearsals_dispatched();
         Ok(Facts {
             entry: self.entry.clone(),
             head,
@@ -336,6 +404,8 @@ impl<'a> Pipeline<'a> {
             publish_runs,
             earlier_publish_runs: earlier,
             dispatched_for: self.evidence.dispatched_for(),
+            rehearsal_builds_dispatched,
+            rehearsals_dispatched_for,
             undelivered,
         })
     }
@@ -406,6 +476,65 @@ impl<'a> Pipeline<'a> {
             }
         };
         match step {
+            Step::SkipRehearsal => {
+                self.ui.line(
+                    "    no rehearsal (--no-rehearsal): the GitHub path is first tried on the tag",
+                );
+                self.evidence.step(
+                    json!({"step": "rehearsal", "status": "skipped", "reason": "--no-rehearsal"}),
+                );
+                Ok(Progress::Next)
+            }
+            Step::DispatchRehearsalBuild { branch, tag, sha } => {
+                let applied = self.exec.apply(&Effect::Dispatch {
+                    repo: settings.repo()?.to_string(),
+                    workflow: settings.build_workflow.clone(),
+                    git_ref: Some(branch.clone()),
+                    inputs: gh::rehearsal_build_inputs(tag),
+                    placeholder: false,
+                })?;
+                self.evidence.step(json!({"step": "rehearsal", "phase": "dispatch build", "workflow": settings.build_workflow, "ref": branch, "sha": sha, "status": applied.status()}));
+                Ok(progress(&applied))
+            }
+            Step::AwaitRehearsalBuild { sha, run, known } => {
+                let of = format!("rehearsing {} at {}", self.tag, short(sha));
+                let title = gh::rehearsal_build_title(&self.tag);
+                let wanted = |r: &gh::Run| {
+                    r.event == "workflow_dispatch"
+                        && r.head_sha == *sha
+                        && r.display_title == title
+                        && !known.contains(&r.id)
+                };
+                self.await_step(RunKind::RehearsalBuild, &of, *run, &wanted)
+            }
+            Step::DispatchRehearsal { build_run } => {
+                let applied = self.exec.apply(&Effect::Dispatch {
+                    repo: settings.repo()?.to_string(),
+                    workflow: settings.publish_workflow.clone(),
+                    git_ref: None,
+                    inputs: gh::publish_inputs(*build_run, false, true),
+                    placeholder: build_run.is_none(),
+                })?;
+                self.evidence.step(json!({"step": "rehearsal", "phase": "dispatch publish", "workflow": settings.publish_workflow, "build_run_id": build_run, "status": applied.status()}));
+                Ok(progress(&applied))
+            }
+            Step::AwaitRehearsal {
+                build_run,
+                run,
+                known,
+            } => {
+                let title = build_run.map(gh::rehearsal_title);
+                let of = match build_run {
+                    Some(id) => format!("rehearsing the publish of build run {id}"),
+                    None => "rehearsing the publish of the rehearsal build".to_string(),
+                };
+                let wanted = |r: &gh::Run| {
+                    r.event == "workflow_dispatch"
+                        && !known.contains(&r.id)
+                        && title.as_ref().is_none_or(|t| r.display_title == *t)
+                };
+                self.await_step(RunKind::RehearsalPublish, &of, *run, &wanted)
+            }
             Step::CreateTag { name, sha, message } => {
                 let applied = self.exec.apply(&Effect::Tag {
                     name: name.clone(),
@@ -432,7 +561,8 @@ impl<'a> Pipeline<'a> {
                 let applied = self.exec.apply(&Effect::Dispatch {
                     repo: settings.repo()?.to_string(),
                     workflow: settings.publish_workflow.clone(),
-                    inputs: gh::publish_inputs(*build_run, *allow_partial),
+                    git_ref: None,
+                    inputs: gh::publish_inputs(*build_run, *allow_partial, false),
                     placeholder: build_run.is_none(),
                 })?;
                 self.evidence.step(json!({"step": "dispatch", "workflow": settings.publish_workflow, "build_run_id": build_run, "allow_partial_release": allow_partial, "status": applied.status()}));
@@ -486,9 +616,11 @@ impl<'a> Pipeline<'a> {
         wanted: &dyn Fn(&gh::Run) -> bool,
     ) -> Result<Progress> {
         let s = &self.repo.config.release;
-        let (name, workflow, timeout) = match kind {
-            RunKind::Build => ("build", &s.build_workflow, s.build_timeout),
-            RunKind::Publish => ("publish", &s.publish_workflow, s.publish_timeout),
+        let (name, phase) = kind.gate();
+        let (workflow, timeout) = if kind.builds() {
+            (&s.build_workflow, s.build_timeout)
+        } else {
+            (&s.publish_workflow, s.publish_timeout)
         };
         let mut id = run;
         let what = match run {
@@ -519,13 +651,17 @@ impl<'a> Pipeline<'a> {
         let Some(run) = found else {
             return Ok(Progress::Shown);
         };
+        let label = phase.map_or(name.to_string(), |p| format!("{name} {p}"));
         self.ui.line(&format!(
-            "    {name} run {}: {} ({})",
+            "    {label} run {}: {} ({})",
             run.id, run.conclusion, run.url
         ));
-        self.evidence.step(
-            json!({"step": name, "run_id": run.id, "conclusion": run.conclusion, "url": run.url}),
-        );
+        let mut record =
+            json!({"step": name, "run_id": run.id, "conclusion": run.conclusion, "url": run.url});
+        if let Some(phase) = phase {
+            record["phase"] = json!(phase);
+        }
+        self.evidence.step(record);
         Ok(Progress::LookAgain)
     }
 
@@ -576,7 +712,47 @@ impl<'a> Pipeline<'a> {
     /// summary, and the command it runs.
     fn describe(&self, step: &Step) -> (&'static str, String, String) {
         let s = &self.repo.config.release;
+        let id = |run: &Option<u64>| run.map_or("?".to_string(), |id| id.to_string());
         match step {
+            Step::SkipRehearsal => (
+                "rehearsal",
+                "the rehearsal could not be skipped".to_string(),
+                String::new(),
+            ),
+            Step::DispatchRehearsalBuild { branch, sha, .. } => (
+                "rehearsal",
+                format!(
+                    "the dispatch of the rehearsal build of {} on {branch} failed",
+                    short(sha)
+                ),
+                format!("gh workflow run {} --ref {branch}", s.build_workflow),
+            ),
+            Step::AwaitRehearsalBuild { sha, .. } => (
+                "rehearsal",
+                format!(
+                    "no completed rehearsal build ({}) of {}",
+                    s.build_workflow,
+                    short(sha)
+                ),
+                format!("gh run list --workflow {}", s.build_workflow),
+            ),
+            Step::DispatchRehearsal { build_run } => (
+                "rehearsal",
+                format!(
+                    "the dispatch of the publish rehearsal of build run {} failed",
+                    id(build_run)
+                ),
+                format!("gh workflow run {}", s.publish_workflow),
+            ),
+            Step::AwaitRehearsal { build_run, .. } => (
+                "rehearsal",
+                format!(
+                    "no completed publish rehearsal ({}) of build run {}",
+                    s.publish_workflow,
+                    id(build_run)
+                ),
+                format!("gh run list --workflow {}", s.publish_workflow),
+            ),
             Step::CreateTag { name, .. } => (
                 "tag",
                 format!("`git tag {name}` failed"),
@@ -709,9 +885,11 @@ impl<'a> Pipeline<'a> {
     fn run_failed(&mut self, kind: RunKind, run: &gh::Run, first: &str, rerun: &str) -> Result<()> {
         let fix = format!("{first}, close this blocker, then rerun `{rerun}`");
         let s = &self.repo.config.release;
-        let (gate, workflow) = match kind {
-            RunKind::Build => ("build", &s.build_workflow),
-            RunKind::Publish => ("publish", &s.publish_workflow),
+        let (gate, phase) = kind.gate();
+        let workflow = if kind.builds() {
+            &s.build_workflow
+        } else {
+            &s.publish_workflow
         };
         let jobs = s
             .repo()
@@ -752,7 +930,7 @@ impl<'a> Pipeline<'a> {
             &self.evidence.rel,
         );
         let filing = self.file_blocker(&blocker);
-        self.evidence.step(json!({
+        let mut record = json!({
             "step": gate,
             "run_id": run.id,
             "conclusion": run.conclusion,
@@ -760,7 +938,11 @@ impl<'a> Pipeline<'a> {
             "blocker": filing.to_json(),
             // What fixes it, for a later run that finds this blocker open.
             "fix": {"title": blocker.title, "first": first, "rerun": rerun},
-        }));
+        });
+        if let Some(phase) = phase {
+            record["phase"] = json!(phase);
+        }
+        self.evidence.step(record);
         self.evidence.set("blockers", filing.to_json());
         self.evidence.save()?;
         self.ui.line(&format!(

@@ -1,18 +1,37 @@
 //! The release pipeline as data: from the facts found (tags, workflow runs),
-//! what is left to do. `release` enters it at the start (tag, push, build),
-//! `publish --build-run-id` at a known build run; from there both dispatch
-//! the publish, wait for it and check delivery. No I/O here: every decision
-//! of a run, fresh or resumed, is made (and unit-tested) in this file.
+//! what is left to do. `release` enters it at the start (the rehearsal, tag,
+//! push, build), `publish --build-run-id` at a known build run; from there
+//! both dispatch the publish, wait for it and check delivery. No I/O here:
+//! every decision of a run, fresh or resumed, is made (and unit-tested) in
+//! this file.
 
 use crate::tools::gh::Run;
-use crate::tools::gh::publish_title;
+use crate::tools::gh::{publish_title, rehearsal_build_title, rehearsal_title};
 use crate::tools::git::short;
+
+/// What a release does about the rehearsal: a build of HEAD dispatched on
+/// its branch, then a publish of that build that publishes nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rehearsal {
+    /// Rehearse before the tag, then tag and publish the rehearsal's build
+    /// (`--live`).
+    First,
+    /// Rehearse, and stop there: nothing is tagged or published (`--rehearse`).
+    Only,
+    /// No rehearsal (`--no-rehearsal`): the evidence says so.
+    Skipped,
+}
 
 /// Where the pipeline is entered.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Entry {
-    /// `cargo xtask release`: tag `head` (HEAD), push, build, publish, deliver.
-    Release { head: String },
+    /// `cargo xtask release`: rehearse `head` (HEAD) on `branch`, tag it,
+    /// push, build, publish, deliver.
+    Release {
+        head: String,
+        branch: String,
+        rehearsal: Rehearsal,
+    },
     /// `cargo xtask publish --build-run-id`: publish this build of the
     /// released tag, then deliver.
     Publish { build_run: u64, allow_partial: bool },
@@ -56,6 +75,10 @@ pub struct Facts {
     pub earlier_publish_runs: Vec<u64>,
     /// Build run IDs a publish was dispatched for by an earlier run (from the evidence).
     pub dispatched_for: Vec<u64>,
+    /// Commits a rehearsal build was dispatched for (from the evidence).
+    pub rehearsal_builds_dispatched: Vec<String>,
+    /// Build run IDs a publish rehearsal was dispatched for (from the evidence).
+    pub rehearsals_dispatched_for: Vec<u64>,
     /// For a retry after a successful publish: the channels that do not
     /// serve the release at one look (`None`: not checked).
     pub undelivered: Option<Vec<String>>,
@@ -64,6 +87,33 @@ pub struct Facts {
 /// One step of the pipeline.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Step {
+    /// `--no-rehearsal`: nothing to do but record it.
+    SkipRehearsal,
+    /// `gh workflow run <build> --ref <branch> -f tag=<tag> -f rehearsal=true`:
+    /// build `sha`, the head of `branch`, as `tag` will be built.
+    DispatchRehearsalBuild {
+        branch: String,
+        tag: String,
+        sha: String,
+    },
+    /// Find (if `run` is `None`: a rehearsal build of `sha` not in `known`)
+    /// and poll the rehearsal build.
+    AwaitRehearsalBuild {
+        sha: String,
+        run: Option<u64>,
+        known: Vec<u64>,
+    },
+    /// `gh workflow run <publish> -f build_run_id=<id> -f
+    /// allow_partial_release=false -f rehearsal=true`; `None` until the
+    /// rehearsal build is known (dry-run only).
+    DispatchRehearsal { build_run: Option<u64> },
+    /// Find (if `run` is `None`: a publish rehearsal of `build_run` not in
+    /// `known`) and poll it.
+    AwaitRehearsal {
+        build_run: Option<u64>,
+        run: Option<u64>,
+        known: Vec<u64>,
+    },
     /// `git tag -a <name> -m <message> <sha>`.
     CreateTag {
         name: String,
@@ -107,6 +157,11 @@ pub enum Outcome {
     BuildFailed(Run),
     /// The publish run failed: retry with `cargo xtask publish`.
     PublishFailed { build_run: u64, run: Run },
+    /// A rehearsal run failed (the build's, or the publish's when `publish`):
+    /// nothing may be tagged.
+    RehearsalFailed { run: Run, publish: bool },
+    /// `--rehearse`: the rehearsal passed, and that is all it does.
+    Rehearsed { build_run: u64, publish_run: u64 },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -115,6 +170,9 @@ pub struct Plan {
     /// What is reused from an earlier run, for the report.
     pub reused: Vec<String>,
     pub outcome: Outcome,
+    /// The rehearsal that passed for this commit: (build run, publish
+    /// rehearsal run), for the evidence.
+    pub rehearsed: Option<(u64, u64)>,
 }
 
 impl Plan {
@@ -123,6 +181,7 @@ impl Plan {
             steps: Vec::new(),
             reused,
             outcome,
+            rehearsed: None,
         }
     }
 }
@@ -191,47 +250,105 @@ pub fn refusals(run: &Run, workflows: &Workflows, tag: &str, tag_sha: &str) -> V
 
 /// Decides what is left, from the facts.
 pub fn mechanics(facts: &Facts) -> Plan {
-    match facts.entry {
-        Entry::Release { .. } => release(facts),
+    match &facts.entry {
+        Entry::Release {
+            branch, rehearsal, ..
+        } => release(facts, branch, *rehearsal),
         Entry::Publish {
             build_run,
             allow_partial,
-        } => publish_only(facts, build_run, allow_partial),
+        } => publish_only(facts, *build_run, *allow_partial),
     }
 }
 
-/// From the start: the tags, the build, then the publish.
-fn release(facts: &Facts) -> Plan {
+/// From the start: the rehearsal, the tags, the build, then the publish.
+fn release(facts: &Facts, branch: &str, rehearsal: Rehearsal) -> Plan {
     let head = &facts.head;
     let mut steps = Vec::new();
     let mut reused = Vec::new();
     if let Some(conflict) = tag_conflict(facts) {
         return Plan::stop(reused, Outcome::Conflict(conflict));
     }
+    // The rehearsal comes before the tag; once every tag is on the remote it
+    // is behind us, and only its build (if it passed) is of use.
+    let tagged = facts.tags.iter().all(|t| t.remote.is_some());
+    let mut rehearsed = None;
+    let mut pending = false;
+    match rehearsal {
+        Rehearsal::Skipped if !tagged => steps.push(Step::SkipRehearsal),
+        Rehearsal::Skipped => {}
+        Rehearsal::First if tagged => {}
+        Rehearsal::First | Rehearsal::Only => {
+            match rehearse(facts, branch, &mut steps, &mut reused) {
+                Rehearse::Failed(outcome) => {
+                    return Plan {
+                        steps,
+                        reused,
+                        outcome,
+                        rehearsed,
+                    };
+                }
+                Rehearse::Pending => pending = true,
+                Rehearse::Passed { build, publish } => rehearsed = Some((build, publish)),
+            }
+            if rehearsal == Rehearsal::Only {
+                let outcome = match rehearsed {
+                    Some((build_run, publish_run)) => Outcome::Rehearsed {
+                        build_run,
+                        publish_run,
+                    },
+                    None => Outcome::Continue,
+                };
+                return Plan {
+                    steps,
+                    reused,
+                    outcome,
+                    rehearsed,
+                };
+            }
+        }
+    }
     let pushed_now = tag_steps(facts, &mut steps, &mut reused);
 
+    // Build once: the rehearsal built this very commit, so its build is
+    // published (the tag's own build, which the push starts, is not awaited).
+    let rehearsal_build = match rehearsal {
+        Rehearsal::Skipped => None,
+        _ => rehearsal_builds(facts)
+            .into_iter()
+            .find(|r| r.succeeded())
+            .map(|r| r.id),
+    };
     let builds = runs_of(&facts.build_runs, head, "push");
     let build = if pushed_now { None } else { best(&builds) };
-    let build_id = match build {
-        None => {
+    let build_id = match (rehearsal_build, build) {
+        _ if pending => None,
+        (Some(id), _) => {
+            if rehearsed.is_none() {
+                reused.push(format!("rehearsal build run {id} (succeeded)"));
+            }
+            Some(id)
+        }
+        (None, None) => {
             steps.push(Step::AwaitBuild {
                 sha: head.clone(),
                 run: None,
             });
             None
         }
-        Some(run) if run.succeeded() => {
+        (None, Some(run)) if run.succeeded() => {
             reused.push(format!("build run {} (succeeded)", run.id));
             Some(run.id)
         }
-        Some(run) if run.completed() => {
+        (None, Some(run)) if run.completed() => {
             return Plan {
                 steps,
                 reused,
                 outcome: Outcome::BuildFailed(run.clone()),
+                rehearsed,
             };
         }
-        Some(run) => {
+        (None, Some(run)) => {
             reused.push(format!("build run {} ({})", run.id, run.status));
             steps.push(Step::AwaitBuild {
                 sha: head.clone(),
@@ -255,9 +372,135 @@ fn release(facts: &Facts) -> Plan {
             steps,
             reused,
             outcome: Outcome::Continue,
+            rehearsed,
         };
     };
-    publish(facts, build_id, false, false, steps, reused)
+    let mut plan = publish(facts, build_id, false, false, steps, reused);
+    plan.rehearsed = rehearsed;
+    plan
+}
+
+/// Where the rehearsal stands.
+enum Rehearse {
+    /// Both runs succeeded.
+    Passed { build: u64, publish: u64 },
+    /// Its steps are planned; nothing after it can be known yet.
+    Pending,
+    /// A run failed: the outcome that stops the release.
+    Failed(Outcome),
+}
+
+/// The rehearsal builds of HEAD: dispatched runs of the build workflow at
+/// HEAD with the rehearsal's title, newest first.
+fn rehearsal_builds(facts: &Facts) -> Vec<&Run> {
+    let title = rehearsal_build_title(&facts.tags[0].name);
+    runs_of(&facts.build_runs, &facts.head, "workflow_dispatch")
+        .into_iter()
+        .filter(|r| r.display_title == title)
+        .collect()
+}
+
+/// The publish rehearsals of `build_run` (found by their title), newest first.
+fn rehearsals_of(runs: &[Run], build_run: u64) -> Vec<&Run> {
+    let title = rehearsal_title(build_run);
+    let mut found: Vec<&Run> = runs
+        .iter()
+        .filter(|r| r.event == "workflow_dispatch" && r.display_title == title)
+        .collect();
+    found.sort_by_key(|r| std::cmp::Reverse(r.id));
+    found
+}
+
+/// The rehearsal of HEAD: its build (reused when one of HEAD succeeded),
+/// then a publish rehearsal of that build. A failed run stops it; a run of
+/// an interrupted release, dispatched but not listed yet, is awaited.
+fn rehearse(
+    facts: &Facts,
+    branch: &str,
+    steps: &mut Vec<Step>,
+    reused: &mut Vec<String>,
+) -> Rehearse {
+    let head = &facts.head;
+    let known: Vec<u64> = facts.build_runs.iter().map(|r| r.id).collect();
+    let await_build = |run| Step::AwaitRehearsalBuild {
+        sha: head.clone(),
+        run,
+        known: known.clone(),
+    };
+    let build = match best(&rehearsal_builds(facts)) {
+        Some(run) if run.succeeded() => {
+            reused.push(format!("rehearsal build run {} (succeeded)", run.id));
+            Some(run.id)
+        }
+        Some(run) if run.completed() => {
+            return Rehearse::Failed(Outcome::RehearsalFailed {
+                run: run.clone(),
+                publish: false,
+            });
+        }
+        Some(run) => {
+            reused.push(format!("rehearsal build run {} ({})", run.id, run.status));
+            steps.push(await_build(Some(run.id)));
+            None
+        }
+        None if facts.rehearsal_builds_dispatched.contains(head) => {
+            reused.push(format!("the rehearsal build dispatch for {}", short(head)));
+            steps.push(await_build(None));
+            None
+        }
+        None => {
+            steps.push(Step::DispatchRehearsalBuild {
+                branch: branch.to_string(),
+                tag: facts.tags[0].name.clone(),
+                sha: head.clone(),
+            });
+            steps.push(await_build(None));
+            None
+        }
+    };
+    let known: Vec<u64> = facts.publish_runs.iter().map(|r| r.id).collect();
+    let await_publish = |build_run, run| Step::AwaitRehearsal {
+        build_run,
+        run,
+        known: known.clone(),
+    };
+    let Some(build) = build else {
+        steps.push(Step::DispatchRehearsal { build_run: None });
+        steps.push(await_publish(None, None));
+        return Rehearse::Pending;
+    };
+    match best(&rehearsals_of(&facts.publish_runs, build)) {
+        Some(run) if run.succeeded() => {
+            reused.push(format!("publish rehearsal run {} (succeeded)", run.id));
+            Rehearse::Passed {
+                build,
+                publish: run.id,
+            }
+        }
+        Some(run) if run.completed() => Rehearse::Failed(Outcome::RehearsalFailed {
+            run: run.clone(),
+            publish: true,
+        }),
+        Some(run) => {
+            reused.push(format!("publish rehearsal run {} ({})", run.id, run.status));
+            steps.push(await_publish(Some(build), Some(run.id)));
+            Rehearse::Pending
+        }
+        None if facts.rehearsals_dispatched_for.contains(&build) => {
+            reused.push(format!(
+                "the publish rehearsal dispatch for build run {build}"
+            ));
+            steps.push(await_publish(Some(build), None));
+            Rehearse::Pending
+        }
+        None => {
+            steps.push(Step::DispatchRehearsal {
+                build_run: Some(build),
+            });
+            steps.push(await_publish(Some(build), None));
+            Rehearse::Pending
+        }
+    }
 }
 
 /// Tags to make and push; whether any is pushed now.
@@ -426,6 +669,7 @@ fn publish(
                     build_run: build_id,
                     run: run.clone(),
                 },
+                rehearsed: None,
             };
         }
         None if !retry && facts.dispatched_for.contains(&build_id) => {
@@ -448,6 +692,7 @@ fn publish(
         steps,
         reused,
         outcome,
+        rehearsed: None,
     }
 }
 
@@ -476,7 +721,11 @@ mod tests {
 
     fn facts() -> Facts {
         Facts {
-            entry: Entry::Release { head: HEAD.into() },
+            entry: Entry::Release {
+                head: HEAD.into(),
+                branch: "main".into(),
+                rehearsal: Rehearsal::Skipped,
+            },
             head: HEAD.into(),
             remote: "origin".into(),
             workflows: Workflows {
@@ -500,8 +749,30 @@ mod tests {
             publish_runs: Vec::new(),
             earlier_publish_runs: Vec::new(),
             dispatched_for: Vec::new(),
+            rehearsal_builds_dispatched: Vec::new(),
+            rehearsals_dispatched_for: Vec::new(),
             undelivered: None,
         }
+    }
+
+    fn rehearsing(mut f: Facts, how: Rehearsal) -> Facts {
+        if let Entry::Release { rehearsal, .. } = &mut f.entry {
+            *rehearsal = how;
+        }
+        f
+    }
+
+    fn rehearsal_build(id: u64, status: &str, conclusion: &str) -> Run {
+        let mut r = run(id, "workflow_dispatch", status, conclusion);
+        r.display_title = rehearsal_build_title("v1.0.0");
+        r
+    }
+
+    fn publish_rehearsal(id: u64, build: u64, status: &str, conclusion: &str) -> Run {
+        let mut r = run(id, "workflow_dispatch", status, conclusion);
+        r.display_title = rehearsal_title(build);
+        r.head_sha = "ffff".into();
+        r
     }
 
     fn on_origin(mut f: Facts) -> Facts {
@@ -513,9 +784,10 @@ mod tests {
     }
 
     #[test]
-    fn a_fresh_release_does_everything_in_order() {
-        let plan = mechanics(&facts());
+    fn a_fresh_release_without_rehearsal_says_so_then_does_everything_in_order() {
+        let mut plan = mechanics(&facts());
         assert_eq!(plan.outcome, Outcome::Continue);
+        assert_eq!(plan.steps.remove(0), Step::SkipRehearsal);
         assert!(
             matches!(&plan.steps[0], Step::CreateTag { name, message, .. } if name == "v1.0.0" && message == "Release v1.0.0")
         );
@@ -567,8 +839,9 @@ mod tests {
         let mut f = on_origin(facts());
         f.tags[1].remote = None;
         let plan = mechanics(&f);
+        assert_eq!(plan.steps[0], Step::SkipRehearsal);
         assert_eq!(
-            plan.steps[0],
+            plan.steps[1],
             Step::PushTags {
                 remote: "origin".into(),
                 tags: vec!["bindings/go/v1.0.0".into()]
@@ -890,5 +1163,226 @@ mod tests {
             mechanics(&f).outcome,
             Outcome::Refused(m) if m.contains("every channel serves it")
         ));
+    }
+
+    #[test]
+    fn a_fresh_release_rehearses_before_it_tags_and_publishes_the_rehearsal_build() {
+        let mut f = rehearsing(facts(), Rehearsal::First);
+        f.build_runs = vec![run(3, "push", "completed", "success")];
+        f.publish_runs = vec![publish_of(4, 3, HEAD, "success")];
+        let plan = mechanics(&f);
+        assert_eq!(plan.outcome, Outcome::Continue);
+        assert_eq!(
+            plan.steps[..4],
+            [
+                Step::DispatchRehearsalBuild {
+                    branch: "main".into(),
+                    tag: "v1.0.0".into(),
+                    sha: HEAD.into()
+                },
+                Step::AwaitRehearsalBuild {
+                    sha: HEAD.into(),
+                    run: None,
+                    known: vec![3]
+                },
+                Step::DispatchRehearsal { build_run: None },
+                Step::AwaitRehearsal {
+                    build_run: None,
+                    run: None,
+                    known: vec![4]
+                },
+            ]
+        );
+        // Then the tags; the build is the rehearsal's, so no build is awaited.
+        assert!(matches!(&plan.steps[4], Step::CreateTag { name, .. } if name == "v1.0.0"));
+        assert!(matches!(&plan.steps[6], Step::PushTags { .. }));
+        assert_eq!(
+            plan.steps[7],
+            Step::Dispatch {
+                build_run: None,
+                allow_partial: false
+            }
+        );
+        assert!(
+            !plan
+                .steps
+                .iter()
+                .any(|s| matches!(s, Step::AwaitBuild { .. }))
+        );
+        assert_eq!(plan.steps.last(), Some(&Step::CheckDelivery));
+    }
+
+    #[test]
+    fn a_rehearsal_build_of_another_commit_or_title_is_not_this_rehearsal() {
+        let mut f = rehearsing(facts(), Rehearsal::First);
+        let mut other = rehearsal_build(5, "completed", "success");
+        other.head_sha = "cccc".into();
+        let mut untitled = rehearsal_build(6, "completed", "success");
+        untitled.display_title = "Build v1.0.0".into();
+        f.build_runs = vec![other, untitled];
+        assert!(matches!(
+            mechanics(&f).steps[0],
+            Step::DispatchRehearsalBuild { .. }
+        ));
+    }
+
+    #[test]
+    fn a_green_rehearsal_build_is_reused_and_its_publish_rehearsed() {
+        let mut f = rehearsing(facts(), Rehearsal::First);
+        f.build_runs = vec![
+            rehearsal_build(6, "completed", "success"),
+            rehearsal_build(5, "completed", "failure"),
+        ];
+        let plan = mechanics(&f);
+        assert!(
+            plan.reused
+                .contains(&"rehearsal build run 6 (succeeded)".to_string())
+        );
+        assert_eq!(
+            plan.steps[..2],
+            [
+                Step::DispatchRehearsal { build_run: Some(6) },
+                Step::AwaitRehearsal {
+                    build_run: Some(6),
+                    run: None,
+                    known: vec![]
+                }
+            ]
+        );
+        // A running one is awaited, never dispatched again.
+        f.publish_runs = vec![publish_rehearsal(8, 6, "in_progress", "")];
+        assert_eq!(
+            mechanics(&f).steps[0],
+            Step::AwaitRehearsal {
+                build_run: Some(6),
+                run: Some(8),
+                known: vec![8]
+            }
+        );
+    }
+
+    #[test]
+    fn a_green_rehearsal_is_followed_by_the_tags_and_the_publish_of_its_build() {
+        let mut f = rehearsing(facts(), Rehearsal::First);
+        f.build_runs = vec![rehearsal_build(6, "completed", "success")];
+        f.publish_runs = vec![publish_rehearsal(8, 6, "completed", "success")];
+        let plan = mechanics(&f);
+        assert_eq!(plan.rehearsed, Some((6, 8)));
+        assert!(matches!(plan.steps[0], Step::CreateTag { .. }));
+        assert!(matches!(plan.steps[2], Step::PushTags { .. }));
+        assert_eq!(
+            plan.steps[3],
+            Step::Dispatch {
+                build_run: Some(6),
+                allow_partial: false
+            }
+        );
+        // Once tagged (a resumed run), the rehearsal is behind us and its
+        // build is still the one published, not the tag's own.
+        let mut f = on_origin(f);
+        f.build_runs.push(run(9, "push", "in_progress", ""));
+        let plan = mechanics(&f);
+        assert_eq!(
+            plan.steps[0],
+            Step::Dispatch {
+                build_run: Some(6),
+                allow_partial: false
+            }
+        );
+        assert!(
+            plan.reused
+                .contains(&"rehearsal build run 6 (succeeded)".to_string())
+        );
+    }
+
+    #[test]
+    fn a_failed_rehearsal_stops_before_any_tag() {
+        for (builds, publishes, publish) in [
+            (
+                vec![rehearsal_build(6, "completed", "failure")],
+                vec![],
+                false,
+            ),
+            (
+                vec![rehearsal_build(6, "completed", "success")],
+                vec![publish_rehearsal(8, 6, "completed", "failure")],
+                true,
+            ),
+        ] {
+            let mut f = rehearsing(facts(), Rehearsal::First);
+            f.build_runs = builds;
+            f.publish_runs = publishes;
+            let plan = mechanics(&f);
+            assert!(
+                matches!(&plan.outcome, Outcome::RehearsalFailed { publish: p, .. } if *p == publish),
+                "{plan:?}"
+            );
+            assert!(
+                !plan
+                    .steps
+                    .iter()
+                    .any(|s| matches!(s, Step::CreateTag { .. } | Step::PushTags { .. }))
+            );
+        }
+    }
+
+    #[test]
+    fn a_rehearsal_dispatched_by_an_interrupted_run_is_awaited_not_dispatched_again() {
+        let mut f = rehearsing(facts(), Rehearsal::First);
+        f.rehearsal_builds_dispatched = vec![HEAD.into()];
+        let plan = mechanics(&f);
+        assert!(matches!(
+            plan.steps[0],
+            Step::AwaitRehearsalBuild { run: None, .. }
+        ));
+        f.build_runs = vec![rehearsal_build(6, "completed", "success")];
+        f.rehearsals_dispatched_for = vec![6];
+        let plan = mechanics(&f);
+        assert!(matches!(
+            plan.steps[0],
+            Step::AwaitRehearsal {
+                build_run: Some(6),
+                run: None,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn rehearse_only_stops_after_the_rehearsal() {
+        let mut f = rehearsing(facts(), Rehearsal::Only);
+        let plan = mechanics(&f);
+        assert_eq!(plan.outcome, Outcome::Continue);
+        assert_eq!(plan.steps.len(), 4, "{:?}", plan.steps);
+        assert!(matches!(plan.steps[3], Step::AwaitRehearsal { .. }));
+        f.build_runs = vec![rehearsal_build(6, "completed", "success")];
+        f.publish_runs = vec![publish_rehearsal(8, 6, "completed", "success")];
+        let plan = mechanics(&f);
+        assert_eq!(
+            plan.outcome,
+            Outcome::Rehearsed {
+                build_run: 6,
+                publish_run: 8
+            }
+        );
+        assert!(plan.steps.is_empty());
+    }
+
+    #[test]
+    fn without_rehearsal_the_tag_build_is_published_even_if_a_rehearsal_passed() {
+        let mut f = on_origin(rehearsing(facts(), Rehearsal::Skipped));
+        f.build_runs = vec![
+            run(9, "push", "completed", "success"),
+            rehearsal_build(6, "completed", "success"),
+        ];
+        let plan = mechanics(&f);
+        assert_eq!(
+            plan.steps[0],
+            Step::Dispatch {
+                build_run: Some(9),
+                allow_partial: false
+            }
+        );
+        assert!(!plan.steps.contains(&Step::SkipRehearsal));
     }
 }

@@ -14,27 +14,72 @@ use crate::clock::human;
 /// its `workflow_dispatch` (checked against the workflow by `verify`).
 pub const BUILD_RUN_ID: &str = "build_run_id";
 pub const ALLOW_PARTIAL_RELEASE: &str = "allow_partial_release";
-pub const DISPATCH_INPUTS: [(&str, &str); 2] =
-    [(BUILD_RUN_ID, "string"), (ALLOW_PARTIAL_RELEASE, "boolean")];
+/// A rehearsal: the publish workflow does everything short of publishing;
+/// the build workflow builds the dispatched commit before it is tagged.
+pub const REHEARSAL: &str = "rehearsal";
+pub const DISPATCH_INPUTS: [(&str, &str); 3] = [
+    (BUILD_RUN_ID, "string"),
+    (ALLOW_PARTIAL_RELEASE, "boolean"),
+    (REHEARSAL, "boolean"),
+];
+
+/// The inputs the build workflow is dispatched with for a rehearsal, and
+/// their types (checked against the workflow by `verify`).
+pub const TAG: &str = "tag";
+pub const BUILD_DISPATCH_INPUTS: [(&str, &str); 2] = [(TAG, "string"), (REHEARSAL, "boolean")];
 
 /// The inputs of a publish dispatch of `build_run` (`<ID of the build run>`
-/// when a dry-run has none yet).
-pub fn publish_inputs(build_run: Option<u64>, allow_partial: bool) -> Vec<(String, String)> {
+/// when a dry-run has none yet); a rehearsal adds `rehearsal=true`, a
+/// publish sends no `rehearsal` input at all.
+pub fn publish_inputs(
+    build_run: Option<u64>,
+    allow_partial: bool,
+    rehearsal: bool,
+) -> Vec<(String, String)> {
     let id = build_run.map_or("<ID of the build run>".to_string(), |id| id.to_string());
-    vec![
+    let mut inputs = vec![
         (BUILD_RUN_ID.to_string(), id),
         (ALLOW_PARTIAL_RELEASE.to_string(), allow_partial.to_string()),
+    ];
+    if rehearsal {
+        inputs.push((REHEARSAL.to_string(), "true".to_string()));
+    }
+    inputs
+}
+
+/// The inputs of a rehearsal build: the dispatched commit, built as `tag`
+/// will be, before the tag exists.
+pub fn rehearsal_build_inputs(tag: &str) -> Vec<(String, String)> {
+    vec![
+        (TAG.to_string(), tag.to_string()),
+        (REHEARSAL.to_string(), "true".to_string()),
     ]
 }
 
 /// The `run-name` of the publish workflow: a dispatched run carries the
 /// default branch's head, not the tag's commit, so its runs are told apart
-/// by the build they publish (checked against the workflow by `verify`).
-pub const PUBLISH_RUN_NAME: &str = "Publish build ${{ inputs.build_run_id }}";
+/// by the build they publish, and a rehearsal from a publish (checked
+/// against the workflow by `verify`).
+pub const PUBLISH_RUN_NAME: &str = "${{ inputs.rehearsal && 'Rehearse the publish of build' || 'Publish build' }} ${{ inputs.build_run_id }}";
+
+/// The `run-name` of the build workflow: a rehearsal build is dispatched
+/// for a commit, not pushed with a tag, and found by this title (checked
+/// against the workflow by `verify`).
+pub const BUILD_RUN_NAME: &str = "${{ inputs.rehearsal && format('Rehearse the build of {0}', inputs.tag) || format('Build {0}', inputs.tag || github.ref_name) }}";
 
 /// The title GitHub gives a publish run of `build_run` (`PUBLISH_RUN_NAME`).
 pub fn publish_title(build_run: u64) -> String {
-    PUBLISH_RUN_NAME.replace("${{ inputs.build_run_id }}", &build_run.to_string())
+    format!("Publish build {build_run}")
+}
+
+/// The title GitHub gives a publish rehearsal of `build_run` (`PUBLISH_RUN_NAME`).
+pub fn rehearsal_title(build_run: u64) -> String {
+    format!("Rehearse the publish of build {build_run}")
+}
+
+/// The title GitHub gives a rehearsal build of `tag` (`BUILD_RUN_NAME`).
+pub fn rehearsal_build_title(tag: &str) -> String {
+    format!("Rehearse the build of {tag}")
 }
 
 const TIMEOUT: Duration = Duration::from_secs(60);
@@ -111,8 +156,11 @@ pub enum Call<'a> {
     RunJobs {
         id: u64,
     },
+    /// `gh workflow run`, on `git_ref` (a branch) if given, else the
+    /// default branch.
     WorkflowRun {
         workflow: &'a str,
+        git_ref: Option<&'a str>,
         inputs: &'a [(&'a str, String)],
     },
     /// `gh api <endpoint>`: the endpoint names its repository.
@@ -164,9 +212,16 @@ impl Call<'_> {
             Call::RunJobs { id } => {
                 with_repo(&["run", "view", &id.to_string()], &["--json", "jobs"])
             }
-            Call::WorkflowRun { workflow, inputs } => {
+            Call::WorkflowRun {
+                workflow,
+                git_ref,
+                inputs,
+            } => {
                 let fields: Vec<String> = inputs.iter().map(|(k, v)| format!("{k}={v}")).collect();
                 let mut tail = Vec::new();
+                if let Some(git_ref) = git_ref {
+                    tail.extend(["--ref", git_ref]);
+                }
                 for field in &fields {
                     tail.extend(["-f", field.as_str()]);
                 }
@@ -269,15 +324,22 @@ pub fn failed_jobs(sh: &Shell, repo: &str, id: u64) -> Result<Vec<Job>> {
         .collect())
 }
 
-/// `gh workflow run <file> --repo <repo> -f k=v …`: an effect, run by the executor.
+/// `gh workflow run <file> --repo <repo> [--ref <branch>] -f k=v …`: an
+/// effect, run by the executor.
 pub fn workflow_run<'a>(
     sh: &'a Shell,
     repo: &str,
     workflow: &str,
+    git_ref: Option<&str>,
     inputs: &[(&str, String)],
 ) -> Action<'a> {
+    let call = Call::WorkflowRun {
+        workflow,
+        git_ref,
+        inputs,
+    };
     let mut argv = vec!["gh".to_string()];
-    argv.extend(Call::WorkflowRun { workflow, inputs }.args(repo));
+    argv.extend(call.args(repo));
     Action::new(sh, argv, None, TIMEOUT)
 }
 
@@ -375,6 +437,14 @@ mod tests {
                 ("allow_partial_release", "false".to_string()),
             ]
         });
+        static REHEARSAL_BUILD: std::sync::OnceLock<Vec<(&str, String)>> =
+            std::sync::OnceLock::new();
+        let rehearsal = REHEARSAL_BUILD.get_or_init(|| {
+            vec![
+                ("tag", "v1.5.0".to_string()),
+                ("rehearsal", "true".to_string()),
+            ]
+        });
         vec![
             Call::Version,
             Call::AuthStatus,
@@ -385,11 +455,18 @@ mod tests {
             Call::RunJobs { id: 1001 },
             Call::WorkflowRun {
                 workflow: "release-publish.yml",
+                git_ref: None,
                 inputs,
             },
             Call::WorkflowRun {
                 workflow: "release-publish.yml",
+                git_ref: None,
                 inputs: INPUTS,
+            },
+            Call::WorkflowRun {
+                workflow: "release.yml",
+                git_ref: Some("main"),
+                inputs: rehearsal,
             },
             Call::Api {
                 endpoint: "repos/plasmite-fixture/homebrew-tap/contents/Formula/fixture.rb",
@@ -550,6 +627,39 @@ mod tests {
                 .unwrap_or("")
                 .to_string()
         })
+    }
+
+    /// The titles are what GitHub makes of the `run-name`s for the inputs
+    /// the xtask sends (evaluated by hand: `a && b || c` is `b` when `a`).
+    #[test]
+    fn titles_follow_the_run_names() {
+        assert!(PUBLISH_RUN_NAME.contains(
+            "'Rehearse the publish of build' || 'Publish build' }} ${{ inputs.build_run_id }}"
+        ));
+        assert_eq!(publish_title(7), "Publish build 7");
+        assert_eq!(rehearsal_title(7), "Rehearse the publish of build 7");
+        assert!(BUILD_RUN_NAME.contains("format('Rehearse the build of {0}', inputs.tag)"));
+        assert_eq!(
+            rehearsal_build_title("v1.5.0"),
+            "Rehearse the build of v1.5.0"
+        );
+        assert_eq!(
+            publish_inputs(Some(7), false, false),
+            [
+                ("build_run_id".to_string(), "7".to_string()),
+                ("allow_partial_release".to_string(), "false".to_string())
+            ]
+        );
+        assert_eq!(publish_inputs(Some(7), false, true)[2].1, "true");
+        let dispatch = Call::WorkflowRun {
+            workflow: "release.yml",
+            git_ref: Some("main"),
+            inputs: &[("tag", "v1.5.0".to_string())],
+        };
+        assert_eq!(
+            dispatch.args(REPO).join(" "),
+            "workflow run release.yml --repo plasmite-fixture/fixture --ref main -f tag=v1.5.0"
+        );
     }
 
     #[test]

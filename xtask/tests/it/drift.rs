@@ -135,7 +135,7 @@ fn channels_the_tool_does_not_accept() {
 fn a_publish_workflow_whose_runs_cannot_be_told_apart() {
     let err = drifted(".github/workflows/release-publish.yml", |t| {
         t.replace(
-            "run-name: Publish build ${{ inputs.build_run_id }}",
+            "run-name: ${{ inputs.rehearsal && 'Rehearse the publish of build' || 'Publish build' }} ${{ inputs.build_run_id }}",
             "run-name: Publish",
         )
     });
@@ -144,7 +144,7 @@ fn a_publish_workflow_whose_runs_cannot_be_told_apart() {
         "{err}"
     );
     assert!(
-        err.contains("set `run-name: Publish build ${{ inputs.build_run_id }}`"),
+        err.contains("set `run-name: ${{ inputs.rehearsal && 'Rehearse the publish of build' || 'Publish build' }} ${{ inputs.build_run_id }}`"),
         "{err}"
     );
 }

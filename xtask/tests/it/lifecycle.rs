@@ -110,10 +110,21 @@ fn five_releases_in_a_row() {
         .filter(|i| i["kind"] == "epic")
         .count();
     assert_eq!(epics, VERSIONS.len(), "one epic per release");
-    let dispatches = repo
+    let dispatches: Vec<String> = repo
         .gh_calls()
         .into_iter()
         .filter(|c| c.starts_with("workflow run"))
+        .collect();
+    let rehearsals = dispatches
+        .iter()
+        .filter(|c| c.ends_with("rehearsal=true"))
         .count();
-    assert_eq!(dispatches, VERSIONS.len(), "one publish per release");
+    // Each release: a rehearsal build and a publish rehearsal before the
+    // tag, then one publish of that very build.
+    assert_eq!(rehearsals, 2 * VERSIONS.len(), "one rehearsal per release");
+    assert_eq!(
+        dispatches.len() - rehearsals,
+        VERSIONS.len(),
+        "one publish per release"
+    );
 }

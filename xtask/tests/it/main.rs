@@ -19,6 +19,7 @@ mod publish;
 mod real_gh;
 mod realistic;
 mod recovery;
+mod rehearsal;
 mod release;
 mod release_workflows;
 mod reliability;

@@ -59,7 +59,7 @@ fn real_gh_the_live_happy_path() {
     // gh must be told the repository: the clone's only remote is a local
     // bare repository, from which gh cannot infer one (it fails without
     // --repo), and the double answers 404 for any other repository.
-    let run = gh.xtask(&repo, &["release", "v1.5.0", "--live"]);
+    let run = gh.xtask(&repo, &["release", "v1.5.0", "--live", "--no-rehearsal"]);
     run.success();
     let record = last_record(&repo);
     assert_eq!(record["outcome"], "released", "{}", run.all());
@@ -133,7 +133,7 @@ fn real_gh_a_failed_build_files_a_blocker_and_dispatches_nothing() {
         return;
     };
     repo.gh_scenario(json!({"build": {"conclusion": "failure", "polls": 2}}));
-    let run = gh.xtask(&repo, &["release", "v1.5.0", "--live"]);
+    let run = gh.xtask(&repo, &["release", "v1.5.0", "--live", "--no-rehearsal"]);
     run.failure(1);
     let record = last_record(&repo);
     let build = record["steps"]

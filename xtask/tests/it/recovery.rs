@@ -97,7 +97,7 @@ fn dispatches(repo: &TempRepo) -> usize {
 }
 
 fn live(repo: &TempRepo, env: &[(&str, &str)]) -> Run {
-    let run = repo.xtask_with(&["release", TAG, "--live"], env);
+    let run = repo.xtask_with(&["release", TAG, "--live", "--no-rehearsal"], env);
     run.failure(1);
     run
 }
@@ -222,7 +222,7 @@ fn a_publish_that_fails_on_a_credential() {
     assert_out(&repo, &done, "published");
     assert_eq!(dispatches(&repo), 2, "the failed publish, then the retry");
     // And the release says it is out.
-    let release = repo.xtask_with(&["release", TAG, "--live"], &[]);
+    let release = repo.xtask_with(&["release", TAG, "--live", "--no-rehearsal"], &[]);
     assert_out(&repo, &release, "released");
     assert_eq!(dispatches(&repo), 2);
 }

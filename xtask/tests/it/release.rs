@@ -616,7 +616,7 @@ fn assert_released(repo: &TempRepo, run: &Run) {
 #[test]
 fn the_live_happy_path() {
     let repo = repo();
-    let run = repo.xtask_with(&["release", "v1.5.0", "--live"], &[]);
+    let run = repo.xtask_with(&["release", "v1.5.0", "--live", "--no-rehearsal"], &[]);
     assert_released(&repo, &run);
     assert!(
         run.stdout.contains(
@@ -713,19 +713,29 @@ fn the_live_happy_path() {
         .iter()
         .map(|s| s["step"].as_str().unwrap())
         .collect();
+    // `--no-rehearsal` is recorded first, as the step `rehearsal`.
     assert_eq!(
         steps,
         [
-            "tag", "tag", "push", "build", "dispatch", "publish", "done", "delivery"
+            "rehearsal",
+            "tag",
+            "tag",
+            "push",
+            "build",
+            "dispatch",
+            "publish",
+            "done",
+            "delivery"
         ]
     );
-    assert_eq!(record["steps"][2]["atomic"], true);
-    assert_eq!(record["steps"][3]["run_id"], build);
-    assert_eq!(record["steps"][4]["build_run_id"], build);
-    assert_eq!(record["steps"][5]["run_id"], publish);
+    assert_eq!(record["steps"][0]["status"], "skipped");
+    assert_eq!(record["steps"][3]["atomic"], true);
+    assert_eq!(record["steps"][4]["run_id"], build);
+    assert_eq!(record["steps"][5]["build_run_id"], build);
+    assert_eq!(record["steps"][6]["run_id"], publish);
 
     // A rerun of a finished release changes nothing and dispatches nothing.
-    let again = repo.xtask_with(&["release", "v1.5.0", "--live"], &[]);
+    let again = repo.xtask_with(&["release", "v1.5.0", "--live", "--no-rehearsal"], &[]);
     assert_released(&repo, &again);
     assert!(
         again.stdout.contains("reusing publish run"),
@@ -738,7 +748,7 @@ fn the_live_happy_path() {
 fn a_failed_build_files_a_blocker_and_dispatches_nothing() {
     let repo = repo();
     repo.gh_scenario(json!({"build": {"conclusion": "failure", "polls": 2}}));
-    let run = repo.xtask_with(&["release", "v1.5.0", "--live"], &[]);
+    let run = repo.xtask_with(&["release", "v1.5.0", "--live", "--no-rehearsal"], &[]);
     run.failure(1);
     let build = release_runs(&repo, "release.yml")[0]["databaseId"]
         .as_u64()
@@ -786,7 +796,7 @@ fn a_failed_build_files_a_blocker_and_dispatches_nothing() {
     assert_eq!(step["failed_jobs"].as_array().unwrap().len(), 2);
 
     // Rerun: the blocker is open, so nothing more happens, and nothing is filed twice.
-    let again = repo.xtask_with(&["release", "v1.5.0", "--live"], &[]);
+    let again = repo.xtask_with(&["release", "v1.5.0", "--live", "--no-rehearsal"], &[]);
     again.failure(1);
     assert_eq!(self::tasks(&repo).len(), 1);
     assert!(
@@ -800,14 +810,14 @@ fn a_failed_build_files_a_blocker_and_dispatches_nothing() {
 fn interrupted_then_resumed(rule: Value) -> TempRepo {
     let repo = repo();
     repo.gh_scenario(json!({"interrupt": [rule]}));
-    let run = repo.xtask_with(&["release", "v1.5.0", "--live"], &[]);
+    let run = repo.xtask_with(&["release", "v1.5.0", "--live", "--no-rehearsal"], &[]);
     assert_eq!(run.code, -1, "killed:\n{}{}", run.stdout, run.stderr);
     assert_eq!(
         repo.remote_tags(),
         ["bindings/go/v1.5.0", "v1.4.2", "v1.5.0"],
         "pushed before the interruption"
     );
-    let resumed = repo.xtask_with(&["release", "v1.5.0", "--live"], &[]);
+    let resumed = repo.xtask_with(&["release", "v1.5.0", "--live", "--no-rehearsal"], &[]);
     assert_released(&repo, &resumed);
     assert!(
         !resumed.stdout.contains("running: git tag"),
@@ -889,7 +899,7 @@ fn a_tag_on_origin_at_another_commit_is_an_error() {
     repo.git(&["tag", "-a", "bindings/go/v1.5.0", "-m", "old", "HEAD~1"]);
     repo.git(&["push", "--quiet", "origin", "bindings/go/v1.5.0"]);
     repo.git(&["tag", "-d", "bindings/go/v1.5.0"]);
-    let run = repo.xtask_with(&["release", "v1.5.0", "--live"], &[]);
+    let run = repo.xtask_with(&["release", "v1.5.0", "--live", "--no-rehearsal"], &[]);
     run.failure(1);
     assert!(
         run.all().contains("bindings/go/v1.5.0 on origin points at"),
@@ -1046,7 +1056,7 @@ fn a_live_release_checks_delivery_last() {
     )]);
     let repo = repo();
     with_delivery(&repo, &server);
-    let run = repo.xtask_with(&["release", "v1.5.0", "--live"], &[]);
+    let run = repo.xtask_with(&["release", "v1.5.0", "--live", "--no-rehearsal"], &[]);
     run.success();
     assert!(
         run.stdout
@@ -1079,7 +1089,7 @@ fn a_channel_that_never_serves_the_release_files_a_blocker() {
     )]);
     let repo = repo();
     with_delivery(&repo, &server);
-    let run = repo.xtask_with(&["release", "v1.5.0", "--live"], &[]);
+    let run = repo.xtask_with(&["release", "v1.5.0", "--live", "--no-rehearsal"], &[]);
     run.failure(1);
     assert!(
         run.stdout
@@ -1104,7 +1114,7 @@ fn a_channel_that_never_serves_the_release_files_a_blocker() {
         repo.remote_tags(),
         ["bindings/go/v1.5.0", "v1.4.2", "v1.5.0"]
     );
-    let again = repo.xtask_with(&["release", "v1.5.0", "--live"], &[]);
+    let again = repo.xtask_with(&["release", "v1.5.0", "--live", "--no-rehearsal"], &[]);
     again.failure(1);
     assert_eq!(tasks(&repo).len(), 1);
     assert_eq!(
@@ -1260,7 +1270,7 @@ fn a_publish_of_another_build_at_head_is_not_this_release() {
         "headSha": head, "event": "workflow_dispatch", "status": "completed", "conclusion": "success",
         "displayTitle": "Publish build 699", "url": "https://github.com/plasmite/plasmite/actions/runs/700"
     }]}));
-    let run = repo.xtask_with(&["release", "v1.5.0", "--live"], &[]);
+    let run = repo.xtask_with(&["release", "v1.5.0", "--live", "--no-rehearsal"], &[]);
     run.success();
     let build = the_build_id(&repo);
     assert_eq!(dispatch_calls(&repo), [dispatch_of(build)], "{}", run.all());
@@ -1280,13 +1290,13 @@ fn a_main_that_moved_on_before_the_dispatch() {
     let repo = repo();
     // The dispatched run carries the default branch's head, not the tag's commit.
     repo.gh_scenario(json!({"dispatch_head": "1111111111111111111111111111111111111111"}));
-    let run = repo.xtask_with(&["release", "v1.5.0", "--live"], &[]);
+    let run = repo.xtask_with(&["release", "v1.5.0", "--live", "--no-rehearsal"], &[]);
     run.success();
     let build = the_build_id(&repo);
     assert_eq!(dispatch_calls(&repo), [dispatch_of(build)]);
     assert_eq!(last_run(&repo)["outcome"], "released");
     // A rerun recognises the publish run of its build: nothing is dispatched again.
-    let again = repo.xtask_with(&["release", "v1.5.0", "--live"], &[]);
+    let again = repo.xtask_with(&["release", "v1.5.0", "--live", "--no-rehearsal"], &[]);
     again.success();
     assert!(
         again.stdout.contains("reusing publish run"),

@@ -223,7 +223,7 @@ fn a_second_run_refuses_naming_the_holder_of_the_lock() {
     let commands = [
         &["bump", "minor"][..],
         &["sync"],
-        &["release", "v1.5.0", "--live"],
+        &["release", "v1.5.0", "--live", "--no-rehearsal"],
         &["publish", "--build-run-id", "1"],
         &["homebrew", "v1.5.0", "--sha256sums", "sums.txt"],
     ];
@@ -282,7 +282,7 @@ fn concurrent_live_releases_keep_every_evidence_record_and_file_one_epic() {
         let repo = TempRepo::with_origin("release/in");
         let runs = twice_at_once(
             &repo,
-            &["release", "v1.5.0", "--live"],
+            &["release", "v1.5.0", "--live", "--no-rehearsal"],
             &[("FAIL_GATE", "fmt")],
         );
         for run in &runs {
@@ -317,7 +317,11 @@ fn concurrent_live_releases_keep_every_evidence_record_and_file_one_epic() {
 #[test]
 fn concurrent_green_live_releases_tag_and_publish_once() {
     let repo = TempRepo::with_origin("release/in");
-    let runs = twice_at_once(&repo, &["release", "v1.5.0", "--live"], &[]);
+    let runs = twice_at_once(
+        &repo,
+        &["release", "v1.5.0", "--live", "--no-rehearsal"],
+        &[],
+    );
     let finished: Vec<&Run> = runs.iter().filter(|r| r.code == 0).collect();
     for run in &runs {
         // Either it ran (after the other, reusing its work) or it refused,
