@@ -163,7 +163,7 @@ fn a_rerun_with_the_build_blocker_open_repeats_its_fix() {
     assert!(commands[1].starts_with("ergo done "), "{out}");
     assert_eq!(
         commands.last().unwrap(),
-        "cargo xtask release v1.5.0 --live"
+        "cargo xtask release v1.5.0 --live --no-rehearsal"
     );
     repo.gh_scenario(json!({"build": {"conclusion": "success", "polls": 1}}));
     let done = follow_until_done(&repo, &again);

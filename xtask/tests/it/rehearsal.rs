@@ -74,7 +74,7 @@ fn the_dry_run_shows_the_rehearsal_it_would_run() {
         .find(&format!("would run: gh {}", rehearsal_build_dispatch()))
         .unwrap_or_else(|| panic!("{out}"));
     let publish = out
-        .find("-f \"build_run_id=<ID of the build run>\" -f allow_partial_release=false -f rehearsal=true")
+        .find("-f 'build_run_id=<ID of the build run>' -f allow_partial_release=false -f rehearsal=true")
         .unwrap_or_else(|| panic!("{out}"));
     let tag = out
         .find("would run: git tag")
