@@ -7,30 +7,35 @@ use std::io::Write;
 
 /// How serious a problem is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Level {
+pub(crate) enum Level {
     Error,
     Warning,
 }
 
 /// Whether the xtask runs on GitHub Actions.
-pub fn active() -> bool {
+fn active() -> bool {
     std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true")
 }
 
 /// A workflow command's message, escaped as the format requires.
-pub fn escape_data(text: &str) -> String {
+fn escape_data(text: &str) -> String {
     text.replace('%', "%25")
         .replace('\r', "%0D")
         .replace('\n', "%0A")
 }
 
 /// A workflow command's property value: the message's escapes, and `:` `,`.
-pub fn escape_property(text: &str) -> String {
+fn escape_property(text: &str) -> String {
     escape_data(text).replace(':', "%3A").replace(',', "%2C")
 }
 
 /// `::error file=<path>,line=<n>::<message>` (each part only when known).
-pub fn command(level: Level, file: Option<&str>, line: Option<usize>, message: &str) -> String {
+pub(crate) fn command(
+    level: Level,
+    file: Option<&str>,
+    line: Option<usize>,
+    message: &str,
+) -> String {
     let name = match level {
         Level::Error => "error",
         Level::Warning => "warning",
@@ -52,7 +57,7 @@ pub fn command(level: Level, file: Option<&str>, line: Option<usize>, message: &
 
 /// Prints one problem as a workflow command, on GitHub Actions only. It goes
 /// to stderr, which the runner reads too: stdout may carry a JSON document.
-pub fn annotate(level: Level, file: Option<&str>, line: Option<usize>, message: &str) {
+pub(crate) fn annotate(level: Level, file: Option<&str>, line: Option<usize>, message: &str) {
     if active() {
         crate::ui::note(&command(level, file, line, message));
     }
@@ -60,7 +65,7 @@ pub fn annotate(level: Level, file: Option<&str>, line: Option<usize>, message: 
 
 /// Appends Markdown to the step summary, on GitHub Actions only. A summary
 /// that cannot be written is not worth failing a release for: it says so.
-pub fn summarize(markdown: &str) {
+pub(crate) fn summarize(markdown: &str) {
     if !active() {
         return;
     }
@@ -81,7 +86,7 @@ pub fn summarize(markdown: &str) {
 }
 
 /// A Markdown table; `|` and line breaks in cells are escaped.
-pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
+pub(crate) fn table(header: &[&str], rows: &[Vec<String>]) -> String {
     let cell = |c: &str| c.replace('|', "\\|").replace(['\r', '\n'], " ");
     let mut out = format!("| {} |\n", header.join(" | "));
     out.push_str(&format!("|{}\n", " --- |".repeat(header.len())));

@@ -15,20 +15,20 @@ use crate::ui::Ui;
 
 /// One blocker to file.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Blocker {
+pub(crate) struct Blocker {
     pub gate: String,
     pub title: String,
     pub body: String,
 }
 
 /// The epic that holds every blocker of one release.
-pub fn epic_title(tag: &str) -> String {
+fn epic_title(tag: &str) -> String {
     format!("Release blockers: {tag}")
 }
 
 /// `[release-blocker][vX.Y.Z] <gate>: <one-line summary>`. The gate's name is
 /// kept exactly as configured; the summary is cut to its first line.
-pub fn title(tag: &str, gate: &str, summary: &str) -> String {
+pub(crate) fn title(tag: &str, gate: &str, summary: &str) -> String {
     let summary = summary
         .lines()
         .map(str::trim)
@@ -58,7 +58,7 @@ fn body(
 }
 
 /// The blocker for a gate that failed or is incomplete.
-pub fn from_gate(tag: &str, outcome: &GateResult, evidence: &str) -> Blocker {
+pub(crate) fn from_gate(tag: &str, outcome: &GateResult, evidence: &str) -> Blocker {
     let exit = match (outcome.exit_code, outcome.status.name()) {
         (Some(code), _) => code.to_string(),
         (None, status) => format!("none ({status})"),
@@ -79,7 +79,7 @@ pub fn from_gate(tag: &str, outcome: &GateResult, evidence: &str) -> Blocker {
 }
 
 /// The blocker for a failed build or publish run, with its failed jobs.
-pub fn from_run(
+pub(crate) fn from_run(
     tag: &str,
     gate: &str,
     workflow: &str,
@@ -115,7 +115,7 @@ pub fn from_run(
 /// failed dispatch, a run that never appeared or never finished, …. The
 /// title names the step, not the error, so a rerun that fails the same way
 /// files no second blocker.
-pub fn from_failure(
+pub(crate) fn from_failure(
     tag: &str,
     gate: &str,
     summary: &str,
@@ -132,7 +132,7 @@ pub fn from_failure(
 }
 
 /// The blocker for channels that do not serve the release after the publish.
-pub fn from_delivery(
+pub(crate) fn from_delivery(
     tag: &str,
     report: &crate::delivery::report::Report,
     build_run: Option<u64>,
@@ -169,7 +169,7 @@ pub fn from_delivery(
 }
 
 /// The blockers not already open (by exact title), without repeats.
-pub fn new_ones<'a>(blockers: &'a [Blocker], open_titles: &[String]) -> Vec<&'a Blocker> {
+fn new_ones<'a>(blockers: &'a [Blocker], open_titles: &[String]) -> Vec<&'a Blocker> {
     let mut seen: Vec<&str> = open_titles.iter().map(String::as_str).collect();
     let mut out = Vec::new();
     for b in blockers {
@@ -183,7 +183,7 @@ pub fn new_ones<'a>(blockers: &'a [Blocker], open_titles: &[String]) -> Vec<&'a 
 
 /// The `--file` of `ergo new epic`: chunks `# <title>` + body, separated by
 /// lines that are exactly `---` (so a body line `---` is written `- - -`).
-pub fn epic_file(blockers: &[&Blocker]) -> String {
+fn epic_file(blockers: &[&Blocker]) -> String {
     blockers
         .iter()
         .map(|b| {
@@ -218,7 +218,7 @@ fn epic_chunks(todo: &[&Blocker]) -> Vec<Blocker> {
 
 /// What filing found and did.
 #[derive(Debug, Clone, Default)]
-pub struct Filing {
+pub(crate) struct Filing {
     pub epic_id: Option<String>,
     /// `(id, title)` of the tasks filed by this run.
     pub filed: Vec<(String, String)>,
@@ -231,7 +231,7 @@ pub struct Filing {
 }
 
 impl Filing {
-    pub fn to_json(&self) -> serde_json::Value {
+    pub(crate) fn to_json(&self) -> serde_json::Value {
         json!({
             "epic_id": self.epic_id,
             "filed": self.filed.iter().map(|(id, t)| json!({"id": id, "title": t})).collect::<Vec<_>>(),
@@ -244,7 +244,7 @@ impl Filing {
 
 /// Finds the epic of `tag`, files the blockers not already open, and lists
 /// the open ones. Never fails: problems land in [`Filing::error`].
-pub fn file(
+pub(crate) fn file(
     exec: &Executor<'_>,
     sh: &Shell,
     scratch: &Path,
@@ -340,7 +340,7 @@ fn file_into(
 }
 
 /// Says what filing the blockers did, and lists the open ones.
-pub fn report_filing(ui: Ui, tag: &str, filing: &Filing) {
+pub(crate) fn report_filing(ui: Ui, tag: &str, filing: &Filing) {
     for (id, title) in &filing.filed {
         ui.line(&format!("filed blocker {id}: {title}"));
     }
@@ -366,7 +366,7 @@ pub fn report_filing(ui: Ui, tag: &str, filing: &Filing) {
 }
 
 /// How to close the blocker titled `title`: `ergo done <ID>` when filed.
-pub fn close_hint(filing: &Filing, title: &str) -> String {
+pub(crate) fn close_hint(filing: &Filing, title: &str) -> String {
     let id = filing
         .filed
         .iter()
@@ -381,7 +381,7 @@ pub fn close_hint(filing: &Filing, title: &str) -> String {
 }
 
 /// Why a filing forbids acting: ergo unusable, or blockers still open.
-pub fn filing_refusals(filing: &Filing) -> Vec<String> {
+pub(crate) fn filing_refusals(filing: &Filing) -> Vec<String> {
     let mut refusals = Vec::new();
     if let Some(err) = &filing.error {
         refusals.push(format!("ergo could not be used: {err}"));

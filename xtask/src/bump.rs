@@ -58,7 +58,7 @@ fn drift_below(states: &[SiteState], target: &Version) -> Result<Vec<String>, St
 
 impl cli::Bump {
     /// `cargo xtask bump <request>`.
-    pub fn run(self, sh: &Shell, repo: &Repo) -> Result<bool> {
+    pub(crate) fn run(self, sh: &Shell, repo: &Repo) -> Result<bool> {
         let request = Request::parse(&self.words)?;
         let today = crate::clock::release_date(self.date.as_deref())?;
         let _lock = crate::lock::acquire_for_writes(&repo.root, !self.dry_run)?;

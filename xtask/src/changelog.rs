@@ -6,7 +6,7 @@ use crate::sites::{Kind, keepachangelog};
 use crate::survey::Repo;
 
 impl crate::cli::Changelog {
-    pub fn run(self, repo: &Repo) -> Result<bool> {
+    pub(crate) fn run(self, repo: &Repo) -> Result<bool> {
         let _lock = crate::lock::acquire_shared(&repo.root);
         print_notes(repo, &self.version)
     }

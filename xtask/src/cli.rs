@@ -63,7 +63,7 @@ The report goes to stdout; stderr carries only errors that stop verify itself."
         exit_codes!()
     )
 )]
-pub struct Cli {
+pub(crate) struct Cli {
     /// Act on the repository containing <DIR> instead of the current directory.
     #[arg(short = 'C', value_name = "DIR", global = true)]
     pub dir: Option<PathBuf>,
@@ -73,7 +73,7 @@ pub struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     Versions(Versions),
     Verify(Verify),
     Bump(Bump),
@@ -93,7 +93,7 @@ pub enum Command {
 /// `lockstep = false` are listed but never count).
 #[derive(Debug, Args)]
 #[command(after_help = examples!("cargo xtask versions", "cargo xtask versions --json"))]
-pub struct Versions {
+pub(crate) struct Versions {
     /// Print JSON instead of a table.
     #[arg(long)]
     pub json: bool,
@@ -106,7 +106,7 @@ pub struct Versions {
     "\n\n",
     examples!("cargo xtask verify", "cargo xtask verify --json", "cargo xtask verify --tag v0.2.0")
 ))]
-pub struct Verify {
+pub(crate) struct Verify {
     /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,
@@ -118,7 +118,7 @@ pub struct Verify {
 /// Move every version site to a new version, all or nothing.
 #[derive(Debug, Args)]
 #[command(after_help = examples!("cargo xtask bump minor --dry-run", "cargo xtask bump 0.2.0", "cargo xtask bump pre rc"))]
-pub struct Bump {
+pub(crate) struct Bump {
     /// X.Y.Z (or vX.Y.Z), major, minor, patch, `pre <label>` or release.
     #[arg(required = true, num_args = 1..=2, value_name = "VERSION|LEVEL")]
     pub words: Vec<String>,
@@ -135,7 +135,7 @@ pub struct Bump {
 /// Write the primary site's version (the first in the config) to every site.
 #[derive(Debug, Args)]
 #[command(after_help = examples!("cargo xtask sync --dry-run", "cargo xtask sync"))]
-pub struct Sync {
+pub(crate) struct Sync {
     /// Print a diff of every file instead of writing.
     #[arg(long)]
     pub dry_run: bool,
@@ -144,7 +144,7 @@ pub struct Sync {
 /// Run every test of the repository: Rust, Python, Node, and Go when it is installed.
 #[derive(Debug, Args)]
 #[command(after_help = examples!("cargo xtask test", "cargo xtask -C ../plasmite test"))]
-pub struct Test {
+pub(crate) struct Test {
     /// How long each suite may run before it is stopped, with every
     /// process it started: 30m, 2h.
     #[arg(long, value_name = "DURATION", default_value = "60m")]
@@ -154,7 +154,7 @@ pub struct Test {
 /// Print the release build matrix, from the config's [[target]]s.
 #[derive(Debug, Args)]
 #[command(after_help = examples!("cargo xtask matrix", "cargo xtask matrix --json"))]
-pub struct Matrix {
+pub(crate) struct Matrix {
     /// Print `{"include": [...]}` on one line, for a workflow's `fromJSON`.
     #[arg(long)]
     pub json: bool,
@@ -163,7 +163,7 @@ pub struct Matrix {
 /// Print the release notes of one version from the changelog.
 #[derive(Debug, Args)]
 #[command(after_help = examples!("cargo xtask changelog v0.2.0", "cargo xtask changelog 0.2.0 > notes.md"))]
-pub struct Changelog {
+pub(crate) struct Changelog {
     /// X.Y.Z or vX.Y.Z.
     pub version: String,
 }
@@ -171,7 +171,7 @@ pub struct Changelog {
 /// Point the Homebrew formula at a release: version, URLs and sha256s, all or nothing.
 #[derive(Debug, Args)]
 #[command(after_help = examples!("cargo xtask homebrew v0.2.0 --sha256sums sha256sums.txt --dry-run", "cargo xtask homebrew v0.2.0 --sha256sums sha256sums.txt --formula tap/Formula/plasmite.rb"))]
-pub struct Homebrew {
+pub(crate) struct Homebrew {
     /// The release tag, vX.Y.Z.
     pub tag: String,
     /// The release's sha256sums.txt.
@@ -188,7 +188,7 @@ pub struct Homebrew {
 /// Check that every channel (crates.io, npm, PyPI, Homebrew, GitHub) serves a release.
 #[derive(Debug, Args)]
 #[command(after_help = examples!("cargo xtask delivery v0.2.0", "cargo xtask delivery v0.2.0 --channels crates,npm --max-wait 15m", "cargo xtask delivery v0.2.0 --no-blocker --json"))]
-pub struct Delivery {
+pub(crate) struct Delivery {
     /// The release tag, vX.Y.Z.
     pub tag: String,
     /// The channels to check, each required: crates,npm,pypi,homebrew,github
@@ -228,7 +228,7 @@ pub struct Delivery {
     "cargo xtask release v0.2.0 --live",
     "cargo xtask release v0.2.0 --live --no-rehearsal --json --agent claude@ci-runner-3"
 ))]
-pub struct Release {
+pub(crate) struct Release {
     /// The version to release: vX.Y.Z (or X.Y.Z).
     #[arg(value_name = "vX.Y.Z")]
     pub version: String,
@@ -279,7 +279,7 @@ fn agent(text: &str) -> Result<String, String> {
 /// run. Dry-run by default; `--live` dispatches the publish workflow.
 #[derive(Debug, Args)]
 #[command(after_help = examples!("cargo xtask publish --build-run-id 1234567890", "cargo xtask publish --build-run-id 1234567890 --live"))]
-pub struct Publish {
+pub(crate) struct Publish {
     /// The databaseId of a successful run of the build workflow for the released tag.
     #[arg(long, value_name = "ID", required = true)]
     pub build_run_id: u64,
@@ -297,7 +297,7 @@ pub struct Publish {
 
 impl Release {
     /// This command line's mode flags, to rerun it as it was given.
-    pub fn command_line(&self, tag: &str) -> String {
+    pub(crate) fn command_line(&self, tag: &str) -> String {
         let mut line = format!("cargo xtask release {}", crate::words::quote(tag));
         for (on, flag) in [
             (self.live, " --live"),
@@ -314,7 +314,7 @@ impl Release {
 
 impl Publish {
     /// This command line, to rerun it as it was given.
-    pub fn command_line(&self) -> String {
+    pub(crate) fn command_line(&self) -> String {
         let mut line = format!("cargo xtask publish --build-run-id {}", self.build_run_id);
         if self.live {
             line.push_str(" --live");
@@ -328,7 +328,7 @@ impl Publish {
 
 /// The publish-only retry of `build_run` (a placeholder when unknown): the
 /// one command every "publish again" step names.
-pub fn publish_retry(build_run: Option<u64>) -> String {
+pub(crate) fn publish_retry(build_run: Option<u64>) -> String {
     let id = build_run.map_or("<ID of the build run>".to_string(), |id| id.to_string());
     format!("cargo xtask publish --build-run-id {id} --live")
 }

@@ -5,7 +5,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 /// The date of a changelog's new section: `--date` when given, else
 /// `XTASK_TODAY` when set (tests and reproducible runs), else today's UTC date.
 /// Either must be a real date written `YYYY-MM-DD`; anything else is a usage error.
-pub fn release_date(flag: Option<&str>) -> anyhow::Result<String> {
+pub(crate) fn release_date(flag: Option<&str>) -> anyhow::Result<String> {
     let (given, from) = match (flag, std::env::var("XTASK_TODAY")) {
         (Some(day), _) => (day.to_string(), "--date"),
         (None, Ok(day)) => (day, "XTASK_TODAY"),
@@ -21,12 +21,12 @@ pub fn release_date(flag: Option<&str>) -> anyhow::Result<String> {
 }
 
 /// Today's date, `YYYY-MM-DD`: `XTASK_TODAY` when set, else the UTC date.
-pub fn today() -> anyhow::Result<String> {
+pub(crate) fn today() -> anyhow::Result<String> {
     release_date(None)
 }
 
 /// Days since 1970-01-01 of a date written `YYYY-MM-DD` (`None` if it is not one).
-pub fn days(date: &str) -> Option<i64> {
+pub(crate) fn days(date: &str) -> Option<i64> {
     if !is_date(date) {
         return None;
     }
@@ -45,7 +45,7 @@ pub fn days(date: &str) -> Option<i64> {
 }
 
 /// Whether `text` is a real calendar date written `YYYY-MM-DD`.
-pub fn is_date(text: &str) -> bool {
+pub(crate) fn is_date(text: &str) -> bool {
     let b = text.as_bytes();
     let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
     if b.len() != 10
@@ -72,7 +72,7 @@ pub fn is_date(text: &str) -> bool {
 }
 
 /// The current UTC time as `YYYY-MM-DDTHH:MM:SSZ`.
-pub fn now_utc() -> String {
+pub(crate) fn now_utc() -> String {
     let secs = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
@@ -80,7 +80,7 @@ pub fn now_utc() -> String {
 }
 
 /// Seconds since the Unix epoch as `YYYY-MM-DDTHH:MM:SSZ`.
-pub fn format_utc(secs: u64) -> String {
+fn format_utc(secs: u64) -> String {
     let days = (secs / 86_400) as i64;
     let rem = secs % 86_400;
     // Howard Hinnant's days-to-civil algorithm.
@@ -102,12 +102,12 @@ pub fn format_utc(secs: u64) -> String {
 }
 
 /// Whole seconds, as a ticker counts them: `12s`, `2m05s`.
-pub fn human_secs(d: std::time::Duration) -> String {
+pub(crate) fn human_secs(d: std::time::Duration) -> String {
     human(std::time::Duration::from_secs(d.as_secs()))
 }
 
 /// How a duration appears in messages: `340ms`, `20s`, `1.5s`, `2m05s`.
-pub fn human(d: std::time::Duration) -> String {
+pub(crate) fn human(d: std::time::Duration) -> String {
     let ms = d.as_millis();
     match ms {
         0..=999 => format!("{ms}ms"),

@@ -2,7 +2,7 @@
 
 /// A unified diff of `before` → `after` with three lines of context, or an
 /// empty string when they are equal.
-pub fn unified(path: &str, before: &str, after: &str) -> String {
+pub(crate) fn unified(path: &str, before: &str, after: &str) -> String {
     if before == after {
         return String::new();
     }

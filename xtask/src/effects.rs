@@ -22,11 +22,11 @@ enum Mode {
     Live,
 }
 
-pub use crate::fsx::FileEdit;
+pub(crate) use crate::fsx::FileEdit;
 
 /// A change the xtask makes: planned as data, applied (or shown) here.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Effect {
+pub(crate) enum Effect {
     /// Replace the contents of files, all or nothing.
     Write(Vec<FileEdit>),
     /// `git tag -a <name> -m <message> <sha>`.
@@ -65,14 +65,14 @@ pub enum Effect {
 impl Effect {
     /// Whether a dry-run applies it too. Finding and filing release blockers
     /// is what a dry-run is for, so tracker filings are applied in both modes.
-    pub fn applies_in_dry_run(&self) -> bool {
+    fn applies_in_dry_run(&self) -> bool {
         matches!(self, Effect::NewEpic { .. } | Effect::NewTask { .. })
     }
 }
 
 /// What the executor did with an effect.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Applied {
+pub(crate) enum Applied {
     /// Applied; what the command printed (empty for file edits).
     Done(String),
     /// Shown, not applied (a dry-run).
@@ -80,19 +80,19 @@ pub enum Applied {
 }
 
 impl Applied {
-    pub fn done(&self) -> bool {
+    pub(crate) fn done(&self) -> bool {
         matches!(self, Applied::Done(_))
     }
 
     /// `done` or `planned`, as the evidence records it.
-    pub fn status(&self) -> &'static str {
+    pub(crate) fn status(&self) -> &'static str {
         if self.done() { "done" } else { "planned" }
     }
 }
 
 /// What a run does about its refusals.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Guard {
+pub(crate) enum Guard {
     /// Nothing refuses: go on.
     Clear,
     /// A live run that something refuses: stop, acting on nothing.
@@ -101,7 +101,7 @@ pub enum Guard {
     Show,
 }
 
-pub struct Executor<'a> {
+pub(crate) struct Executor<'a> {
     sh: &'a Shell,
     root: &'a Path,
     mode: Mode,
@@ -110,7 +110,7 @@ pub struct Executor<'a> {
 
 impl<'a> Executor<'a> {
     /// An executor for the files under `root`; `live` applies, otherwise a dry-run.
-    pub fn new(sh: &'a Shell, root: &'a Path, live: bool, ui: Ui) -> Executor<'a> {
+    pub(crate) fn new(sh: &'a Shell, root: &'a Path, live: bool, ui: Ui) -> Executor<'a> {
         Executor {
             sh,
             root,
@@ -120,7 +120,7 @@ impl<'a> Executor<'a> {
     }
 
     /// `live` or `dry-run`, for reports.
-    pub fn mode_name(&self) -> &'static str {
+    pub(crate) fn mode_name(&self) -> &'static str {
         match self.mode {
             Mode::Live => "live",
             Mode::DryRun => "dry-run",
@@ -128,7 +128,7 @@ impl<'a> Executor<'a> {
     }
 
     /// Applies `effect`, or shows it in a dry-run (unless it applies in both modes).
-    pub fn apply(&self, effect: &Effect) -> Result<Applied> {
+    pub(crate) fn apply(&self, effect: &Effect) -> Result<Applied> {
         let apply = self.mode == Mode::Live || effect.applies_in_dry_run();
         let sh = self.sh;
         let action = match effect {
@@ -191,7 +191,7 @@ impl<'a> Executor<'a> {
     /// Polls `check` on `schedule` until it returns `Some`, pausing before
     /// each look; in a dry-run, says what it would wait for and returns
     /// `None`. Fails on timeout.
-    pub fn wait<T>(
+    pub(crate) fn wait<T>(
         &self,
         what: &str,
         schedule: Schedule,
@@ -217,7 +217,11 @@ impl<'a> Executor<'a> {
 
     /// A check that only means something after the effects before it: live,
     /// runs it; a dry-run says it would (`then: <what>`) and returns `None`.
-    pub fn check<T>(&self, what: &str, check: impl FnOnce() -> Result<T>) -> Result<Option<T>> {
+    pub(crate) fn check<T>(
+        &self,
+        what: &str,
+        check: impl FnOnce() -> Result<T>,
+    ) -> Result<Option<T>> {
         match self.mode {
             Mode::Live => check().map(Some),
             Mode::DryRun => {
@@ -228,7 +232,7 @@ impl<'a> Executor<'a> {
     }
 
     /// Prints `live` or `dry_run`, whichever says what this run does.
-    pub fn announce(&self, live: &str, dry_run: &str) {
+    pub(crate) fn announce(&self, live: &str, dry_run: &str) {
         self.ui.line(match self.mode {
             Mode::Live => live,
             Mode::DryRun => dry_run,
@@ -238,7 +242,7 @@ impl<'a> Executor<'a> {
     /// The answer of a query the plan is made from. A dry-run that cannot
     /// ask (no tool, no login) still shows its plan, from `assumed`, and
     /// says so; a live run stops.
-    pub fn query_or<T>(&self, answer: Result<T>, assumed: T, what: &str) -> Result<T> {
+    pub(crate) fn query_or<T>(&self, answer: Result<T>, assumed: T, what: &str) -> Result<T> {
         match answer {
             Err(err) if self.mode == Mode::DryRun => {
                 self.ui.line(&format!(
@@ -252,7 +256,7 @@ impl<'a> Executor<'a> {
 
     /// Whether a run may go on past `refusals`: a live run stops; a dry-run
     /// says what would stop it and goes on to show the rest of the plan.
-    pub fn guard(&self, refusals: &[String]) -> Guard {
+    pub(crate) fn guard(&self, refusals: &[String]) -> Guard {
         if refusals.is_empty() {
             return Guard::Clear;
         }

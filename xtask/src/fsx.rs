@@ -23,11 +23,11 @@ use std::path::{Path, PathBuf};
 use anyhow::{Result, bail};
 
 /// The journal of a multi-file write, relative to the root it writes under.
-pub const JOURNAL: &str = ".scratch/xtask.journal";
+pub(crate) const JOURNAL: &str = ".scratch/xtask.journal";
 
 /// Replace the contents of one file: `before` is what the plan was made from.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FileEdit {
+pub(crate) struct FileEdit {
     /// Relative to the root it is written under, with `/` separators.
     pub path: String,
     pub before: String,
@@ -36,7 +36,7 @@ pub struct FileEdit {
 
 /// The step of a replacement, for fault injection in tests.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Stage {
+enum Stage {
     /// Writing the new text to the temporary file.
     Write,
     /// Renaming the temporary file over the original.
@@ -45,7 +45,7 @@ pub enum Stage {
 
 /// Writes every edit or none. Each file must still hold `before`, be a
 /// regular file inside `root` and be writable; otherwise nothing is written.
-pub fn write_all(root: &Path, edits: &[FileEdit]) -> Result<()> {
+pub(crate) fn write_all(root: &Path, edits: &[FileEdit]) -> Result<()> {
     write_all_with(root, edits, &mut |_, _, _| Ok(()))
 }
 
@@ -82,7 +82,7 @@ fn digest_of(path: &Path) -> Option<u64> {
 
 /// [`write_all`] with `fault` called before each step of each file (its
 /// index in `edits`, the file, the step): an error it returns is that step's.
-pub fn write_all_with(
+fn write_all_with(
     root: &Path,
     edits: &[FileEdit],
     fault: &mut dyn FnMut(usize, &Path, Stage) -> std::io::Result<()>,
@@ -417,7 +417,7 @@ fn confined(root: &Path, entry: &Entry) -> Result<()> {
 
 /// What [`recover`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Recovery {
+pub(crate) enum Recovery {
     /// Every file now holds the new text.
     RolledForward,
     /// Every file holds its old text again.
@@ -428,7 +428,7 @@ pub enum Recovery {
 /// removes its temporary files and backups. `None` when there was none;
 /// else what was done, with a sentence for people. Call it holding the
 /// repository lock.
-pub fn recover(root: &Path) -> Result<Option<(Recovery, String)>> {
+pub(crate) fn recover(root: &Path) -> Result<Option<(Recovery, String)>> {
     let path = root.join(JOURNAL);
     let text = match std::fs::read(&path) {
         Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),

@@ -4,7 +4,7 @@
 //! `**/*.rs` matches `main.rs` and `a/**/b` matches `a/b`.
 
 /// Whether `name` (with `/` separators) matches `glob`.
-pub fn matches(glob: &str, name: &str) -> bool {
+pub(crate) fn matches(glob: &str, name: &str) -> bool {
     fn go(p: &[u8], n: &[u8]) -> bool {
         match p {
             [] => n.is_empty(),

@@ -17,7 +17,7 @@ use crate::survey::Repo;
 use crate::ui::Ui;
 
 /// What the formula must point at.
-pub struct FormulaRelease<'a> {
+pub(crate) struct FormulaRelease<'a> {
     pub version: &'a Version,
     pub tag: &'a str,
     pub tag_format: &'a str,
@@ -29,7 +29,11 @@ pub struct FormulaRelease<'a> {
 /// The formula moved to `release`: its `version` line, and for each platform
 /// its `url` (tag and file name) and the `sha256` line after it. Every problem
 /// is listed in the one error; then nothing should be written.
-pub fn rewrite(formula: &str, release: &FormulaRelease<'_>, sums_text: &str) -> Result<String> {
+pub(crate) fn rewrite(
+    formula: &str,
+    release: &FormulaRelease<'_>,
+    sums_text: &str,
+) -> Result<String> {
     let sums = parse_sha256sums(sums_text).map_err(|e| anyhow::anyhow!("the sums file, {e}"))?;
     let mut errors = Vec::new();
     let mut wanted = Vec::new(); // (platform, asset, sha)
@@ -149,7 +153,7 @@ fn replace_quoted(line: &str, value: &str) -> String {
 }
 
 impl cli::Homebrew {
-    pub fn run(self, sh: &Shell, repo: &Repo) -> Result<bool> {
+    pub(crate) fn run(self, sh: &Shell, repo: &Repo) -> Result<bool> {
         let live = !self.dry_run;
         rewrite_formula(
             sh,

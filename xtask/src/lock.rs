@@ -17,14 +17,14 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 
 /// The lock file, relative to the repository root (`.scratch/` is git-ignored).
-pub const PATH: &str = ".scratch/xtask.lock";
+pub(crate) const PATH: &str = ".scratch/xtask.lock";
 
 /// How long a second run waits for the holder before it refuses.
-pub const WAIT: Duration = Duration::from_secs(5);
+const WAIT: Duration = Duration::from_secs(5);
 
 /// Held while alive; dropping it (or the process ending) releases the lock.
 #[derive(Debug)]
-pub struct RepoLock {
+pub(crate) struct RepoLock {
     file: File,
     path: PathBuf,
     /// `.scratch/` did not exist before: removed again if empty.
@@ -61,7 +61,7 @@ impl RepoLock {
 
 /// Takes the repository lock, waiting up to [`WAIT`] for another run to
 /// finish; then refuses, naming the run that holds it.
-pub fn acquire(root: &Path) -> Result<RepoLock> {
+pub(crate) fn acquire(root: &Path) -> Result<RepoLock> {
     let command = std::env::args().skip(1).collect::<Vec<_>>().join(" ");
     acquire_as(root, &command, WAIT)
 }
@@ -69,7 +69,7 @@ pub fn acquire(root: &Path) -> Result<RepoLock> {
 /// [`acquire`] for a run that writes; a dry run only reads and shares it
 /// ([`acquire_shared`]). Held from the first read to the last write, so two
 /// runs never interleave.
-pub fn acquire_for_writes(root: &Path, writes: bool) -> Result<Option<RepoLock>> {
+pub(crate) fn acquire_for_writes(root: &Path, writes: bool) -> Result<Option<RepoLock>> {
     if writes {
         acquire(root).map(Some)
     } else {
@@ -82,7 +82,7 @@ pub fn acquire_for_writes(root: &Path, writes: bool) -> Result<Option<RepoLock>>
 /// waiting for its build) is named in a warning that says a write may be
 /// in progress, and the read goes on. A repository where the lock cannot
 /// be made (a read-only checkout) is read without it.
-pub fn acquire_shared(root: &Path) -> Option<RepoLock> {
+pub(crate) fn acquire_shared(root: &Path) -> Option<RepoLock> {
     acquire_shared_as(root, WAIT)
 }
 
@@ -96,7 +96,7 @@ fn open(path: &Path) -> std::io::Result<std::fs::File> {
         .open(path)
 }
 
-pub fn acquire_shared_as(root: &Path, wait: Duration) -> Option<RepoLock> {
+fn acquire_shared_as(root: &Path, wait: Duration) -> Option<RepoLock> {
     let path = root.join(PATH);
     let dir = path.parent().expect("PATH has a folder");
     let start = Instant::now();
@@ -165,7 +165,7 @@ fn recover(root: &Path) -> Result<()> {
     Ok(())
 }
 
-pub fn acquire_as(root: &Path, command: &str, wait: Duration) -> Result<RepoLock> {
+fn acquire_as(root: &Path, command: &str, wait: Duration) -> Result<RepoLock> {
     let path = root.join(PATH);
     let dir = path.parent().expect("PATH has a folder");
     let start = Instant::now();

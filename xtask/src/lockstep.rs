@@ -16,7 +16,7 @@ use crate::words::quote;
 
 /// What a bump or a sync will do: the versions and each file's new contents.
 #[derive(Debug)]
-pub struct MovePlan {
+pub(crate) struct MovePlan {
     pub current: Version,
     pub target: Version,
     pub edits: Vec<FileEdit>,
@@ -24,7 +24,7 @@ pub struct MovePlan {
 
 /// Every site rewritten to `target`, grouped by file (several sites may share one).
 /// Fails, naming the site, if any cannot be rewritten; nothing is written then.
-pub fn plan(
+pub(crate) fn plan(
     states: &[SiteState],
     current: Version,
     target: Version,
@@ -68,7 +68,7 @@ pub fn plan(
 }
 
 /// The lock-step sites' problems as one error, or nothing.
-pub fn refuse_unreadable(states: &[SiteState]) -> Result<()> {
+pub(crate) fn refuse_unreadable(states: &[SiteState]) -> Result<()> {
     let broken: Vec<String> = states
         .iter()
         .filter(|s| s.site.lockstep)
@@ -90,7 +90,7 @@ pub fn refuse_unreadable(states: &[SiteState]) -> Result<()> {
 
 /// Plans the move from `current` to `target`, applies (or shows) its
 /// edits, then reads every site back.
-pub fn execute(
+pub(crate) fn execute(
     exec: &Executor<'_>,
     repo: &Repo,
     states: &[SiteState],

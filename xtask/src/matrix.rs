@@ -7,7 +7,7 @@ use crate::config::distribution::BuildTarget;
 use crate::survey::Repo;
 
 /// The matrix as GitHub Actions reads it through `fromJSON`: `{"include": [...]}`.
-pub fn matrix_json(targets: &[BuildTarget]) -> serde_json::Value {
+fn matrix_json(targets: &[BuildTarget]) -> serde_json::Value {
     let include: Vec<_> = targets
         .iter()
         .map(|t| {
@@ -23,7 +23,7 @@ pub fn matrix_json(targets: &[BuildTarget]) -> serde_json::Value {
 }
 
 impl crate::cli::Matrix {
-    pub fn run(self, repo: &Repo) -> Result<bool> {
+    pub(crate) fn run(self, repo: &Repo) -> Result<bool> {
         print_matrix(repo, self.json)
     }
 }

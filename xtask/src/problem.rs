@@ -5,7 +5,7 @@ use serde_json::json;
 
 /// One thing wrong, with where it is and how to fix it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Problem {
+pub(crate) struct Problem {
     /// Which check found it: `config`, `sites`, `lockfile`, `changelog`, ….
     pub check: &'static str,
     pub file: String,
@@ -20,7 +20,7 @@ pub struct Problem {
 }
 
 impl Problem {
-    pub fn new(
+    pub(crate) fn new(
         check: &'static str,
         file: impl Into<String>,
         message: impl Into<String>,
@@ -39,12 +39,12 @@ impl Problem {
     }
 
     /// The same, as a warning.
-    pub fn warning(mut self) -> Problem {
+    pub(crate) fn warning(mut self) -> Problem {
         self.warning = true;
         self
     }
 
-    pub fn to_json(&self) -> serde_json::Value {
+    pub(crate) fn to_json(&self) -> serde_json::Value {
         json!({
             "check": self.check,
             "file": self.file,
@@ -58,7 +58,7 @@ impl Problem {
     }
 
     /// `file:line: message (fix: …)`.
-    pub fn render(&self) -> String {
+    pub(crate) fn render(&self) -> String {
         let place = match self.line {
             Some(line) => format!("{}:{line}", self.file),
             None => self.file.clone(),

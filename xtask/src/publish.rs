@@ -18,7 +18,7 @@ use crate::survey::{Repo, agreement};
 use crate::ui::Ui;
 
 impl cli::Publish {
-    pub fn run(self, sh: &Shell, repo: &Repo) -> Result<bool> {
+    pub(crate) fn run(self, sh: &Shell, repo: &Repo) -> Result<bool> {
         let ui = Ui { json: self.json };
         // It writes evidence and files blockers in both modes: one run at a time.
         let _lock = crate::lock::acquire(&repo.root)?;

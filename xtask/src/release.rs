@@ -26,7 +26,7 @@ use crate::tools::{self, ergo, gh, git};
 use crate::ui::Ui;
 
 /// The highest tag below `target` that `tag_format` makes from a version.
-pub fn base_tag(tags: &[&str], tag_format: &str, target: &Version) -> Option<String> {
+pub(crate) fn base_tag(tags: &[&str], tag_format: &str, target: &Version) -> Option<String> {
     let (prefix, suffix) = tag_format.split_once("{version}")?;
     tags.iter()
         .filter_map(|t| {
@@ -49,7 +49,7 @@ fn tool_versions(sh: &Shell) -> Value {
 }
 
 impl cli::Release {
-    pub fn run(self, sh: &Shell, repo: &Repo) -> Result<bool> {
+    pub(crate) fn run(self, sh: &Shell, repo: &Repo) -> Result<bool> {
         let ui = Ui { json: self.json };
         // Both modes write evidence and file blockers: one run at a time.
         let _lock = crate::lock::acquire(&repo.root)?;

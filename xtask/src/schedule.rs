@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 /// How to wait: the first pause, multiplied by `growth` after each look up
 /// to `max_interval`, and never past `timeout`. At most one look per pause.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Schedule {
+pub(crate) struct Schedule {
     pub interval: Duration,
     pub max_interval: Duration,
     pub timeout: Duration,
@@ -15,7 +15,7 @@ pub struct Schedule {
 
 /// Whether the first look comes before the first pause.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum First {
+pub(crate) enum First {
     Look,
     Pause,
 }
@@ -23,7 +23,7 @@ pub enum First {
 impl Schedule {
     /// Looks until `look` finds something; `Ok(None)` when the next pause
     /// would pass the timeout. An error from `look` ends the wait at once.
-    pub fn poll<T, E>(
+    pub(crate) fn poll<T, E>(
         &self,
         first: First,
         mut look: impl FnMut() -> Result<Option<T>, E>,

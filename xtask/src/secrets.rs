@@ -10,7 +10,7 @@
 /// Environment variables whose values are secrets; also every
 /// `CARGO_REGISTRIES_<NAME>_TOKEN` and every variable whose name says it
 /// holds a credential (see [`is_secret_var`]).
-pub const SECRET_VARS: [&str; 12] = [
+const SECRET_VARS: [&str; 12] = [
     "GH_TOKEN",
     "GITHUB_TOKEN",
     "GH_ENTERPRISE_TOKEN",
@@ -27,7 +27,7 @@ pub const SECRET_VARS: [&str; 12] = [
 
 /// Words that make a variable a secret wherever they appear in its name
 /// (`AWS_SECRET_ACCESS_KEY`, `DB_PASSWD`, `OPENAI_API_KEY`), in any case.
-pub const SECRET_WORDS: [&str; 7] = [
+const SECRET_WORDS: [&str; 7] = [
     "TOKEN",
     "SECRET",
     "PASSWORD",
@@ -38,7 +38,7 @@ pub const SECRET_WORDS: [&str; 7] = [
 ];
 
 /// Whether the variable `name` holds a secret.
-pub fn is_secret_var(name: &str) -> bool {
+fn is_secret_var(name: &str) -> bool {
     let upper = name.to_ascii_uppercase();
     SECRET_VARS.contains(&name)
         || SECRET_WORDS.iter().any(|word| upper.contains(word))
@@ -52,7 +52,7 @@ pub fn is_secret_var(name: &str) -> bool {
 /// each as it is, each line of a multi-line value (a key file printed line
 /// by line), and each of those as JSON writes it inside a string (a `"`
 /// becomes `\"`), so text serialized before it was redacted is masked too.
-pub fn secret_values() -> Vec<String> {
+fn secret_values() -> Vec<String> {
     // A flag (`SECRET_SCANNING=true`) is not a secret: masking it would
     // mask the word everywhere.
     let flag = |v: &str| {
@@ -69,7 +69,7 @@ pub fn secret_values() -> Vec<String> {
 }
 
 /// Every form of `raw` that [`redact`] masks: see [`secret_values`].
-pub fn secret_forms(raw: impl IntoIterator<Item = String>) -> Vec<String> {
+fn secret_forms(raw: impl IntoIterator<Item = String>) -> Vec<String> {
     let mut values = Vec::new();
     for value in raw {
         let whole = value.trim().to_string();
@@ -103,19 +103,19 @@ const TOKEN_PREFIXES: [&str; 8] = [
 ];
 
 /// What a secret is replaced with.
-pub const MASK: &str = "[REDACTED]";
+const MASK: &str = "[REDACTED]";
 
 /// `text` with the values of the secret variables of this process and every
 /// token-shaped word replaced by [`MASK`]. The environment is read once: it
 /// does not change while the xtask runs, and every printed line comes here.
-pub fn redact(text: &str) -> String {
+pub(crate) fn redact(text: &str) -> String {
     static VALUES: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
     redact_with(text, VALUES.get_or_init(secret_values))
 }
 
 /// Every string in `value` (keys included) redacted: for a document to be
 /// serialized, so no escaping can hide a secret from [`redact`].
-pub fn redact_json(value: &serde_json::Value) -> serde_json::Value {
+pub(crate) fn redact_json(value: &serde_json::Value) -> serde_json::Value {
     use serde_json::Value;
     match value {
         Value::String(text) => Value::String(redact(text)),
@@ -130,7 +130,7 @@ pub fn redact_json(value: &serde_json::Value) -> serde_json::Value {
 }
 
 /// [`redact`] with the secret values given.
-pub fn redact_with(text: &str, values: &[String]) -> String {
+fn redact_with(text: &str, values: &[String]) -> String {
     let mut out = text.to_string();
     for value in values {
         if out.contains(value.as_str()) {

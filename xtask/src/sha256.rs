@@ -13,7 +13,7 @@ const K: [u32; 64] = [
 ];
 
 /// The lowercase hex SHA-256 of `data`, as `sha256sum` prints it.
-pub fn hex(data: &[u8]) -> String {
+pub(crate) fn hex(data: &[u8]) -> String {
     let mut h: [u32; 8] = [
         0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab,
         0x5be0cd19,
@@ -66,7 +66,7 @@ pub fn hex(data: &[u8]) -> String {
 }
 
 /// Reads a `sha256sum` file: `(name, hex)` pairs; names may carry a `*` (binary mode).
-pub fn parse_sha256sums(text: &str) -> Result<Vec<(String, String)>, String> {
+pub(crate) fn parse_sha256sums(text: &str) -> Result<Vec<(String, String)>, String> {
     let mut sums = Vec::new();
     for (i, line) in text.lines().enumerate() {
         if line.trim().is_empty() {

@@ -26,7 +26,7 @@ const MAX_BYTES: u64 = 1 << 20;
 
 /// A warning for each tracked file that holds `version` like a site would,
 /// outside the declared `sites` and the `not_sites` globs.
-pub fn problems(
+pub(crate) fn problems(
     root: &Path,
     sites: &[String],
     not_sites: &[String],
@@ -79,7 +79,7 @@ pub fn problems(
 
 /// The 1-based line of the first place `needle` stands as a whole version
 /// right after a `version` key or assignment on its line.
-pub fn version_line(text: &str, needle: &str) -> Option<usize> {
+fn version_line(text: &str, needle: &str) -> Option<usize> {
     let mut from = 0;
     while let Some(at) = text[from..].find(needle).map(|i| from + i) {
         from = at + needle.len();

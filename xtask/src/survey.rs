@@ -10,14 +10,14 @@ use crate::config::Config;
 use crate::sites::{self, Reading, Site};
 
 /// A checkout the xtask acts on: its root and its release config.
-pub struct Repo {
+pub(crate) struct Repo {
     pub root: PathBuf,
     pub config: Config,
 }
 
 impl Repo {
     /// The repository containing `dir` (the root is the nearest folder with `.git`).
-    pub fn find_root(dir: &Path) -> Result<PathBuf> {
+    pub(crate) fn find_root(dir: &Path) -> Result<PathBuf> {
         let dir = dir
             .canonicalize()
             .map_err(|err| anyhow::anyhow!("cannot open {}: {err}", dir.display()))?;
@@ -31,7 +31,7 @@ impl Repo {
         }
     }
 
-    pub fn open(root: PathBuf) -> Result<Repo> {
+    pub(crate) fn open(root: PathBuf) -> Result<Repo> {
         let (config, warnings) = Config::load(&root)?;
         for warning in &warnings {
             crate::ui::note(warning);
@@ -41,7 +41,7 @@ impl Repo {
 
     /// Reads every site. Files that cannot be read or parsed are reported in
     /// their [`SiteState`], not as an error, so callers can list them all.
-    pub fn survey(&self) -> Vec<SiteState> {
+    pub(crate) fn survey(&self) -> Vec<SiteState> {
         self.config
             .sites
             .iter()
@@ -66,7 +66,7 @@ impl Repo {
 }
 
 /// One site as found on disk.
-pub struct SiteState {
+pub(crate) struct SiteState {
     pub site: Site,
     pub text: String,
     pub reading: Result<Reading, String>,
@@ -74,26 +74,26 @@ pub struct SiteState {
 
 impl SiteState {
     /// The single version the site holds.
-    pub fn version(&self) -> Result<&Version, String> {
+    pub(crate) fn version(&self) -> Result<&Version, String> {
         let reading = self.reading.as_ref().map_err(Clone::clone)?;
         reading.version(&self.site).map_err(|e| e.to_string())
     }
 
     /// Whether the site holds `version` (for the release form: its `X.Y.Z`).
-    pub fn holds(&self, version: &Version) -> bool {
+    pub(crate) fn holds(&self, version: &Version) -> bool {
         self.version()
             .is_ok_and(|found| self.site.form.matches(found, version))
     }
 
     /// A changelog whose newest section is below `version`: it skipped
     /// releases, which is allowed (`bump` adds the next section).
-    pub fn lags(&self, version: &Version) -> bool {
+    pub(crate) fn lags(&self, version: &Version) -> bool {
         self.site.kind == sites::Kind::Changelog
             && self.version().is_ok_and(|found| found < version)
     }
 
     /// The raw text of the first slot, as written in the file.
-    pub fn raw(&self) -> Option<&str> {
+    pub(crate) fn raw(&self) -> Option<&str> {
         self.reading.as_ref().ok().map(|r| r.raw[0].as_str())
     }
 }
@@ -101,7 +101,7 @@ impl SiteState {
 /// The primary version (the first site's) when every lock-step site agrees,
 /// or the sites that disagree with it or cannot be read. Sites outside the
 /// lock-step are left out, and a changelog may lag behind (see [`SiteState::lags`]).
-pub fn agreement(states: &[SiteState]) -> Result<Version, Vec<String>> {
+pub(crate) fn agreement(states: &[SiteState]) -> Result<Version, Vec<String>> {
     let mut problems = Vec::new();
     let primary = states.first().and_then(|s| s.version().ok().cloned());
     for state in states.iter().filter(|s| s.site.lockstep) {

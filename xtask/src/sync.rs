@@ -12,7 +12,7 @@ use crate::ui::Ui;
 
 impl cli::Sync {
     /// `cargo xtask sync`: writes the primary site's version to every other site.
-    pub fn run(self, sh: &Shell, repo: &Repo) -> Result<bool> {
+    pub(crate) fn run(self, sh: &Shell, repo: &Repo) -> Result<bool> {
         let _lock = crate::lock::acquire_for_writes(&repo.root, !self.dry_run)?;
         let states = repo.survey();
         refuse_unreadable(&states)?;

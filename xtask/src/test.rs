@@ -20,7 +20,7 @@ const NEEDS: [(&str, &str); 3] = [
 ];
 
 impl crate::cli::Test {
-    pub fn run(self, sh: &Shell) -> Result<bool> {
+    pub(crate) fn run(self, sh: &Shell) -> Result<bool> {
         let timeout = crate::config::fields::parse_duration(&self.timeout)
             .ok()
             .filter(|t| *t >= MIN_TIMEOUT)

@@ -6,19 +6,19 @@ use std::io::Write;
 use crate::secrets::redact;
 
 #[derive(Debug, Clone, Copy)]
-pub struct Ui {
+pub(crate) struct Ui {
     /// stdout is reserved for a JSON document.
     pub json: bool,
 }
 
 impl Ui {
     /// A line of progress or report.
-    pub fn line(&self, text: &str) {
+    pub(crate) fn line(&self, text: &str) {
         self.print(&format!("{text}\n"));
     }
 
     /// Text as it is (a diff, a table), where lines go.
-    pub fn print(&self, text: &str) {
+    pub(crate) fn print(&self, text: &str) {
         if self.json {
             err(text);
         } else {
@@ -27,18 +27,18 @@ impl Ui {
     }
 
     /// A warning or error: always stderr.
-    pub fn warn(&self, text: &str) {
+    pub(crate) fn warn(&self, text: &str) {
         err(&format!("{text}\n"));
     }
 }
 
 /// The document a command prints (a JSON record, a table, notes): stdout.
-pub fn document(text: &str) {
+pub(crate) fn document(text: &str) {
     out(&format!("{text}\n"));
 }
 
 /// An error that ends the command: stderr.
-pub fn error(text: &str) {
+pub(crate) fn error(text: &str) {
     err(&format!("error: {text}\n"));
 }
 
@@ -68,12 +68,12 @@ fn after_ticker(text: &str) -> std::borrow::Cow<'_, str> {
 }
 
 /// Text as it is, on stdout (a rendered report that ends its own lines).
-pub fn text(text: &str) {
+pub(crate) fn text(text: &str) {
     out(text);
 }
 
 /// A line for a person reading stderr (a problem list, a hint).
-pub fn note(text: &str) {
+pub(crate) fn note(text: &str) {
     err(&format!("{text}\n"));
 }
 
@@ -94,7 +94,7 @@ fn live_terminal(json: bool) -> bool {
 
 /// The line a ticker draws: `  … clippy: running for 12s`, carriage return
 /// first, padded so that it covers the line before.
-pub fn ticker_line(what: &str, elapsed: std::time::Duration) -> String {
+fn ticker_line(what: &str, elapsed: std::time::Duration) -> String {
     let text = format!(
         "    … {what}: running for {}",
         crate::clock::human_secs(elapsed)
@@ -104,14 +104,14 @@ pub fn ticker_line(what: &str, elapsed: std::time::Duration) -> String {
 
 /// Shows, in place, that something is still running and for how long, once
 /// it has run for a few seconds; only on a terminal. Stopped when dropped.
-pub struct Ticker {
+pub(crate) struct Ticker {
     stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
     thread: Option<std::thread::JoinHandle<bool>>,
     json: bool,
 }
 
 impl Ticker {
-    pub fn start(ui: Ui, what: &str) -> Ticker {
+    pub(crate) fn start(ui: Ui, what: &str) -> Ticker {
         use std::sync::atomic::{AtomicBool, Ordering};
         let stop = std::sync::Arc::new(AtomicBool::new(false));
         let thread = live_terminal(ui.json).then(|| {
@@ -156,7 +156,7 @@ impl Drop for Ticker {
 /// action that Rust's runtime replaces with "ignore" (which makes `println!`
 /// panic). Only for commands that just print: the others write to the stdin
 /// of tools they spawn, where a closed pipe must stay an error.
-pub fn quiet_broken_pipe() {
+pub(crate) fn quiet_broken_pipe() {
     #[cfg(unix)]
     {
         unsafe extern "C" {

@@ -7,17 +7,13 @@ use serde_json::json;
 use toml_edit::ImDocument;
 use xshell::Shell;
 
-pub use crate::problem::Problem;
+pub(crate) use crate::problem::Problem;
 use crate::sites::{Kind, cargo_lock, keepachangelog};
 use crate::survey::{Repo, SiteState, agreement};
 
 /// Every problem with the version sites, the lockfile and the changelog.
 /// `tracked` is what git tracks (`None` outside a work tree).
-pub fn site_problems(
-    repo: &Repo,
-    states: &[SiteState],
-    tracked: Option<&[String]>,
-) -> Vec<Problem> {
+fn site_problems(repo: &Repo, states: &[SiteState], tracked: Option<&[String]>) -> Vec<Problem> {
     let mut problems = Vec::new();
     let primary = states.first();
     let expected = agreement(states)
@@ -283,7 +279,7 @@ fn workspace_packages(root: &Path) -> Vec<(String, String, String)> {
 /// Prints the report on stdout, in text or JSON; true when no error was found
 /// (warnings are listed but pass). On GitHub Actions, each problem is also a
 /// workflow command (with its file and line) and the report a step summary.
-pub fn report(problems: &[Problem], version: Option<String>, as_json: bool) -> Result<bool> {
+pub(crate) fn report(problems: &[Problem], version: Option<String>, as_json: bool) -> Result<bool> {
     let (warnings, errors): (Vec<&Problem>, Vec<&Problem>) =
         problems.iter().partition(|p| p.warning);
     annotate(problems);
@@ -360,7 +356,7 @@ fn annotate(problems: &[Problem]) {
 impl crate::cli::Verify {
     /// Checks the repository; a config that cannot be read (`Err`) is a
     /// problem to report, not a failure to run.
-    pub fn run(self, sh: &Shell, repo: Result<&Repo, &anyhow::Error>) -> Result<bool> {
+    pub(crate) fn run(self, sh: &Shell, repo: Result<&Repo, &anyhow::Error>) -> Result<bool> {
         let _lock = repo.ok().and_then(|r| crate::lock::acquire_shared(&r.root));
         check(sh, repo, self.json, self.tag.as_deref())
     }
@@ -467,7 +463,7 @@ fn drift_facts(repo: &Repo) -> crate::drift::DriftFacts<'_> {
 /// GitHub's runner labels: those it hosts, and those it retires, each with
 /// the date and the announcement. Data, not code: the workflow harness
 /// (`xtask/tests/it/actions/`) reads the same file.
-pub const RUNNERS: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/runners.toml"));
+const RUNNERS: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/runners.toml"));
 
 /// How long before a runner label retires `verify` starts warning about it.
 const RUNNER_WARNING_DAYS: i64 = 120;

@@ -7,7 +7,7 @@ use semver::{BuildMetadata, Prerelease, Version};
 
 /// A user error: bad input on the command line. The process exits with 2.
 #[derive(Debug)]
-pub struct UsageError(pub String);
+pub(crate) struct UsageError(pub String);
 
 impl fmt::Display for UsageError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -23,7 +23,7 @@ macro_rules! usage {
 }
 
 /// Parses a version as users type it: `0.3.0`, `v0.3.0`, `0.3.0-rc.1`.
-pub fn parse(input: &str) -> Result<Version> {
+pub(crate) fn parse(input: &str) -> Result<Version> {
     let trimmed = input.trim();
     if trimmed != input && !trimmed.is_empty() {
         usage!(
@@ -54,7 +54,7 @@ pub fn parse(input: &str) -> Result<Version> {
 
 /// What `cargo xtask bump` is asked to do.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Request {
+pub(crate) enum Request {
     Exact(Version),
     Major,
     Minor,
@@ -67,7 +67,7 @@ pub enum Request {
 
 impl Request {
     /// Reads the words after `bump`: a version, a level, `pre <label>` or `release`.
-    pub fn parse(words: &[String]) -> Result<Request> {
+    pub(crate) fn parse(words: &[String]) -> Result<Request> {
         let [first, rest @ ..] = words else {
             usage!(
                 "bump needs a version or a level: X.Y.Z, major, minor, patch, pre <label> or release"
@@ -108,7 +108,7 @@ impl Request {
 
     /// The version this request leads to from `current`, refusing anything
     /// that is not strictly higher by semver precedence.
-    pub fn apply(&self, current: &Version) -> Result<Version> {
+    pub(crate) fn apply(&self, current: &Version) -> Result<Version> {
         let stable = |major, minor, patch| Version::new(major, minor, patch);
         let up = |n: u64, part: &str| -> Result<u64> {
             n.checked_add(1).ok_or_else(|| {
@@ -174,7 +174,7 @@ impl Request {
 /// How a site writes versions: semver, PEP 440 for Python packaging, or only
 /// the numeric release part (CMake's `project(VERSION)` takes integers).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Form {
+pub(crate) enum Form {
     Semver,
     Pep440,
     /// `1.2.3` for `1.2.3-rc.1`: compared with the release part only.
@@ -185,7 +185,7 @@ pub enum Form {
 }
 
 impl Form {
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Form::Semver => "semver",
             Form::Pep440 => "pep440",
@@ -196,13 +196,13 @@ impl Form {
 
     /// Whether this form writes only part of a version, so that several
     /// versions stand for the same text (`1.2` for `1.2.3` and `1.2.4`).
-    pub fn partial(self) -> bool {
+    pub(crate) fn partial(self) -> bool {
         matches!(self, Form::Release | Form::Minor)
     }
 
     /// Whether `found` (read in this form) stands for `expected`: equal, or
     /// for the release form, the same `X.Y.Z`.
-    pub fn matches(self, found: &Version, expected: &Version) -> bool {
+    pub(crate) fn matches(self, found: &Version, expected: &Version) -> bool {
         match self {
             Form::Release => {
                 (found.major, found.minor, found.patch)
@@ -214,7 +214,7 @@ impl Form {
     }
 
     /// The text this form writes for `version`.
-    pub fn render(self, version: &Version) -> Result<String> {
+    pub(crate) fn render(self, version: &Version) -> Result<String> {
         match self {
             Form::Semver => Ok(version.to_string()),
             Form::Pep440 => to_pep440(version),
@@ -227,7 +227,7 @@ impl Form {
     }
 
     /// Reads a version written in this form (semver is accepted everywhere).
-    pub fn parse(self, text: &str) -> Result<Version> {
+    pub(crate) fn parse(self, text: &str) -> Result<Version> {
         match (Version::parse(text), self) {
             (Ok(version), _) => Ok(version),
             (Err(_), Form::Pep440) => from_pep440(text),
@@ -253,7 +253,7 @@ impl Form {
 const PEP440_LABELS: [(&str, &str); 3] = [("alpha", "a"), ("beta", "b"), ("rc", "rc")];
 
 /// `0.3.0-rc.1` → `0.3.0rc1`, `1.0.0-alpha.2` → `1.0.0a2`, `1.0.0-dev.3` → `1.0.0.dev3`.
-pub fn to_pep440(version: &Version) -> Result<String> {
+pub(crate) fn to_pep440(version: &Version) -> Result<String> {
     let base = format!("{}.{}.{}", version.major, version.minor, version.patch);
     let mut out = base.clone();
     if !version.pre.is_empty() {
@@ -288,7 +288,7 @@ pub fn to_pep440(version: &Version) -> Result<String> {
 }
 
 /// The semver reading of a PEP 440 version written by [`to_pep440`].
-pub fn from_pep440(text: &str) -> Result<Version> {
+fn from_pep440(text: &str) -> Result<Version> {
     let (main, local) = text.split_once('+').unwrap_or((text, ""));
     let digits_end = main
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))

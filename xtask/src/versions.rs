@@ -8,7 +8,7 @@ use crate::survey::{Repo, agreement};
 
 impl crate::cli::Versions {
     /// `cargo xtask versions`: exit 1 when the sites disagree.
-    pub fn run(self, repo: &Repo) -> Result<bool> {
+    pub(crate) fn run(self, repo: &Repo) -> Result<bool> {
         let _lock = crate::lock::acquire_shared(&repo.root);
         list(repo, self.json)
     }

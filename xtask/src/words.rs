@@ -3,7 +3,7 @@
 
 /// Splits a command line into words the way a POSIX shell would for plain
 /// words and quotes (`'…'`, `"…"`, `\`), without expanding anything.
-pub fn split_words(line: &str) -> Result<Vec<String>, String> {
+pub(crate) fn split_words(line: &str) -> Result<Vec<String>, String> {
     shlex::split(line).ok_or_else(|| format!("an unclosed quote or a trailing `\\` in `{line}`"))
 }
 
@@ -11,7 +11,7 @@ pub fn split_words(line: &str) -> Result<Vec<String>, String> {
 /// quoted, so it can be copied back into a shell and mean the same words.
 /// After the program, a word like `build_run_id=42` stays bare: `=` means
 /// an assignment only before the program's name.
-pub fn quote_words(argv: &[String]) -> String {
+pub(crate) fn quote_words(argv: &[String]) -> String {
     let bare = |w: &str| {
         !w.is_empty()
             && w.chars()
@@ -33,7 +33,7 @@ pub fn quote_words(argv: &[String]) -> String {
 /// One word for display, quoted when a shell would split or expand it. A
 /// word with a NUL byte cannot be passed to a program at all; it is shown
 /// with the byte escaped, quoted.
-pub fn quote(word: &str) -> String {
+pub(crate) fn quote(word: &str) -> String {
     match shlex::try_quote(word) {
         Ok(quoted) => quoted.into_owned(),
         Err(_) => shlex::try_quote(&word.replace('\0', "\\0"))

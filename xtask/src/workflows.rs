@@ -7,7 +7,7 @@
 
 /// A dispatch input: its name, `type` and whether it is `required`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Input {
+pub(crate) struct Input {
     pub name: String,
     pub kind: Option<String>,
     pub required: bool,
@@ -79,7 +79,7 @@ fn block<'a>(
 }
 
 /// The workflow's top-level `name:`, if it has one.
-pub fn name(text: &str) -> Option<String> {
+pub(crate) fn name(text: &str) -> Option<String> {
     text.lines().find_map(|l| {
         let name = l.strip_prefix("name:")?.split(" #").next()?.trim();
         Some(name.trim_matches(['"', '\'']).to_string())
@@ -87,7 +87,7 @@ pub fn name(text: &str) -> Option<String> {
 }
 
 /// The `workflow_dispatch` inputs of a workflow, or `None` if it has no dispatch trigger.
-pub fn dispatch_inputs(text: &str) -> Option<Vec<Input>> {
+pub(crate) fn dispatch_inputs(text: &str) -> Option<Vec<Input>> {
     let all = entries(on_block(text));
     let on = block(&all, &["on"])?;
     let dispatch = block(on, &["workflow_dispatch"])?;
@@ -125,7 +125,7 @@ pub fn dispatch_inputs(text: &str) -> Option<Vec<Input>> {
 
 /// The `on.push.tags` filters (`tags: ["v*"]`, or one `- "v*"` per line),
 /// or `None` when the workflow has no tag filter on push.
-pub fn push_tags(text: &str) -> Option<Vec<String>> {
+pub(crate) fn push_tags(text: &str) -> Option<Vec<String>> {
     let lines: Vec<&str> = text
         .lines()
         .filter(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))

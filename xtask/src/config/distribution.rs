@@ -12,7 +12,7 @@ use super::names;
 
 /// How release assets are named: `<name>_<version>_<platform>.<archive>`.
 #[derive(Debug, Clone, Default)]
-pub struct Distribution {
+pub(crate) struct Distribution {
     /// `[assets].name`: the first part of every CLI archive's name.
     pub asset_name: Option<String>,
     pub targets: Vec<BuildTarget>,
@@ -22,7 +22,7 @@ pub struct Distribution {
 
 /// One platform of the build matrix: `[[target]]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BuildTarget {
+pub(crate) struct BuildTarget {
     /// The Rust target triple: `x86_64-unknown-linux-gnu`.
     pub triple: String,
     /// The GitHub Actions runner label: `ubuntu-24.04`.
@@ -35,7 +35,7 @@ pub struct BuildTarget {
 
 /// `[homebrew]`: the formula template and the tap it is published to.
 #[derive(Debug, Clone)]
-pub struct HomebrewSettings {
+pub(crate) struct HomebrewSettings {
     /// The formula in this repository, relative to the root.
     pub formula: String,
     /// The platforms (of `[[target]]`) whose archives the formula lists.
@@ -48,7 +48,7 @@ pub struct HomebrewSettings {
 
 /// A channel a release reaches users through.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Channel {
+pub(crate) enum Channel {
     Crates,
     Npm,
     Pypi,
@@ -59,7 +59,7 @@ pub enum Channel {
 
 /// A value of the config a channel needs before it can be checked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Key {
+pub(crate) enum Key {
     Crate,
     NpmPackage,
     PypiPackage,
@@ -71,7 +71,7 @@ pub enum Key {
 
 impl Key {
     /// The key as config messages name it: `delivery.crate`.
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Key::Crate => "delivery.crate",
             Key::NpmPackage => "delivery.npm_package",
@@ -83,7 +83,7 @@ impl Key {
     }
 
     /// What to do when it is missing, for a probe's report.
-    pub fn how_to_set(self) -> String {
+    pub(crate) fn how_to_set(self) -> String {
         match self {
             Key::Homebrew => format!(
                 "not configured: add a [homebrew] section to {}",
@@ -142,7 +142,7 @@ const CHANNELS: [ChannelSpec; 6] = [
 ];
 
 impl Channel {
-    pub const ALL: [Channel; 6] = [
+    pub(crate) const ALL: [Channel; 6] = [
         Channel::Crates,
         Channel::Npm,
         Channel::Pypi,
@@ -158,23 +158,23 @@ impl Channel {
             .expect("every channel is in CHANNELS")
     }
 
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         self.spec().name
     }
 
     /// The config values this channel's probe needs.
-    pub fn needs(self) -> &'static [Key] {
+    pub(crate) fn needs(self) -> &'static [Key] {
         self.spec().needs
     }
 
-    pub fn parse(name: &str) -> Option<Channel> {
+    pub(crate) fn parse(name: &str) -> Option<Channel> {
         Channel::ALL.into_iter().find(|c| c.name() == name.trim())
     }
 }
 
 /// `[delivery]`: where `cargo xtask delivery` looks for a release.
 #[derive(Debug, Clone)]
-pub struct DeliverySettings {
+pub(crate) struct DeliverySettings {
     /// The channels checked (and required) when `--channels` is not given.
     pub channels: Vec<Channel>,
     pub crate_name: Option<String>,
@@ -195,7 +195,7 @@ pub struct DeliverySettings {
 }
 
 /// Reads the distribution sections from the top-level table.
-pub fn parse(top: &mut Fields<'_, '_>) -> Distribution {
+pub(crate) fn parse(top: &mut Fields<'_, '_>) -> Distribution {
     let assets = top.table("assets");
     let target_tables = top.array_of_tables("target");
     let homebrew_table = top.table("homebrew");
@@ -473,7 +473,7 @@ fn delivery(
 
 impl Distribution {
     /// The CLI archive of `platform` at `version`: `plasmite_0.1.0_linux-x86_64.tar.gz`.
-    pub fn archive_name(&self, target: &BuildTarget, version: &semver::Version) -> String {
+    pub(crate) fn archive_name(&self, target: &BuildTarget, version: &semver::Version) -> String {
         format!(
             "{}_{version}_{}.{}",
             self.asset_name.as_deref().unwrap_or("release"),
@@ -483,7 +483,7 @@ impl Distribution {
     }
 
     /// Every asset a GitHub release of `version` carries: each archive and `sha256sums.txt`.
-    pub fn release_assets(&self, version: &semver::Version) -> Vec<String> {
+    pub(crate) fn release_assets(&self, version: &semver::Version) -> Vec<String> {
         let mut assets: Vec<String> = self
             .targets
             .iter()
@@ -495,7 +495,7 @@ impl Distribution {
 }
 
 /// The checksum file of every release: `<sha256>  <asset>` per line.
-pub const SHA256SUMS: &str = "sha256sums.txt";
+pub(crate) const SHA256SUMS: &str = "sha256sums.txt";
 
 #[cfg(test)]
 mod tests {

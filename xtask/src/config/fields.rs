@@ -5,7 +5,7 @@ use anyhow::{Result, bail};
 use toml_edit::{Item, Table};
 
 /// Reads a table's keys one by one and reports the ones nobody asked for.
-pub struct Fields<'a, 'e> {
+pub(crate) struct Fields<'a, 'e> {
     table: &'a Table,
     at: String,
     seen: Vec<&'static str>,
@@ -13,7 +13,7 @@ pub struct Fields<'a, 'e> {
 }
 
 impl<'a, 'e> Fields<'a, 'e> {
-    pub fn new(table: &'a Table, at: &str, errors: &'e mut Vec<String>) -> Fields<'a, 'e> {
+    pub(crate) fn new(table: &'a Table, at: &str, errors: &'e mut Vec<String>) -> Fields<'a, 'e> {
         Fields {
             table,
             at: at.to_string(),
@@ -30,7 +30,7 @@ impl<'a, 'e> Fields<'a, 'e> {
         }
     }
 
-    pub fn error(&mut self, message: String) {
+    pub(crate) fn error(&mut self, message: String) {
         self.errors.push(message);
     }
 
@@ -39,7 +39,7 @@ impl<'a, 'e> Fields<'a, 'e> {
         self.table.get(key)
     }
 
-    pub fn string(&mut self, key: &'static str) -> Option<String> {
+    pub(crate) fn string(&mut self, key: &'static str) -> Option<String> {
         let item = self.get(key)?;
         match item.as_str() {
             Some(s) => Some(s.to_string()),
@@ -51,7 +51,7 @@ impl<'a, 'e> Fields<'a, 'e> {
         }
     }
 
-    pub fn required_string(&mut self, key: &'static str) -> Option<String> {
+    pub(crate) fn required_string(&mut self, key: &'static str) -> Option<String> {
         let value = self.string(key);
         if value.is_none() && self.table.get(key).is_none() {
             let name = self.key(key);
@@ -60,7 +60,7 @@ impl<'a, 'e> Fields<'a, 'e> {
         value
     }
 
-    pub fn integer(&mut self, key: &'static str) -> Option<i64> {
+    pub(crate) fn integer(&mut self, key: &'static str) -> Option<i64> {
         let item = self.get(key)?;
         let value = item.as_integer();
         if value.is_none() {
@@ -70,7 +70,7 @@ impl<'a, 'e> Fields<'a, 'e> {
         value
     }
 
-    pub fn boolean(&mut self, key: &'static str) -> Option<bool> {
+    pub(crate) fn boolean(&mut self, key: &'static str) -> Option<bool> {
         let item = self.get(key)?;
         let value = item.as_bool();
         if value.is_none() {
@@ -80,7 +80,7 @@ impl<'a, 'e> Fields<'a, 'e> {
         value
     }
 
-    pub fn string_array(&mut self, key: &'static str) -> Option<Vec<String>> {
+    pub(crate) fn string_array(&mut self, key: &'static str) -> Option<Vec<String>> {
         let item = self.get(key)?;
         let values: Option<Vec<String>> = item
             .as_array()
@@ -93,7 +93,7 @@ impl<'a, 'e> Fields<'a, 'e> {
     }
 
     /// A sub-table such as `[git]`; absent is `None`.
-    pub fn table(&mut self, key: &'static str) -> Option<&'a Table> {
+    pub(crate) fn table(&mut self, key: &'static str) -> Option<&'a Table> {
         let item = self.get(key)?;
         let table = item.as_table();
         if table.is_none() {
@@ -104,7 +104,7 @@ impl<'a, 'e> Fields<'a, 'e> {
     }
 
     /// An array of tables such as `[[site]]`; absent is empty.
-    pub fn array_of_tables(&mut self, key: &'static str) -> Vec<&'a Table> {
+    pub(crate) fn array_of_tables(&mut self, key: &'static str) -> Vec<&'a Table> {
         let Some(item) = self.get(key) else {
             return Vec::new();
         };
@@ -119,7 +119,7 @@ impl<'a, 'e> Fields<'a, 'e> {
     }
 
     /// Reports every key that was not read.
-    pub fn finish(self) {
+    pub(crate) fn finish(self) {
         for (key, _) in self.table.iter() {
             if !self.seen.contains(&key) {
                 let name = if self.at.is_empty() {
@@ -138,7 +138,7 @@ impl<'a, 'e> Fields<'a, 'e> {
 const MAX_DURATION_SECS: u64 = 1000 * 3600;
 
 /// A duration in config or on the command line: `90s`, `5m`, `1h`, `250ms`.
-pub fn parse_duration(text: &str) -> Result<std::time::Duration> {
+pub(crate) fn parse_duration(text: &str) -> Result<std::time::Duration> {
     let text = text.trim();
     let split = text
         .find(|c: char| !c.is_ascii_digit())

@@ -3,13 +3,13 @@
 
 use std::path::Path;
 
-pub mod distribution;
-pub mod fields;
-pub mod names;
-pub mod paths;
-pub mod release;
-pub mod sites;
-pub mod verify;
+pub(crate) mod distribution;
+pub(crate) mod fields;
+pub(crate) mod names;
+pub(crate) mod paths;
+pub(crate) mod release;
+pub(crate) mod sites;
+pub(crate) mod verify;
 
 use anyhow::{Result, bail};
 use toml_edit::DocumentMut;
@@ -17,10 +17,10 @@ use toml_edit::DocumentMut;
 use fields::Fields;
 use sites::Site;
 
-pub use paths::{PATH, SCRATCH};
+pub(crate) use paths::{PATH, SCRATCH};
 
 #[derive(Debug, Clone)]
-pub struct Config {
+pub(crate) struct Config {
     /// How a version becomes a tag: `v{version}`.
     pub tag_format: String,
     /// Every place the lock-step version lives; the first is the primary one.
@@ -39,7 +39,7 @@ pub struct Config {
 impl Config {
     /// Reads and validates the config of the repository at `root`; the
     /// warnings it must always show come back beside it.
-    pub fn load(root: &Path) -> Result<(Config, Vec<String>)> {
+    pub(crate) fn load(root: &Path) -> Result<(Config, Vec<String>)> {
         let path = root.join(PATH);
         let text = match std::fs::read_to_string(&path) {
             Ok(text) => text,
@@ -66,7 +66,7 @@ impl Config {
     }
 
     /// Parses config text; file checks are made against `root`.
-    pub fn parse(text: &str, root: &Path) -> Result<Config> {
+    pub(crate) fn parse(text: &str, root: &Path) -> Result<Config> {
         let doc: DocumentMut = text.parse().map_err(|err| {
             crate::versioning::UsageError(format!("{PATH} is not valid TOML: {err}"))
         })?;
@@ -148,7 +148,7 @@ impl Config {
     }
 
     /// The tag for `version`: `v0.3.0`.
-    pub fn tag(&self, version: &semver::Version) -> String {
+    pub(crate) fn tag(&self, version: &semver::Version) -> String {
         self.tag_format.replace("{version}", &version.to_string())
     }
 }
@@ -156,7 +156,7 @@ impl Config {
 /// Why `tag_format` cannot make tags, or `None`: it must hold `{version}`
 /// exactly once and give a name git accepts as a tag (`git check-ref-format`)
 /// with no character a shell acts on in a printed command.
-pub fn tag_format_problem(tag_format: &str) -> Option<String> {
+fn tag_format_problem(tag_format: &str) -> Option<String> {
     match tag_format.matches("{version}").count() {
         1 => {}
         0 => return Some("must contain {version}, for example \"v{version}\"".to_string()),

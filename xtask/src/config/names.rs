@@ -10,12 +10,12 @@ const SHELL: &str = "`$;&|<>()'\"!#";
 /// Why git would refuse `name` as a ref name of the kind `what` ("a tag
 /// name"), by the rules of `git check-ref-format`, or why a shell would act
 /// on it in a printed command; `None` when it is fine.
-pub fn ref_problem(name: &str, what: &str) -> Option<String> {
+pub(crate) fn ref_problem(name: &str, what: &str) -> Option<String> {
     git_ref_problem(name, what).or_else(|| shell_problem(name, what))
 }
 
 /// Why `name` holds a character git allows but a shell acts on, or `None`.
-pub fn shell_problem(name: &str, what: &str) -> Option<String> {
+pub(crate) fn shell_problem(name: &str, what: &str) -> Option<String> {
     let c = name.chars().find(|&c| SHELL.contains(c))?;
     let shown = if c == '`' {
         "`` ` ``".to_string()
@@ -28,7 +28,7 @@ pub fn shell_problem(name: &str, what: &str) -> Option<String> {
 }
 
 /// Why git would refuse `name` as a ref name (`git check-ref-format`), or `None`.
-pub fn git_ref_problem(name: &str, what: &str) -> Option<String> {
+pub(crate) fn git_ref_problem(name: &str, what: &str) -> Option<String> {
     if name.is_empty() {
         return Some(format!("{what} cannot be empty"));
     }
@@ -71,7 +71,7 @@ pub fn git_ref_problem(name: &str, what: &str) -> Option<String> {
 }
 
 /// Why `name` is not a branch a release may be cut from, or `None`.
-pub fn branch_problem(name: &str) -> Option<String> {
+pub(crate) fn branch_problem(name: &str) -> Option<String> {
     if name == "HEAD" {
         return Some("`HEAD` is not a branch name".to_string());
     }
@@ -81,14 +81,14 @@ pub fn branch_problem(name: &str) -> Option<String> {
 /// Why `name` is not a git remote's name (git's rule: `refs/remotes/<name>/…`
 /// is a valid ref), or `None`. A URL or a path is not a remote name: declare
 /// the remote with `git remote add`.
-pub fn remote_problem(name: &str) -> Option<String> {
+pub(crate) fn remote_problem(name: &str) -> Option<String> {
     ref_problem(name, "a remote name")
 }
 
 /// Whether `word` is one word of letters, digits, `-`, `_` and `.`, starting
 /// with a letter or digit: an identifier no shell, option parser or
 /// Markdown line reads as anything else.
-pub fn is_identifier(word: &str) -> bool {
+pub(crate) fn is_identifier(word: &str) -> bool {
     word.chars()
         .next()
         .is_some_and(|c| c.is_ascii_alphanumeric())
@@ -98,11 +98,11 @@ pub fn is_identifier(word: &str) -> bool {
 }
 
 /// What [`is_identifier`] accepts, for messages.
-pub const IDENTIFIER: &str =
+pub(crate) const IDENTIFIER: &str =
     "one word of letters, digits, `-`, `_` or `.`, starting with a letter or digit";
 
 /// Why `file` is not a workflow file of `.github/workflows/`, or `None`.
-pub fn workflow_problem(file: &str) -> Option<String> {
+pub(crate) fn workflow_problem(file: &str) -> Option<String> {
     if is_identifier(file) && (file.ends_with(".yml") || file.ends_with(".yaml")) {
         return None;
     }
@@ -112,7 +112,7 @@ pub fn workflow_problem(file: &str) -> Option<String> {
 }
 
 /// Why `repo` is not a GitHub `owner/name`, or `None`.
-pub fn owner_name_problem(repo: &str) -> Option<String> {
+pub(crate) fn owner_name_problem(repo: &str) -> Option<String> {
     let parts: Vec<&str> = repo.split('/').collect();
     let part = |p: &str| {
         !p.is_empty()
@@ -134,7 +134,7 @@ pub fn owner_name_problem(repo: &str) -> Option<String> {
 /// Why `path` is not a relative path of plain parts (letters, digits, `-`,
 /// `_`, `.`, `+`, `@`), with no `..` or `.` part, or `None`: a path inside
 /// another repository, which no file check can confine.
-pub fn plain_path_problem(path: &str) -> Option<String> {
+pub(crate) fn plain_path_problem(path: &str) -> Option<String> {
     let part = |p: &str| {
         !p.is_empty()
             && p != "."
@@ -154,7 +154,7 @@ pub fn plain_path_problem(path: &str) -> Option<String> {
 
 /// Why `name` is not a package name a registry accepts, or `None`: crates
 /// and PyPI projects are identifiers, npm names may have an `@scope/`.
-pub fn package_problem(name: &str, npm: bool) -> Option<String> {
+pub(crate) fn package_problem(name: &str, npm: bool) -> Option<String> {
     let bare = match name.strip_prefix('@') {
         Some(scoped) if npm => match scoped.split_once('/') {
             Some((scope, rest)) if is_identifier(scope) => rest,

@@ -4,11 +4,11 @@
 use std::path::{Component, Path};
 
 /// Where the config lives, relative to the repository root.
-pub const PATH: &str = "release/config.toml";
+pub(crate) const PATH: &str = "release/config.toml";
 
 /// Where release runs write their evidence and blocker files, relative to
 /// the repository root (`.scratch/` is git-ignored).
-pub const SCRATCH: &str = ".scratch/release";
+pub(crate) const SCRATCH: &str = ".scratch/release";
 
 /// The folder of every file the xtask writes for itself (the lock, the
 /// evidence, the blocker files).
@@ -18,7 +18,7 @@ const SCRATCH_ROOT: &str = ".scratch";
 /// `None`: it is absolute, goes up with `..`, or resolves outside through a
 /// symlink. Checked before anything is read, so nothing outside the
 /// repository is touched. `root` is already resolved (canonical).
-pub fn outside_problem(root: &Path, path: &str) -> Option<String> {
+pub(crate) fn outside_problem(root: &Path, path: &str) -> Option<String> {
     let rel = Path::new(path);
     if rel.is_absolute() || path.starts_with('/') || path.starts_with('\\') {
         return Some("is absolute".to_string());
@@ -54,7 +54,7 @@ pub fn outside_problem(root: &Path, path: &str) -> Option<String> {
 /// `.scratch` and `.scratch/release` must be real folders (or not exist
 /// yet), and the lock, evidence and blocker files in them no symlinks, so
 /// nothing is ever written outside the repository through them.
-pub fn scratch_problem(root: &Path) -> Option<String> {
+pub(crate) fn scratch_problem(root: &Path) -> Option<String> {
     let symlink = |rel: &str| {
         let meta = std::fs::symlink_metadata(root.join(rel)).ok()?;
         meta.file_type().is_symlink().then(|| {

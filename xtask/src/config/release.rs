@@ -10,7 +10,7 @@ use crate::words::split_words;
 
 /// How a release is checked and carried out.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ReleaseSettings {
+pub(crate) struct ReleaseSettings {
     /// `owner/name` of the GitHub repository: every `gh` call that takes
     /// `--repo` names it, so a clone with several GitHub remotes cannot pick
     /// the wrong one. Required by the `ci` gate, `release`, `publish` and the
@@ -41,7 +41,7 @@ pub struct ReleaseSettings {
 
 /// A `[[gate]]`: a command that must succeed, maybe only when some paths changed.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct GateSpec {
+pub(crate) struct GateSpec {
     pub name: String,
     /// The program and its arguments, split like a shell would (no shell runs it).
     pub argv: Vec<String>,
@@ -73,7 +73,7 @@ impl Default for ReleaseSettings {
 impl ReleaseSettings {
     /// The repository every `gh` call names with `--repo`, or an error that
     /// says where to declare it.
-    pub fn repo(&self) -> anyhow::Result<&str> {
+    pub(crate) fn repo(&self) -> anyhow::Result<&str> {
         self.github_repo.as_deref().ok_or_else(|| {
             anyhow::anyhow!(
                 "release/config.toml has no [release].github_repo: add `github_repo = \"owner/name\"` under [release], the repository every `gh` call names with --repo"
@@ -83,20 +83,20 @@ impl ReleaseSettings {
 }
 
 /// The shortest `poll_interval` a config may set: at most one gh call per 10 s.
-pub const MIN_POLL_INTERVAL: Duration = Duration::from_secs(10);
+pub(crate) const MIN_POLL_INTERVAL: Duration = Duration::from_secs(10);
 
 /// For the xtask's own tests only: `XTASK_TEST_FAST_POLLS=1` lowers the
 /// minimum `poll_interval` to 1 ms, so tests against the fake gh need not
 /// wait 10 s per poll. It is never silent: [`crate::config::Config::load`]
 /// warns on stderr whenever it lets a shorter interval through. Documented
 /// in docs/config.md; never set it for a real release.
-pub const TEST_FAST_POLLS: &str = "XTASK_TEST_FAST_POLLS";
+pub(crate) const TEST_FAST_POLLS: &str = "XTASK_TEST_FAST_POLLS";
 
 /// [`MIN_POLL_INTERVAL`], or 1 ms under [`TEST_FAST_POLLS`].
 /// The shortest `[[gate]].timeout` that can work.
-pub const MIN_GATE_TIMEOUT: Duration = Duration::from_secs(1);
+const MIN_GATE_TIMEOUT: Duration = Duration::from_secs(1);
 
-pub fn min_poll_interval() -> Duration {
+fn min_poll_interval() -> Duration {
     if std::env::var_os(TEST_FAST_POLLS).is_some_and(|v| v == "1") {
         Duration::from_millis(1)
     } else {
@@ -105,14 +105,14 @@ pub fn min_poll_interval() -> Duration {
 }
 
 /// The raw tables, taken from the top level before it is finished.
-pub struct Tables<'a> {
+pub(crate) struct Tables<'a> {
     git: Option<&'a Table>,
     release: Option<&'a Table>,
     gates: Vec<&'a Table>,
 }
 
 impl<'a> Tables<'a> {
-    pub fn take(top: &mut Fields<'a, '_>) -> Tables<'a> {
+    pub(crate) fn take(top: &mut Fields<'a, '_>) -> Tables<'a> {
         Tables {
             git: top.table("git"),
             release: top.table("release"),
@@ -122,7 +122,7 @@ impl<'a> Tables<'a> {
 }
 
 /// Reads the release sections; every problem is pushed to `errors`.
-pub fn parse(tables: &Tables<'_>, errors: &mut Vec<String>) -> ReleaseSettings {
+pub(crate) fn parse(tables: &Tables<'_>, errors: &mut Vec<String>) -> ReleaseSettings {
     let mut s = ReleaseSettings::default();
     if let Some(git) = tables.git {
         let mut f = Fields::new(git, "git", errors);

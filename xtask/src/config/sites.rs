@@ -11,7 +11,7 @@ use crate::versioning::Form;
 
 /// A place in the repository where the lock-step version is written.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Site {
+pub(crate) struct Site {
     /// Path relative to the repository root, with `/` separators.
     pub path: String,
     pub kind: Kind,
@@ -25,7 +25,7 @@ pub struct Site {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Kind {
+pub(crate) enum Kind {
     /// `version` in a Cargo manifest table: `package` or `workspace.package`.
     CargoManifest { table: String },
     /// The `version` of the named packages' entries in Cargo.lock.
@@ -48,7 +48,7 @@ pub enum Kind {
 
 impl Kind {
     /// The kind's name in the config: `cargo-manifest`.
-    pub fn name(&self) -> &'static str {
+    pub(crate) fn name(&self) -> &'static str {
         KINDS
             .iter()
             .find(|spec| (spec.is)(self))
@@ -56,7 +56,7 @@ impl Kind {
     }
 
     /// The form a site of this kind uses unless the config says otherwise.
-    pub fn default_form(&self) -> Form {
+    fn default_form(&self) -> Form {
         match self {
             Kind::Pyproject => Form::Pep440,
             // Numbers only: the release part, or `X.Y` without `{patch}`.
@@ -71,7 +71,7 @@ impl Kind {
 
 /// A placeholder of a pattern: the whole version, or one of its numbers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Part {
+pub(crate) enum Part {
     Version,
     Major,
     Minor,
@@ -86,7 +86,7 @@ const PLACEHOLDERS: [(&str, Part); 4] = [
 ];
 
 /// The pattern as its leading text, then each placeholder with the text after it.
-pub fn split(pattern: &str) -> (&str, Vec<(Part, &str)>) {
+pub(crate) fn split(pattern: &str) -> (&str, Vec<(Part, &str)>) {
     let next = |text: &str| {
         PLACEHOLDERS
             .iter()
@@ -115,19 +115,19 @@ pub fn split(pattern: &str) -> (&str, Vec<(Part, &str)>) {
 }
 
 /// Whether the pattern holds the version as its numbers (`{major}` …).
-pub fn has_parts(pattern: &str) -> bool {
+pub(crate) fn has_parts(pattern: &str) -> bool {
     split(pattern).1.iter().any(|(p, _)| *p != Part::Version)
 }
 
 /// Whether the pattern holds `{patch}`.
-pub fn has_patch(pattern: &str) -> bool {
+fn has_patch(pattern: &str) -> bool {
     split(pattern).1.iter().any(|(p, _)| *p == Part::Patch)
 }
 
 /// What is wrong with a pattern, for the config to name: it holds
 /// `{version}` exactly once, or instead `{major}` and `{minor}` once each
 /// and `{patch}` at most once, each followed by some text but the last.
-pub fn pattern_problem(pattern: &str) -> Option<&'static str> {
+fn pattern_problem(pattern: &str) -> Option<&'static str> {
     let (_, parts) = split(pattern);
     let count = |part| parts.iter().filter(|(p, _)| *p == part).count();
     let version = count(Part::Version);
@@ -265,7 +265,7 @@ fn pattern(fields: &mut Fields<'_, '_>, at: &str) -> Option<Kind> {
     })
 }
 
-pub fn site(table: &Table, at: &str, root: &Path, errors: &mut Vec<String>) -> Option<Site> {
+pub(crate) fn site(table: &Table, at: &str, root: &Path, errors: &mut Vec<String>) -> Option<Site> {
     let mut fields = Fields::new(table, at, errors);
     let path = fields.required_string("path");
     let kind_name = fields.required_string("kind");

@@ -9,7 +9,7 @@ use super::fields::Fields;
 use super::paths::outside_problem;
 
 /// The documents read when `[verify].documents` is not given; missing ones are skipped.
-pub const DEFAULT_DOCUMENTS: [&str; 5] = [
+const DEFAULT_DOCUMENTS: [&str; 5] = [
     "README.md",
     "CONTRIBUTING.md",
     "RELEASING.md",
@@ -19,13 +19,13 @@ pub const DEFAULT_DOCUMENTS: [&str; 5] = [
 
 /// A table under a heading of one document.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TableAt {
+pub(crate) struct TableAt {
     pub doc: String,
     pub heading: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct VerifySettings {
+pub(crate) struct VerifySettings {
     /// Markdown files, or folders read recursively for `*.md`.
     pub documents: Vec<String>,
     /// A table listing every `[[site]]` (path, kind), when declared.
@@ -49,7 +49,11 @@ impl Default for VerifySettings {
 
 /// Reads `[verify]` (absent: the defaults); problems go to `errors`. Every
 /// document is confined to the repository (`root`, canonical) as a site is.
-pub fn parse(table: Option<&Table>, root: &Path, errors: &mut Vec<String>) -> VerifySettings {
+pub(crate) fn parse(
+    table: Option<&Table>,
+    root: &Path,
+    errors: &mut Vec<String>,
+) -> VerifySettings {
     let mut settings = VerifySettings::default();
     let Some(table) = table else {
         return settings;

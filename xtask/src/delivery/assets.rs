@@ -10,7 +10,7 @@ use crate::config::distribution::{Distribution, Key};
 use crate::tools::gh;
 
 /// The GitHub release of the tag holds every asset.
-pub fn probe(p: &Context<'_>) -> Result<String, Miss> {
+pub(super) fn probe(p: &Context<'_>) -> Result<String, Miss> {
     let repo = p.value(Key::GithubRepo)?;
     let timeout = p.delivery.request_timeout;
     Ok(lookup(

@@ -20,7 +20,7 @@ use crate::survey::Repo;
 
 /// What the caller asks for beyond the config.
 #[derive(Debug, Clone, Default)]
-pub struct Options {
+pub(crate) struct Options {
     /// The channels to check (each one required); `None` is the config's list.
     pub channels: Option<Vec<Channel>>,
     /// Overrides `[delivery].max_wait`.
@@ -54,7 +54,7 @@ impl Context<'_> {
 }
 
 /// Checks every channel for `version`, as `cargo xtask release --live` does last.
-pub fn check(sh: &Shell, repo: &Repo, version: &Version, opts: &Options) -> Result<Report> {
+pub(crate) fn check(sh: &Shell, repo: &Repo, version: &Version, opts: &Options) -> Result<Report> {
     let dist = &repo.config.distribution;
     let Some(delivery) = &dist.delivery else {
         bail!(

@@ -10,7 +10,7 @@ use super::probe::{Built, Context, Miss, get_ok};
 use crate::config::distribution::Key;
 
 /// The sparse index path of a crate: `1/a`, `2/ab`, `3/a/abc`, `se/rd/serde`.
-pub fn index_path(name: &str) -> String {
+pub(super) fn index_path(name: &str) -> String {
     let name = name.to_ascii_lowercase();
     match name.len() {
         1 => format!("1/{name}"),
@@ -21,7 +21,7 @@ pub fn index_path(name: &str) -> String {
 }
 
 /// Whether the index entry (one JSON object per line) holds `version`, unyanked.
-pub fn find(entry: &str, name: &str, version: &Version) -> Result<String, String> {
+pub(super) fn find(entry: &str, name: &str, version: &Version) -> Result<String, String> {
     let wanted = version.to_string();
     let mut listed = Vec::new();
     for line in entry.lines().filter(|l| !l.trim().is_empty()) {
@@ -49,7 +49,7 @@ pub fn find(entry: &str, name: &str, version: &Version) -> Result<String, String
 
 /// The crate's sparse index entry holds the version (and, with `--artifact`,
 /// the very `.crate` file the build made).
-pub fn probe(p: &Context<'_>) -> Result<String, Miss> {
+pub(super) fn probe(p: &Context<'_>) -> Result<String, Miss> {
     let d = p.delivery;
     let name = p.value(Key::Crate)?;
     lookup(
@@ -82,7 +82,12 @@ fn lookup(
 }
 
 /// The index entry's `cksum` of `version` must be the built `.crate`'s sha256.
-pub fn compare(entry: &str, name: &str, version: &Version, built: &Built) -> Result<String, Miss> {
+pub(super) fn compare(
+    entry: &str,
+    name: &str,
+    version: &Version,
+    built: &Built,
+) -> Result<String, Miss> {
     let wanted = version.to_string();
     let cksum = entry
         .lines()

@@ -12,7 +12,7 @@ use super::probe::{Context, Miss, get_ok};
 use crate::config::distribution::Key;
 
 /// The `module` line of a `go.mod`.
-pub fn module_path(go_mod: &str) -> Option<String> {
+pub(super) fn module_path(go_mod: &str) -> Option<String> {
     go_mod.lines().find_map(|line| {
         let rest = line.trim().strip_prefix("module")?;
         let path = rest.trim().trim_matches('"');
@@ -22,7 +22,7 @@ pub fn module_path(go_mod: &str) -> Option<String> {
 
 /// A module path as the proxy protocol writes it: each capital letter is
 /// `!` and its lower case (`github.com/Foo` is `github.com/!foo`).
-pub fn escape(path: &str) -> String {
+pub(super) fn escape(path: &str) -> String {
     let mut out = String::with_capacity(path.len());
     for c in path.chars() {
         if c.is_ascii_uppercase() {
@@ -36,7 +36,7 @@ pub fn escape(path: &str) -> String {
 }
 
 /// The Go module proxy serves the binding's module at the version.
-pub fn probe(p: &Context<'_>) -> Result<String, Miss> {
+pub(super) fn probe(p: &Context<'_>) -> Result<String, Miss> {
     let d = p.delivery;
     let dir = p.value(Key::GoModule)?;
     Ok(lookup(

@@ -16,7 +16,7 @@ mod go;
 mod npm;
 mod probe;
 mod pypi;
-pub mod report;
+pub(crate) mod report;
 mod tap;
 
 use std::path::PathBuf;
@@ -30,11 +30,11 @@ use crate::config::distribution::Channel;
 use crate::effects::Executor;
 use crate::survey::Repo;
 use crate::ui::Ui;
-pub use check::{Options, check};
+pub(crate) use check::{Options, check};
 use report::Report;
 
 impl cli::Delivery {
-    pub fn run(self, sh: &Shell, repo: &Repo) -> Result<bool> {
+    pub(crate) fn run(self, sh: &Shell, repo: &Repo) -> Result<bool> {
         let opts = Options::from_flags(self.channels, self.max_wait, self.artifact)?;
         let version = crate::versioning::parse(&self.tag)?;
         let report = check(sh, repo, &version, &opts)?;
@@ -78,7 +78,7 @@ impl cli::Delivery {
 
 impl Options {
     /// The options `--channels` and `--max-wait` give.
-    pub fn from_flags(
+    fn from_flags(
         channels: Option<Vec<String>>,
         max_wait: Option<String>,
         artifacts: Vec<PathBuf>,
@@ -121,7 +121,7 @@ fn parse_channels(names: &[String]) -> Result<Vec<Channel>> {
 }
 
 /// Prints the report, as JSON or text.
-pub fn print(report: &Report, as_json: bool) -> Result<()> {
+pub(crate) fn print(report: &Report, as_json: bool) -> Result<()> {
     if as_json {
         crate::ui::document(&serde_json::to_string_pretty(&report.to_json())?);
     } else {

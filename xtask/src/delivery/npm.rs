@@ -13,7 +13,7 @@ use crate::config::distribution::Key;
 /// `1.0.0-rc.1` and `1.0.0-rc1`), or `next` when nothing is left (`1.0.0-1`:
 /// npm refuses a tag that looks like a version). `release-publish.yml`
 /// applies the same rule to `npm publish --tag`; a test holds them together.
-pub fn dist_tag(version: &Version) -> String {
+pub(super) fn dist_tag(version: &Version) -> String {
     if version.pre.is_empty() {
         return "latest".to_string();
     }
@@ -27,7 +27,7 @@ pub fn dist_tag(version: &Version) -> String {
 }
 
 /// Checks a registry document (full or abbreviated) for `version` and its dist-tag.
-pub fn check(doc: &str, name: &str, version: &Version) -> Result<String, String> {
+pub(super) fn check(doc: &str, name: &str, version: &Version) -> Result<String, String> {
     let doc: serde_json::Value = serde_json::from_str(doc)
         .map_err(|e| format!("the npm registry document of {name} is not JSON: {e}"))?;
     let wanted = version.to_string();
@@ -55,7 +55,7 @@ pub fn check(doc: &str, name: &str, version: &Version) -> Result<String, String>
 }
 
 /// The npm registry serves the version under its dist-tag.
-pub fn probe(p: &Context<'_>) -> Result<String, Miss> {
+pub(super) fn probe(p: &Context<'_>) -> Result<String, Miss> {
     let d = p.delivery;
     let name = p.value(Key::NpmPackage)?;
     Ok(lookup(

@@ -12,14 +12,14 @@ use crate::tools::curl;
 
 /// A file the build made: its name and sha256.
 #[derive(Debug, Clone)]
-pub struct Built {
+pub(super) struct Built {
     pub name: String,
     pub sha256: String,
 }
 
 /// Why a probe did not pass.
 #[derive(Debug, Clone)]
-pub enum Miss {
+pub(super) enum Miss {
     /// Not (yet) there: retried until the maximum wait.
     NotYet(String),
     /// There, but not what the build made: never retried.
@@ -33,7 +33,7 @@ impl From<String> for Miss {
 }
 
 /// What every probe needs to know.
-pub struct Context<'a> {
+pub(super) struct Context<'a> {
     pub root: &'a Path,
     pub delivery: &'a DeliverySettings,
     pub dist: &'a Distribution,
@@ -48,14 +48,14 @@ pub struct Context<'a> {
 
 impl Context<'_> {
     /// A shell in the repository, for this probe's thread.
-    pub fn shell(&self) -> Result<Shell, Miss> {
+    pub(super) fn shell(&self) -> Result<Shell, Miss> {
         let sh = Shell::new().map_err(|e| e.to_string())?;
         sh.change_dir(self.root);
         Ok(sh)
     }
 
     /// The configured value of `key`, or the miss that says how to set it.
-    pub fn value(&self, key: Key) -> Result<&str, Miss> {
+    pub(super) fn value(&self, key: Key) -> Result<&str, Miss> {
         let d = self.delivery;
         let value = match key {
             Key::Crate => d.crate_name.as_deref(),
@@ -69,7 +69,7 @@ impl Context<'_> {
     }
 
     /// The `[homebrew]` section, or the miss that says to add it.
-    pub fn homebrew(&self) -> Result<&HomebrewSettings, Miss> {
+    pub(super) fn homebrew(&self) -> Result<&HomebrewSettings, Miss> {
         self.dist
             .homebrew
             .as_ref()
@@ -78,7 +78,7 @@ impl Context<'_> {
 }
 
 /// GETs `url`, mapping "no answer" and non-200 statuses to a failure reason.
-pub fn get_ok(
+pub(super) fn get_ok(
     sh: &Shell,
     url: &str,
     accept: Option<&str>,

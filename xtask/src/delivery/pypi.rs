@@ -18,7 +18,7 @@ use crate::tools::curl;
 const SIMPLE_JSON: &str = "application/vnd.pypi.simple.v1+json";
 
 /// PyPI serves the version (and, with `--artifact`, the very files the build made).
-pub fn probe(p: &Context<'_>) -> Result<String, Miss> {
+pub(super) fn probe(p: &Context<'_>) -> Result<String, Miss> {
     let d = p.delivery;
     let name = p.value(Key::PypiPackage)?;
     lookup(
@@ -62,7 +62,7 @@ fn lookup(
 
 /// A project name as the Simple API spells it (PEP 503): lower case, each
 /// run of `-`, `_` and `.` one `-`.
-pub fn normalize(name: &str) -> String {
+pub(super) fn normalize(name: &str) -> String {
     let mut out = String::with_capacity(name.len());
     for c in name.chars() {
         if matches!(c, '-' | '_' | '.') {
@@ -78,14 +78,14 @@ pub fn normalize(name: &str) -> String {
 
 /// A file the Simple API lists.
 #[derive(Debug, Clone)]
-pub struct SimpleFile {
+pub(super) struct SimpleFile {
     pub filename: String,
     pub sha256: Option<String>,
     pub yanked: bool,
 }
 
 /// The files of a PEP 691 project page, or `None` when it is not one.
-pub fn simple_files(body: &str) -> Option<Vec<SimpleFile>> {
+pub(super) fn simple_files(body: &str) -> Option<Vec<SimpleFile>> {
     let doc: serde_json::Value = serde_json::from_str(body).ok()?;
     doc["meta"]["api-version"].as_str()?;
     let files = doc["files"].as_array()?;
@@ -121,7 +121,7 @@ fn file_version(filename: &str) -> Option<&str> {
 
 /// The Simple API's verdict: the version's files are there (and, with built
 /// files, each one there has its digest).
-pub fn simple_verdict(
+pub(super) fn simple_verdict(
     files: &[SimpleFile],
     name: &str,
     pep440: &str,
@@ -165,7 +165,12 @@ fn files(doc: &str, name: &str) -> Result<(serde_json::Value, Vec<serde_json::Va
 }
 
 /// Each built file PyPI holds must have its digest; all of them there is a pass.
-pub fn compare(doc: &str, name: &str, pep440: &str, built: &[Built]) -> Result<String, Miss> {
+pub(super) fn compare(
+    doc: &str,
+    name: &str,
+    pep440: &str,
+    built: &[Built],
+) -> Result<String, Miss> {
     let (_, files) = files(doc, name)?;
     let held: Vec<(String, String)> = files
         .iter()
@@ -223,7 +228,7 @@ fn digests(
 }
 
 /// The version document must be `pep440`'s, with files.
-pub fn check(doc: &str, name: &str, pep440: &str) -> Result<String, String> {
+pub(super) fn check(doc: &str, name: &str, pep440: &str) -> Result<String, String> {
     let (doc, files) = files(doc, name)?;
     let found = doc["info"]["version"].as_str().unwrap_or("none");
     if found != pep440 {

@@ -11,7 +11,7 @@ use crate::config::distribution::Channel;
 
 /// `homebrew does not serve`, `crates, npm do not serve`: the channels
 /// named as the subject of a sentence.
-pub fn not_serving(channels: &[&str]) -> String {
+pub(crate) fn not_serving(channels: &[&str]) -> String {
     match channels {
         [one] => format!("{one} does not serve"),
         many => format!("{} do not serve", many.join(", ")),
@@ -20,7 +20,7 @@ pub fn not_serving(channels: &[&str]) -> String {
 
 /// How a channel serves the release.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Serving {
+pub(crate) enum Serving {
     Pass,
     Fail,
     Skip,
@@ -29,7 +29,7 @@ pub enum Serving {
 }
 
 impl Serving {
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Serving::Pass => "pass",
             Serving::Fail => "fail",
@@ -41,7 +41,7 @@ impl Serving {
 
 /// One channel's result.
 #[derive(Debug, Clone)]
-pub struct ChannelResult {
+pub(crate) struct ChannelResult {
     pub channel: Channel,
     pub status: Serving,
     pub required: bool,
@@ -51,7 +51,7 @@ pub struct ChannelResult {
 }
 
 #[derive(Debug, Clone)]
-pub struct Report {
+pub(crate) struct Report {
     pub tag: String,
     pub version: Version,
     pub outcomes: Vec<ChannelResult>,
@@ -59,13 +59,13 @@ pub struct Report {
 
 impl Report {
     /// True when no required channel failed (or holds other files).
-    pub fn ok(&self) -> bool {
+    pub(crate) fn ok(&self) -> bool {
         self.failing().next().is_none()
     }
 
     /// The required channels that do not serve this build's release: it is
     /// not there (`fail`), or other files are (`mismatch`).
-    pub fn failing(&self) -> impl Iterator<Item = &ChannelResult> {
+    pub(crate) fn failing(&self) -> impl Iterator<Item = &ChannelResult> {
         self.outcomes
             .iter()
             .filter(|o| o.required && matches!(o.status, Serving::Fail | Serving::Mismatch))
@@ -73,13 +73,13 @@ impl Report {
 
     /// The required channels that lack the release altogether: the ones a
     /// publish can still fill (a `mismatch` needs another version instead).
-    pub fn missing(&self) -> impl Iterator<Item = &ChannelResult> {
+    pub(crate) fn missing(&self) -> impl Iterator<Item = &ChannelResult> {
         self.outcomes
             .iter()
             .filter(|o| o.required && o.status == Serving::Fail)
     }
 
-    pub fn to_json(&self) -> serde_json::Value {
+    pub(crate) fn to_json(&self) -> serde_json::Value {
         let channels: Vec<_> = self
             .outcomes
             .iter()
@@ -103,7 +103,7 @@ impl Report {
     }
 
     /// The channels in Markdown, for GitHub's step summary.
-    pub fn markdown(&self) -> String {
+    pub(crate) fn markdown(&self) -> String {
         let rows: Vec<Vec<String>> = self
             .outcomes
             .iter()
@@ -123,7 +123,7 @@ impl Report {
     }
 
     /// One workflow command per required channel that fails (GitHub Actions only).
-    pub fn annotate(&self) {
+    pub(crate) fn annotate(&self) {
         for o in self.failing() {
             crate::actions::annotate(
                 crate::actions::Level::Error,
@@ -140,7 +140,7 @@ impl Report {
     }
 
     /// One line per channel, then a verdict.
-    pub fn render(&self) -> String {
+    pub(crate) fn render(&self) -> String {
         let mut out = format!("delivery of {}:\n", self.tag);
         for o in &self.outcomes {
             let tries = match o.status {

@@ -11,7 +11,7 @@ use crate::sha256::parse_sha256sums;
 use crate::tools::gh;
 
 /// The tap's formula names the version, with the release's URLs and sums.
-pub fn probe(p: &Context<'_>) -> Result<String, Miss> {
+pub(super) fn probe(p: &Context<'_>) -> Result<String, Miss> {
     let repo = p.value(Key::GithubRepo)?;
     let brew = p.homebrew()?;
     let timeout = p.delivery.request_timeout;
@@ -43,7 +43,7 @@ fn lookup(
 }
 
 /// Compares the tap's formula with what the release holds.
-pub fn check(
+pub(super) fn check(
     formula: &str,
     sums: &str,
     repo: &str,

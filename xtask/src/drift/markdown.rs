@@ -3,7 +3,7 @@
 
 /// A mention in a document: its 1-based line and the text.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Mention {
+pub(crate) struct Mention {
     pub line: usize,
     pub text: String,
 }
@@ -167,12 +167,12 @@ fn lines(text: &str) -> impl Iterator<Item = (usize, &str, bool)> {
 
 /// A document's lines, read once: each with its 1-based number and whether
 /// it sits in a fenced block (fence lines themselves left out).
-pub struct Scan<'a> {
+pub(crate) struct Scan<'a> {
     lines: Vec<(usize, &'a str, bool)>,
 }
 
 impl<'a> Scan<'a> {
-    pub fn new(text: &'a str) -> Scan<'a> {
+    pub(crate) fn new(text: &'a str) -> Scan<'a> {
         Scan {
             lines: lines(text).collect(),
         }
@@ -185,7 +185,7 @@ impl<'a> Scan<'a> {
 
 /// Every `cargo xtask …` command line: in code blocks (comments dropped, chains
 /// split) and in inline code spans. The text is what follows `cargo xtask`.
-pub fn commands(scan: &Scan<'_>) -> Vec<Mention> {
+pub(crate) fn commands(scan: &Scan<'_>) -> Vec<Mention> {
     let mut found = Vec::new();
     for (line_no, line, fenced) in scan.iter() {
         if !line.contains("cargo xtask") {
@@ -221,7 +221,7 @@ pub fn commands(scan: &Scan<'_>) -> Vec<Mention> {
 /// A path named in a document: a link target or a code span that reads as a
 /// path, split from its `#anchor`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PathMention {
+pub(crate) struct PathMention {
     pub line: usize,
     /// The path as written (empty for a link to an anchor of the same page).
     pub path: String,
@@ -294,7 +294,7 @@ fn proposes(before: &str) -> bool {
 /// anchors), and code spans that hold a `/` and end like a file or a folder.
 /// Fenced blocks (commands, transcripts, output), URLs, globs, placeholders
 /// and paths outside the repository are left out.
-pub fn paths(scan: &Scan<'_>) -> Vec<PathMention> {
+pub(crate) fn paths(scan: &Scan<'_>) -> Vec<PathMention> {
     let mut found = Vec::new();
     let mut push = |line: usize, target: &str, link: bool| {
         let (path, anchor) = match target.split_once('#') {
@@ -341,7 +341,7 @@ pub fn paths(scan: &Scan<'_>) -> Vec<PathMention> {
 /// Bare workflow file names (`release.yml`) in code spans or on lines of a
 /// paragraph that talks about workflows (GitHub Actions, a dispatch), so that
 /// `docker-compose.yml` in a paragraph about something else is left alone.
-pub fn workflow_names(scan: &Scan<'_>) -> Vec<Mention> {
+pub(crate) fn workflow_names(scan: &Scan<'_>) -> Vec<Mention> {
     let mut found = Vec::new();
     for paragraph in scan.lines.split(|(_, line, _)| line.trim().is_empty()) {
         if !paragraph.iter().any(|(_, line, _)| line.contains(".y")) {
@@ -382,7 +382,7 @@ pub fn workflow_names(scan: &Scan<'_>) -> Vec<Mention> {
 
 /// Dispatch inputs named as `-f name=value`, in code that dispatches a
 /// workflow: a `gh workflow run` line, or a code span of `-f` flags.
-pub fn dispatch_inputs(scan: &Scan<'_>) -> Vec<Mention> {
+pub(crate) fn dispatch_inputs(scan: &Scan<'_>) -> Vec<Mention> {
     let mut found = Vec::new();
     for (line_no, line, fenced) in scan.iter() {
         if !line.contains("-f ") {
@@ -419,7 +419,7 @@ pub fn dispatch_inputs(scan: &Scan<'_>) -> Vec<Mention> {
 /// The anchors a page offers: GitHub's slug of each heading (ATX `## …` or
 /// setext, underlined with `=` or `-`; a repeated slug gets `-1`, `-2`, …),
 /// and the `id`/`name` of HTML anchors.
-pub fn anchors(text: &str) -> Vec<String> {
+pub(crate) fn anchors(text: &str) -> Vec<String> {
     let mut headings: Vec<String> = Vec::new();
     let mut extra = Vec::new();
     let mut previous: Option<&str> = None;
@@ -488,7 +488,7 @@ pub fn anchors(text: &str) -> Vec<String> {
 
 /// GitHub's anchor for a heading: its text (links and code spans reduced to
 /// their text) lowercased, punctuation dropped, spaces made `-`.
-pub fn slug(heading: &str) -> String {
+fn slug(heading: &str) -> String {
     let mut plain = String::with_capacity(heading.len());
     let mut rest = heading;
     // `[text](url)` reads as `text`.
@@ -522,7 +522,7 @@ pub fn slug(heading: &str) -> String {
 
 /// The rows of the first table under a heading that contains `heading`:
 /// each row's cells, code-span backticks removed, with the row's line.
-pub fn table_under(text: &str, heading: &str) -> Vec<(usize, Vec<String>)> {
+pub(crate) fn table_under(text: &str, heading: &str) -> Vec<(usize, Vec<String>)> {
     let mut rows = Vec::new();
     let mut inside = false;
     for (line_no, line, fenced) in lines(text) {

@@ -3,7 +3,7 @@
 //! `cargo xtask verify` runs these on every checkout; each problem names the
 //! document and line and says what to change.
 
-pub mod markdown;
+pub(crate) mod markdown;
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -18,7 +18,7 @@ use crate::sites::Site;
 use crate::words::split_words;
 
 /// What the tool itself says, for the documents to agree with.
-pub struct DriftFacts<'a> {
+pub(crate) struct DriftFacts<'a> {
     /// `[verify]`: the documents, and the tables to hold to the config.
     pub settings: &'a VerifySettings,
     /// Whether the config has a `[release]` section: only then are workflows checked.
@@ -36,7 +36,7 @@ pub struct DriftFacts<'a> {
 }
 
 /// A Markdown document of the repository.
-pub struct Doc {
+pub(crate) struct Doc {
     pub path: String,
     pub text: String,
 }
@@ -45,7 +45,7 @@ pub struct Doc {
 /// recursively), in a stable order. A symlink is followed only to a file
 /// inside the repository (or, named in the config, a folder inside it), so
 /// nothing outside is read and no link loop is walked.
-pub fn documents(root: &Path, roots: &[String]) -> Vec<Doc> {
+pub(crate) fn documents(root: &Path, roots: &[String]) -> Vec<Doc> {
     fn walk(root: &Path, real_root: &Path, rel: &str, top: bool, out: &mut Vec<Doc>) {
         let path = root.join(rel);
         if std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink()) {
@@ -91,7 +91,7 @@ fn problem(doc: &Doc, line: usize, message: String, fix: String) -> Problem {
 }
 
 /// Every disagreement between the documents, the workflows and the tool.
-pub fn problems(sh: &Shell, root: &Path, facts: &DriftFacts<'_>) -> Vec<Problem> {
+pub(crate) fn problems(sh: &Shell, root: &Path, facts: &DriftFacts<'_>) -> Vec<Problem> {
     let docs = documents(root, &facts.settings.documents);
     let workflow_dir = root.join(".github/workflows");
     let declared = if facts.release {

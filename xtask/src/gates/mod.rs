@@ -18,7 +18,7 @@ use crate::ui::Ui;
 use crate::words::quote;
 
 /// The tools a release needs, and how to get each.
-pub const TOOLS: [(&str, &str); 6] = [
+const TOOLS: [(&str, &str); 6] = [
     ("git", "install git (Debian: apt-get install git)"),
     (
         "gh",
@@ -44,7 +44,7 @@ const TAIL_LINES: usize = 40;
 const TAIL_CHARS: usize = 4000;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum GateStatus {
+pub(crate) enum GateStatus {
     Passed,
     Failed,
     /// Not run, for this reason.
@@ -54,7 +54,7 @@ pub enum GateStatus {
 }
 
 impl GateStatus {
-    pub fn name(&self) -> &'static str {
+    pub(crate) fn name(&self) -> &'static str {
         match self {
             GateStatus::Passed => "passed",
             GateStatus::Failed => "failed",
@@ -64,14 +64,14 @@ impl GateStatus {
     }
 
     /// Anything but passed or an explained skip blocks the release.
-    pub fn blocks(&self) -> bool {
+    pub(crate) fn blocks(&self) -> bool {
         matches!(self, GateStatus::Failed | GateStatus::Incomplete)
     }
 }
 
 /// What one gate found.
 #[derive(Debug, Clone)]
-pub struct GateResult {
+pub(crate) struct GateResult {
     pub name: String,
     /// The command or query it ran, as shown to users.
     pub command: String,
@@ -120,7 +120,7 @@ impl GateResult {
         self
     }
 
-    pub fn to_json(&self) -> serde_json::Value {
+    pub(crate) fn to_json(&self) -> serde_json::Value {
         json!({
             "name": self.name,
             "command": redact(&self.command),
@@ -140,7 +140,7 @@ impl GateResult {
 /// tests by name when the output names them (cargo's `failures:` list and
 /// `... FAILED` lines, unittest's `FAIL:`/`ERROR:` lines, node's `not ok`
 /// lines), then the last lines; otherwise the last lines alone.
-pub fn tail(text: &str) -> String {
+pub(crate) fn tail(text: &str) -> String {
     let failing = failing_tests(text);
     let last = last_lines(text);
     if failing.is_empty() {
@@ -163,7 +163,7 @@ pub fn tail(text: &str) -> String {
 }
 
 /// The names of the failing tests an output lists, in order, once each.
-pub fn failing_tests(text: &str) -> Vec<String> {
+fn failing_tests(text: &str) -> Vec<String> {
     let mut names: Vec<String> = Vec::new();
     let mut push = |name: &str| {
         let name = name.trim().to_string();
@@ -228,7 +228,7 @@ fn last_lines(text: &str) -> String {
 }
 
 /// What the gates look at.
-pub struct Context<'a> {
+pub(crate) struct Context<'a> {
     pub sh: &'a Shell,
     pub repo: &'a Repo,
     pub target: &'a Version,
@@ -241,7 +241,7 @@ pub struct Context<'a> {
 
 /// One gate: a built-in check or a command from the config.
 #[derive(Debug, Clone)]
-pub enum Gate {
+pub(crate) enum Gate {
     Tools,
     Credentials,
     Branch,
@@ -255,7 +255,7 @@ pub enum Gate {
 }
 
 impl Gate {
-    pub fn name(&self) -> String {
+    pub(crate) fn name(&self) -> String {
         match self {
             Gate::Tools => "tools".into(),
             Gate::Credentials => "gh-auth".into(),
@@ -272,7 +272,7 @@ impl Gate {
 }
 
 /// Every gate of a release, in the order they run.
-pub fn all(specs: &[GateSpec]) -> Vec<Gate> {
+pub(crate) fn all(specs: &[GateSpec]) -> Vec<Gate> {
     let mut gates = vec![
         Gate::Tools,
         Gate::Credentials,
@@ -289,7 +289,7 @@ pub fn all(specs: &[GateSpec]) -> Vec<Gate> {
 }
 
 /// Runs every gate, showing each as it starts and ends.
-pub fn run(ctx: &Context<'_>, gates: &[Gate], ui: Ui) -> Vec<GateResult> {
+pub(crate) fn run(ctx: &Context<'_>, gates: &[Gate], ui: Ui) -> Vec<GateResult> {
     let mut outcomes = Vec::new();
     for gate in gates {
         let name = gate.name();
@@ -327,7 +327,7 @@ pub fn run(ctx: &Context<'_>, gates: &[Gate], ui: Ui) -> Vec<GateResult> {
 }
 
 /// The summary table: name, status, duration and next action.
-pub fn table(outcomes: &[GateResult]) -> String {
+pub(crate) fn table(outcomes: &[GateResult]) -> String {
     let width = outcomes
         .iter()
         .map(|o| o.name.len())
@@ -355,7 +355,7 @@ pub fn table(outcomes: &[GateResult]) -> String {
 }
 
 /// The summary table in Markdown, for GitHub's step summary.
-pub fn markdown(outcomes: &[GateResult]) -> String {
+pub(crate) fn markdown(outcomes: &[GateResult]) -> String {
     let rows: Vec<Vec<String>> = outcomes
         .iter()
         .map(|o| {
@@ -477,7 +477,7 @@ fn check_branch(ctx: &Context<'_>) -> GateResult {
 }
 
 /// The lines of `git status --porcelain` that count: not under an ignored path.
-pub fn dirty_lines<'a>(porcelain: &'a str, ignores: &[String]) -> Vec<&'a str> {
+fn dirty_lines<'a>(porcelain: &'a str, ignores: &[String]) -> Vec<&'a str> {
     porcelain
         .lines()
         .filter(|line| {

@@ -15,7 +15,7 @@ use crate::secrets::redact;
 use crate::config::SCRATCH;
 
 /// The evidence record of one tag: every run of `release` and `publish`.
-pub struct Evidence {
+pub(crate) struct Evidence {
     path: PathBuf,
     /// Relative to the root, for messages and blocker bodies.
     pub rel: String,
@@ -24,7 +24,11 @@ pub struct Evidence {
 
 impl Evidence {
     /// Loads the report of `tag` (if any) and starts a new run record.
-    pub fn open(root: &Path, tag: &str, command: &str) -> Result<(Evidence, Option<String>)> {
+    pub(crate) fn open(
+        root: &Path,
+        tag: &str,
+        command: &str,
+    ) -> Result<(Evidence, Option<String>)> {
         let rel = format!("{SCRATCH}/evidence-{}.json", tag.replace('/', "-"));
         let path = root.join(&rel);
         let mut warning = None;
@@ -64,7 +68,7 @@ impl Evidence {
     }
 
     /// The current run's record.
-    pub fn current(&self) -> Value {
+    pub(crate) fn current(&self) -> Value {
         self.doc["runs"]
             .as_array()
             .and_then(|r| r.last())
@@ -72,19 +76,19 @@ impl Evidence {
             .unwrap_or_default()
     }
 
-    pub fn set(&mut self, key: &str, value: Value) {
+    pub(crate) fn set(&mut self, key: &str, value: Value) {
         self.record().insert(key.to_string(), value);
     }
 
     /// Records one mechanics step.
-    pub fn step(&mut self, step: Value) {
+    pub(crate) fn step(&mut self, step: Value) {
         if let Some(steps) = self.record().get_mut("steps").and_then(Value::as_array_mut) {
             steps.push(step);
         }
     }
 
     /// Build run IDs that an earlier run dispatched a publish for.
-    pub fn dispatched_for(&self) -> Vec<u64> {
+    pub(crate) fn dispatched_for(&self) -> Vec<u64> {
         let runs = self.doc["runs"].as_array().cloned().unwrap_or_default();
         runs.iter()
             .flat_map(|run| run["steps"].as_array().cloned().unwrap_or_default())
@@ -95,7 +99,7 @@ impl Evidence {
 
     /// The step that fixes the blocker titled `title`, as the run that
     /// filed it said (`first`, then the command to rerun), newest first.
-    pub fn fix_of(&self, title: &str) -> Option<(String, String)> {
+    pub(crate) fn fix_of(&self, title: &str) -> Option<(String, String)> {
         let runs = self.doc["runs"].as_array()?;
         runs.iter()
             .rev()
@@ -116,7 +120,7 @@ impl Evidence {
     /// Commits a rehearsal build was dispatched for, and build run IDs a
     /// publish rehearsal was dispatched for, by any run (a rerun awaits
     /// them instead of dispatching again).
-    pub fn rehearsals_dispatched(&self) -> (Vec<String>, Vec<u64>) {
+    pub(crate) fn rehearsals_dispatched(&self) -> (Vec<String>, Vec<u64>) {
         let runs = self.doc["runs"].as_array().cloned().unwrap_or_default();
         let steps: Vec<Value> = runs
             .iter()
@@ -137,7 +141,7 @@ impl Evidence {
     }
 
     /// The build run this run published, once it is known.
-    pub fn last_build_run(&self) -> Option<u64> {
+    pub(crate) fn last_build_run(&self) -> Option<u64> {
         let steps = self.current()["steps"]
             .as_array()
             .cloned()
@@ -150,7 +154,7 @@ impl Evidence {
     }
 
     /// Writes the whole report, secrets redacted.
-    pub fn save(&self) -> Result<()> {
+    pub(crate) fn save(&self) -> Result<()> {
         if let Some(dir) = self.path.parent() {
             std::fs::create_dir_all(dir)
                 .with_context(|| format!("cannot create {}", dir.display()))?;

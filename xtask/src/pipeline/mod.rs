@@ -3,8 +3,8 @@
 //! interrupted run resumes from the real state. `release` and `publish` are
 //! two entries of this one loop.
 
-pub mod evidence;
-pub mod plan;
+pub(crate) mod evidence;
+pub(crate) mod plan;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -29,7 +29,7 @@ use evidence::Evidence;
 use plan::{Entry, Facts, Outcome, Step, TagFact, Workflows};
 
 /// Every tag the release makes: the release tag, then the Go module's.
-pub fn release_tags(settings: &ReleaseSettings, tag: &str) -> Vec<String> {
+fn release_tags(settings: &ReleaseSettings, tag: &str) -> Vec<String> {
     let mut tags = vec![tag.to_string()];
     if let Some(dir) = &settings.go_module {
         tags.push(format!("{}/{tag}", dir.trim_end_matches('/')));
@@ -39,7 +39,7 @@ pub fn release_tags(settings: &ReleaseSettings, tag: &str) -> Vec<String> {
 
 /// How far the pipeline got.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Reached {
+pub(crate) enum Reached {
     /// A dry-run showed every step.
     Shown,
     /// Published, and every channel serves the release.
@@ -89,7 +89,7 @@ enum Progress {
 }
 
 /// One run of the pipeline: what it acts on, and the evidence it keeps.
-pub struct Pipeline<'a> {
+pub(crate) struct Pipeline<'a> {
     pub sh: &'a Shell,
     pub repo: &'a Repo,
     pub exec: &'a Executor<'a>,
@@ -111,7 +111,7 @@ pub struct Pipeline<'a> {
 impl<'a> Pipeline<'a> {
     /// Opens a run of `command` (`release` or `publish`) of `target`: its
     /// tags and its evidence record. The caller holds the repository lock.
-    pub fn open(
+    pub(crate) fn open(
         sh: &'a Shell,
         repo: &'a Repo,
         exec: &'a Executor<'a>,
@@ -148,7 +148,7 @@ impl<'a> Pipeline<'a> {
 
     /// Records the outcome and the timing (the xtask's own time is the
     /// total minus the gates').
-    pub fn finish(&mut self, gates_time: Duration, outcome: &str) -> Result<()> {
+    pub(crate) fn finish(&mut self, gates_time: Duration, outcome: &str) -> Result<()> {
         let total = self.started.elapsed();
         let overhead = total.saturating_sub(gates_time);
         self.evidence.set("outcome", json!(outcome));
@@ -168,7 +168,11 @@ impl<'a> Pipeline<'a> {
     /// fix (what the gate table names, or what the run that filed a blocker
     /// said fixes it, as its evidence recorded), close each blocker
     /// (`ergo done <ID>`), rerun.
-    pub fn next_after_refusal(&self, gates_failed: bool, open: &[(String, String)]) -> String {
+    pub(crate) fn next_after_refusal(
+        &self,
+        gates_failed: bool,
+        open: &[(String, String)],
+    ) -> String {
         let mut steps = Vec::new();
         let mut closes = Vec::new();
         for (id, title) in open {
@@ -197,7 +201,7 @@ impl<'a> Pipeline<'a> {
     /// Files the blockers found before the pipeline runs (none for a
     /// publish: its filing lists the open ones), says what happened, and
     /// what they forbid.
-    pub fn file_found(&mut self, found: &[Blocker]) -> Result<(Filing, Vec<String>)> {
+    pub(crate) fn file_found(&mut self, found: &[Blocker]) -> Result<(Filing, Vec<String>)> {
         let filing = blockers::file(self.exec, self.sh, &self.scratch, &self.tag, found);
         self.evidence.set("blockers", filing.to_json());
         self.evidence.save()?;
@@ -207,7 +211,7 @@ impl<'a> Pipeline<'a> {
     }
 
     /// Applies (or shows) the plan until it is done.
-    pub fn run(&mut self) -> Result<Reached> {
+    pub(crate) fn run(&mut self) -> Result<Reached> {
         let mut earlier: Option<Vec<u64>> = None;
         let mut rehearsal_recorded = false;
         for round in 0..12 {
@@ -955,7 +959,7 @@ impl<'a> Pipeline<'a> {
 
 /// Reads `name:` from `.github/workflows/<file>`; GitHub names a workflow
 /// without one by its path.
-pub fn workflow_name(root: &Path, file: &str) -> String {
+pub(crate) fn workflow_name(root: &Path, file: &str) -> String {
     let path = format!(".github/workflows/{file}");
     std::fs::read_to_string(root.join(&path))
         .ok()

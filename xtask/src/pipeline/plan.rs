@@ -12,7 +12,7 @@ use crate::tools::git::short;
 /// What a release does about the rehearsal: a build of HEAD dispatched on
 /// its branch, then a publish of that build that publishes nothing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Rehearsal {
+pub(crate) enum Rehearsal {
     /// Rehearse before the tag, then tag and publish the rehearsal's build
     /// (`--live`).
     First,
@@ -24,7 +24,7 @@ pub enum Rehearsal {
 
 /// Where the pipeline is entered.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Entry {
+pub(crate) enum Entry {
     /// `cargo xtask release`: rehearse `head` (HEAD) on `branch`, tag it,
     /// push, build, publish, deliver.
     Release {
@@ -39,7 +39,7 @@ pub enum Entry {
 
 /// One tag the release makes, and where it already exists.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TagFact {
+pub(crate) struct TagFact {
     pub name: String,
     /// The commit the local tag points at.
     pub local: Option<String>,
@@ -49,7 +49,7 @@ pub struct TagFact {
 
 /// The workflows of a release: files, and the build's display name.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Workflows {
+pub(crate) struct Workflows {
     pub build: String,
     /// The `name:` of the build workflow, as gh reports it for a run.
     pub build_name: String,
@@ -58,7 +58,7 @@ pub struct Workflows {
 
 /// What is known before acting.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Facts {
+pub(crate) struct Facts {
     pub entry: Entry,
     /// The commit released: HEAD for `release`, the tag's for `publish`.
     pub head: String,
@@ -86,7 +86,7 @@ pub struct Facts {
 
 /// One step of the pipeline.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Step {
+pub(crate) enum Step {
     /// `--no-rehearsal`: nothing to do but record it.
     SkipRehearsal,
     /// `gh workflow run <build> --ref <branch> -f tag=<tag> -f rehearsal=true`:
@@ -144,7 +144,7 @@ pub enum Step {
 
 /// Where the pipeline stands.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Outcome {
+pub(crate) enum Outcome {
     /// `steps` are left to do.
     Continue,
     /// Built and published; delivery is left to check.
@@ -165,7 +165,7 @@ pub enum Outcome {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Plan {
+pub(crate) struct Plan {
     pub steps: Vec<Step>,
     /// What is reused from an earlier run, for the report.
     pub reused: Vec<String>,
@@ -217,7 +217,7 @@ fn best<'a>(runs: &[&'a Run]) -> Option<&'a Run> {
 }
 
 /// Why run `run` may not be published as `tag` at `tag_sha` (empty when it may).
-pub fn refusals(run: &Run, workflows: &Workflows, tag: &str, tag_sha: &str) -> Vec<String> {
+pub(crate) fn refusals(run: &Run, workflows: &Workflows, tag: &str, tag_sha: &str) -> Vec<String> {
     let (build, build_name) = (&workflows.build, &workflows.build_name);
     let mut problems = Vec::new();
     if run.workflow_name != *build_name {
@@ -249,7 +249,7 @@ pub fn refusals(run: &Run, workflows: &Workflows, tag: &str, tag_sha: &str) -> V
 }
 
 /// Decides what is left, from the facts.
-pub fn mechanics(facts: &Facts) -> Plan {
+pub(crate) fn mechanics(facts: &Facts) -> Plan {
     match &facts.entry {
         Entry::Release {
             branch, rehearsal, ..

@@ -9,7 +9,7 @@ use super::slot::Slot;
 use super::toml::string_slot;
 
 /// One slot per named package; each must appear exactly once.
-pub fn locate(text: &str, packages: &[String]) -> Result<Vec<Slot>> {
+pub(crate) fn locate(text: &str, packages: &[String]) -> Result<Vec<Slot>> {
     let entries = entries(text)?;
     let mut by_name: HashMap<&str, Vec<&LockEntry>> = HashMap::new();
     for entry in &entries {
@@ -35,14 +35,14 @@ pub fn locate(text: &str, packages: &[String]) -> Result<Vec<Slot>> {
     Ok(slots)
 }
 
-pub struct LockEntry {
+pub(crate) struct LockEntry {
     pub name: String,
     pub version: String,
     pub slot: Slot,
 }
 
 /// Every `[[package]]` entry with its name and version.
-pub fn entries(text: &str) -> Result<Vec<LockEntry>> {
+pub(crate) fn entries(text: &str) -> Result<Vec<LockEntry>> {
     let doc = ImDocument::parse(text).map_err(|err| anyhow::anyhow!("malformed TOML: {err}"))?;
     let Some(packages) = doc.get("package").and_then(|p| p.as_array_of_tables()) else {
         bail!("no [[package]] entries");

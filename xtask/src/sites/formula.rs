@@ -5,7 +5,7 @@ use anyhow::{Result, bail};
 use super::slot::{Slot, line_of};
 
 /// The `version` line, then for each `url` line its tag and its file-name version.
-pub fn locate(text: &str, tag_format: &str) -> Result<Vec<Slot>> {
+pub(crate) fn locate(text: &str, tag_format: &str) -> Result<Vec<Slot>> {
     let tag_prefix = tag_format.split("{version}").next().unwrap_or("");
     let mut slots = Vec::new();
     let mut offset = 0;

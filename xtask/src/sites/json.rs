@@ -8,7 +8,7 @@ use anyhow::{Result, bail};
 use super::slot::Slot;
 
 /// One slot for each key path; each path must hold exactly one string.
-pub fn locate(text: &str, paths: &[&[&str]]) -> Result<Vec<Slot>> {
+pub(crate) fn locate(text: &str, paths: &[&[&str]]) -> Result<Vec<Slot>> {
     if text.starts_with('\u{feff}') {
         bail!(
             "the file starts with a byte-order mark (U+FEFF), which JSON does not allow and npm rejects: save it as UTF-8 without a BOM"

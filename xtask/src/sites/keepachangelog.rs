@@ -5,7 +5,7 @@ use anyhow::{Result, bail};
 
 use super::slot::{Slot, Target};
 
-pub const UNRELEASED: &str = "## [Unreleased]";
+pub(crate) const UNRELEASED: &str = "## [Unreleased]";
 
 /// A `## [X]` heading: the text between the brackets, and the byte range of it.
 fn heading(line: &str, offset: usize) -> Option<(&str, std::ops::Range<usize>)> {
@@ -25,7 +25,7 @@ fn lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
 }
 
 /// The version of the newest release section (the first `## [X.Y.Z]` that is not Unreleased).
-pub fn locate(text: &str) -> Result<Slot> {
+pub(crate) fn locate(text: &str) -> Result<Slot> {
     for (offset, line) in lines(text) {
         if let Some((name, range)) = heading(line, offset)
             && name != "Unreleased"
@@ -41,12 +41,12 @@ pub fn locate(text: &str) -> Result<Slot> {
 }
 
 /// Whether the changelog has a `## [Unreleased]` heading.
-pub fn has_unreleased(text: &str) -> bool {
+pub(crate) fn has_unreleased(text: &str) -> bool {
     lines(text).any(|(_, line)| line.trim_end() == UNRELEASED)
 }
 
 /// The body of the section `## [name]`, without its heading, if there is one.
-pub fn section<'a>(text: &'a str, name: &str) -> Option<&'a str> {
+pub(crate) fn section<'a>(text: &'a str, name: &str) -> Option<&'a str> {
     let mut start = None;
     for (offset, line) in lines(text) {
         let is_heading = line.starts_with("## ") || is_link_reference(line);
@@ -66,7 +66,7 @@ fn is_link_reference(line: &str) -> bool {
 
 /// Moves the `[Unreleased]` body under `## [new] - today`, leaves a fresh empty
 /// `[Unreleased]` above it, and updates compare links if the file has them.
-pub fn roll(text: &str, new: &str, target: &Target<'_>) -> Result<String> {
+pub(crate) fn roll(text: &str, new: &str, target: &Target<'_>) -> Result<String> {
     let eol = if text.contains("\r\n") { "\r\n" } else { "\n" };
     let old = &text[locate(text)?.range];
     if section(text, new).is_some() {
@@ -135,7 +135,7 @@ pub fn roll(text: &str, new: &str, target: &Target<'_>) -> Result<String> {
 }
 
 /// The notes of `version` in the changelog text at `path`: its section body, trimmed.
-pub fn notes(text: &str, path: &str, version: &semver::Version) -> Result<String> {
+pub(crate) fn notes(text: &str, path: &str, version: &semver::Version) -> Result<String> {
     let Some(body) = section(text, &version.to_string()) else {
         bail!(
             "{path} has no section `## [{version}]`: run `cargo xtask bump {version}` to create it from `## [Unreleased]`"

@@ -5,24 +5,24 @@
 //! replaces exactly those ranges, so nothing but the version token changes
 //! (the changelog, which gains a section, is the one exception).
 
-pub mod cargo_lock;
-pub mod formula;
-pub mod json;
-pub mod keepachangelog;
-pub mod pattern;
-pub mod sections;
-pub mod slot;
-pub mod toml;
+pub(crate) mod cargo_lock;
+pub(crate) mod formula;
+pub(crate) mod json;
+pub(crate) mod keepachangelog;
+pub(crate) mod pattern;
+pub(crate) mod sections;
+pub(crate) mod slot;
+pub(crate) mod toml;
 
 use anyhow::{Context, Result, bail};
 use semver::Version;
 
-pub use crate::config::sites::{Kind, Site};
-pub use slot::{Slot, Target, line_of, replace_slots};
+pub(crate) use crate::config::sites::{Kind, Site};
+pub(crate) use slot::{Slot, Target, line_of, replace_slots};
 
 /// What a site holds: its slots and the version each one reads as.
 #[derive(Debug, Clone)]
-pub struct Reading {
+pub(crate) struct Reading {
     pub slots: Vec<Slot>,
     /// The raw text of each slot.
     pub raw: Vec<String>,
@@ -33,7 +33,7 @@ pub struct Reading {
 impl Reading {
     /// The one version the site holds, or an error naming the slots that disagree.
     /// (Slots are read in one form, so they agree when they are equal.)
-    pub fn version(&self, site: &Site) -> Result<&Version> {
+    pub(crate) fn version(&self, site: &Site) -> Result<&Version> {
         let first = &self.versions[0];
         if let Some(i) = self.versions.iter().position(|v| v != first) {
             bail!(
@@ -50,7 +50,7 @@ impl Reading {
 }
 
 /// Finds the version tokens of `site` in `text`.
-pub fn locate(site: &Site, text: &str, tag_format: &str) -> Result<Vec<Slot>> {
+pub(crate) fn locate(site: &Site, text: &str, tag_format: &str) -> Result<Vec<Slot>> {
     let slots = match &site.kind {
         Kind::CargoManifest { table } => {
             toml::locate(text, &table.split('.').collect::<Vec<_>>(), site)?
@@ -74,7 +74,7 @@ pub fn locate(site: &Site, text: &str, tag_format: &str) -> Result<Vec<Slot>> {
 }
 
 /// Reads the version(s) `site` holds in `text`.
-pub fn read(site: &Site, text: &str, tag_format: &str) -> Result<Reading> {
+pub(crate) fn read(site: &Site, text: &str, tag_format: &str) -> Result<Reading> {
     let (slots, raw): (Vec<Slot>, Vec<String>) = match &site.kind {
         // The numbers, wherever they are, read as one version.
         Kind::Pattern { pattern, count } if pattern::has_parts(pattern) => {
@@ -108,7 +108,7 @@ pub fn read(site: &Site, text: &str, tag_format: &str) -> Result<Reading> {
 }
 
 /// `text` with `site` moved to the target version, checked by reading it back.
-pub fn rewrite(site: &Site, text: &str, target: &Target<'_>) -> Result<String> {
+pub(crate) fn rewrite(site: &Site, text: &str, target: &Target<'_>) -> Result<String> {
     let new = site.form.render(target.version)?;
     let out = match &site.kind {
         Kind::Changelog => keepachangelog::roll(text, &new, target)?,

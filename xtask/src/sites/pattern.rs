@@ -9,7 +9,7 @@ use semver::Version;
 
 use super::slot::Slot;
 use crate::config::sites::split;
-pub use crate::config::sites::{Part, has_parts};
+pub(crate) use crate::config::sites::{Part, has_parts};
 
 /// Whether `c` can be part of a placeholder's token.
 fn holds(part: Part, c: char) -> bool {
@@ -23,7 +23,7 @@ fn holds(part: Part, c: char) -> bool {
 /// One match of a pattern: its slot (from the first placeholder to the
 /// last) and where each placeholder's token is.
 #[derive(Debug, Clone)]
-pub struct Match {
+pub(crate) struct Match {
     pub slot: Slot,
     pub parts: Vec<(Part, Range<usize>)>,
 }
@@ -31,7 +31,7 @@ pub struct Match {
 impl Match {
     /// The version the match holds as written: `0.25.0` for numbers on
     /// three lines, the token itself for `{version}`.
-    pub fn raw(&self, text: &str) -> String {
+    pub(crate) fn raw(&self, text: &str) -> String {
         let number = |part: Part| {
             self.parts
                 .iter()
@@ -50,7 +50,7 @@ impl Match {
 }
 
 /// Every match of `pattern` in `text`; there must be `count`.
-pub fn matches(text: &str, pattern: &str, count: usize) -> Result<Vec<Match>> {
+pub(crate) fn matches(text: &str, pattern: &str, count: usize) -> Result<Vec<Match>> {
     let (lead, placeholders) = split(pattern);
     if placeholders.is_empty() {
         bail!("the pattern `{pattern}` has no {{version}}");
@@ -114,7 +114,7 @@ fn match_at(
 }
 
 /// Every match of `pattern` as a slot; there must be `count`.
-pub fn locate(text: &str, pattern: &str, count: usize) -> Result<Vec<Slot>> {
+pub(crate) fn locate(text: &str, pattern: &str, count: usize) -> Result<Vec<Slot>> {
     Ok(matches(text, pattern, count)?
         .into_iter()
         .map(|m| m.slot)
@@ -123,7 +123,7 @@ pub fn locate(text: &str, pattern: &str, count: usize) -> Result<Vec<Slot>> {
 
 /// `text` with each match's numbers set to `version`'s, byte for byte
 /// around them.
-pub fn write_parts(text: &str, found: &[Match], version: &Version) -> String {
+pub(crate) fn write_parts(text: &str, found: &[Match], version: &Version) -> String {
     let mut edits: Vec<(Range<usize>, String)> = found
         .iter()
         .flat_map(|m| m.parts.iter())

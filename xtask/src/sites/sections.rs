@@ -4,7 +4,7 @@
 use semver::Version;
 
 /// What is wrong with the section headings of `text`, each with its line.
-pub fn problems(text: &str) -> Vec<(usize, String)> {
+pub(crate) fn problems(text: &str) -> Vec<(usize, String)> {
     let mut found = Vec::new();
     let mut unreleased: Vec<usize> = Vec::new();
     let mut versions: Vec<(Version, usize)> = Vec::new();

@@ -7,7 +7,7 @@ use semver::Version;
 
 /// One version token in a file: where it is and what it is called.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Slot {
+pub(crate) struct Slot {
     /// Where in the file, for messages: `[package].version`, `.packages[""].version`.
     pub label: String,
     /// The token's byte range, without quotes.
@@ -15,7 +15,7 @@ pub struct Slot {
 }
 
 /// What a rewrite needs besides the file: the target, the tag format, the date.
-pub struct Target<'a> {
+pub(crate) struct Target<'a> {
     pub version: &'a Version,
     pub tag_format: &'a str,
     /// `YYYY-MM-DD`, for the changelog's new section.
@@ -23,7 +23,7 @@ pub struct Target<'a> {
 }
 
 /// Replaces every slot's range with `new`.
-pub fn replace_slots(text: &str, slots: &[Slot], new: &str) -> String {
+pub(crate) fn replace_slots(text: &str, slots: &[Slot], new: &str) -> String {
     let mut ranges: Vec<&Range<usize>> = slots.iter().map(|s| &s.range).collect();
     ranges.sort_by_key(|r| r.start);
     let mut out = String::with_capacity(text.len() + slots.len() * new.len());
@@ -38,7 +38,7 @@ pub fn replace_slots(text: &str, slots: &[Slot], new: &str) -> String {
 }
 
 /// The 1-based line of byte offset `at`.
-pub fn line_of(text: &str, at: usize) -> usize {
+pub(crate) fn line_of(text: &str, at: usize) -> usize {
     text[..at.min(text.len())]
         .bytes()
         .filter(|&b| b == b'\n')

@@ -7,7 +7,7 @@ use super::slot::Slot;
 use crate::config::sites::Site;
 
 /// The `version` string of the table at `table_path`, as a slot.
-pub fn locate(text: &str, table_path: &[&str], site: &Site) -> Result<Vec<Slot>> {
+pub(crate) fn locate(text: &str, table_path: &[&str], site: &Site) -> Result<Vec<Slot>> {
     let doc = ImDocument::parse(text).map_err(|err| anyhow::anyhow!("malformed TOML: {err}"))?;
     let label = format!("[{}].version", table_path.join("."));
     let mut item: &Item = doc.as_item();
@@ -37,7 +37,7 @@ pub fn locate(text: &str, table_path: &[&str], site: &Site) -> Result<Vec<Slot>>
 }
 
 /// The inside of a one-line TOML string at `span` (quotes excluded).
-pub fn string_slot(
+pub(crate) fn string_slot(
     text: &str,
     span: Option<std::ops::Range<usize>>,
     label: &str,

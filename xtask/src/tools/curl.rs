@@ -9,7 +9,7 @@ use super::exec;
 
 /// What a server answered.
 #[derive(Debug, Clone)]
-pub struct Response {
+pub(crate) struct Response {
     pub status: u16,
     pub body: String,
 }
@@ -17,7 +17,12 @@ pub struct Response {
 /// GETs `url`, following redirects, within `timeout`; `accept` sets the
 /// `Accept` header. A non-2xx status is a [`Response`], not an error; an
 /// error is a request that got no answer (timeout, refused, DNS).
-pub fn get(sh: &Shell, url: &str, accept: Option<&str>, timeout: Duration) -> Result<Response> {
+pub(crate) fn get(
+    sh: &Shell,
+    url: &str,
+    accept: Option<&str>,
+    timeout: Duration,
+) -> Result<Response> {
     let seconds = format!("{:.3}", timeout.as_secs_f64());
     let header = accept.map(|a| format!("Accept: {a}"));
     let header_args: Vec<&str> = match &header {

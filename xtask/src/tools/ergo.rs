@@ -14,7 +14,7 @@ const TIMEOUT: Duration = Duration::from_secs(30);
 
 /// One epic or task of `ergo list --json`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Item {
+pub(crate) struct Item {
     pub id: String,
     pub title: String,
     /// `epic` or `task`.
@@ -26,7 +26,7 @@ pub struct Item {
 
 impl Item {
     /// Still to deal with: anything but `done` or `canceled` (`failed` is open).
-    pub fn is_open(&self) -> bool {
+    pub(crate) fn is_open(&self) -> bool {
         !matches!(self.state.as_str(), "done" | "canceled")
     }
 }
@@ -53,20 +53,20 @@ fn parse_list(text: &str, what: &str) -> Result<Vec<Item>> {
 }
 
 /// The first line of `ergo --version`.
-pub fn version(sh: &Shell) -> Option<String> {
+pub(crate) fn version(sh: &Shell) -> Option<String> {
     exec(cmd!(sh, "ergo --version"), None, TIMEOUT)
         .ok()?
         .first_line()
 }
 
 /// `ergo list --all --json`: every epic and task.
-pub fn list_all(sh: &Shell) -> Result<Vec<Item>> {
+pub(crate) fn list_all(sh: &Shell) -> Result<Vec<Item>> {
     let text = exec(cmd!(sh, "ergo list --all --json"), None, TIMEOUT)?.ok()?;
     parse_list(&text, "ergo list --all --json")
 }
 
 /// `ergo list --epic <id> --all --json`: the tasks of one epic.
-pub fn list_epic(sh: &Shell, epic: &str) -> Result<Vec<Item>> {
+pub(crate) fn list_epic(sh: &Shell, epic: &str) -> Result<Vec<Item>> {
     let text = exec(
         cmd!(sh, "ergo list --epic {epic} --all --json"),
         None,
@@ -78,7 +78,7 @@ pub fn list_epic(sh: &Shell, epic: &str) -> Result<Vec<Item>> {
 
 /// `ergo new epic <title> --file <path>`: the file holds the first tasks.
 /// An effect, run by the executor.
-pub fn new_epic<'a>(sh: &'a Shell, title: &str, file: &Path) -> Action<'a> {
+pub(crate) fn new_epic<'a>(sh: &'a Shell, title: &str, file: &Path) -> Action<'a> {
     Action {
         cmd: cmd!(sh, "ergo new epic {title} --file {file}"),
         argv: ["ergo", "new", "epic", title, "--file"]
@@ -93,13 +93,13 @@ pub fn new_epic<'a>(sh: &'a Shell, title: &str, file: &Path) -> Action<'a> {
 
 /// `ergo new task <title> --epic <id>` with the body on stdin. An effect,
 /// run by the executor; [`task_id`] reads what it prints.
-pub fn new_task<'a>(sh: &'a Shell, title: &str, epic: &str, body: &str) -> Action<'a> {
+pub(crate) fn new_task<'a>(sh: &'a Shell, title: &str, epic: &str, body: &str) -> Action<'a> {
     let argv = ["ergo", "new", "task", title, "--epic", epic].map(String::from);
     Action::new(sh, argv.to_vec(), Some(body.to_string()), TIMEOUT)
 }
 
 /// The ID `ergo new task` printed.
-pub fn task_id(out: &str) -> Result<String> {
+pub(crate) fn task_id(out: &str) -> Result<String> {
     let id = out.trim().to_string();
     if id.is_empty() {
         bail!("`ergo new task` printed no ID");

@@ -12,12 +12,12 @@ use crate::clock::human;
 
 /// The inputs the publish workflow is dispatched with, and their types in
 /// its `workflow_dispatch` (checked against the workflow by `verify`).
-pub const BUILD_RUN_ID: &str = "build_run_id";
-pub const ALLOW_PARTIAL_RELEASE: &str = "allow_partial_release";
+const BUILD_RUN_ID: &str = "build_run_id";
+const ALLOW_PARTIAL_RELEASE: &str = "allow_partial_release";
 /// A rehearsal: the publish workflow does everything short of publishing;
 /// the build workflow builds the dispatched commit before it is tagged.
-pub const REHEARSAL: &str = "rehearsal";
-pub const DISPATCH_INPUTS: [(&str, &str); 3] = [
+const REHEARSAL: &str = "rehearsal";
+pub(crate) const DISPATCH_INPUTS: [(&str, &str); 3] = [
     (BUILD_RUN_ID, "string"),
     (ALLOW_PARTIAL_RELEASE, "boolean"),
     (REHEARSAL, "boolean"),
@@ -25,13 +25,14 @@ pub const DISPATCH_INPUTS: [(&str, &str); 3] = [
 
 /// The inputs the build workflow is dispatched with for a rehearsal, and
 /// their types (checked against the workflow by `verify`).
-pub const TAG: &str = "tag";
-pub const BUILD_DISPATCH_INPUTS: [(&str, &str); 2] = [(TAG, "string"), (REHEARSAL, "boolean")];
+pub(crate) const TAG: &str = "tag";
+pub(crate) const BUILD_DISPATCH_INPUTS: [(&str, &str); 2] =
+    [(TAG, "string"), (REHEARSAL, "boolean")];
 
 /// The inputs of a publish dispatch of `build_run` (`<ID of the build run>`
 /// when a dry-run has none yet); a rehearsal adds `rehearsal=true`, a
 /// publish sends no `rehearsal` input at all.
-pub fn publish_inputs(
+pub(crate) fn publish_inputs(
     build_run: Option<u64>,
     allow_partial: bool,
     rehearsal: bool,
@@ -49,7 +50,7 @@ pub fn publish_inputs(
 
 /// The inputs of a rehearsal build: the dispatched commit, built as `tag`
 /// will be, before the tag exists.
-pub fn rehearsal_build_inputs(tag: &str) -> Vec<(String, String)> {
+pub(crate) fn rehearsal_build_inputs(tag: &str) -> Vec<(String, String)> {
     vec![
         (TAG.to_string(), tag.to_string()),
         (REHEARSAL.to_string(), "true".to_string()),
@@ -60,36 +61,36 @@ pub fn rehearsal_build_inputs(tag: &str) -> Vec<(String, String)> {
 /// default branch's head, not the tag's commit, so its runs are told apart
 /// by the build they publish, and a rehearsal from a publish (checked
 /// against the workflow by `verify`).
-pub const PUBLISH_RUN_NAME: &str = "${{ inputs.rehearsal && 'Rehearse the publish of build' || 'Publish build' }} ${{ inputs.build_run_id }}";
+pub(crate) const PUBLISH_RUN_NAME: &str = "${{ inputs.rehearsal && 'Rehearse the publish of build' || 'Publish build' }} ${{ inputs.build_run_id }}";
 
 /// The `run-name` of the build workflow: a rehearsal build is dispatched
 /// for a commit, not pushed with a tag, and found by this title (checked
 /// against the workflow by `verify`).
-pub const BUILD_RUN_NAME: &str = "${{ inputs.rehearsal && format('Rehearse the build of {0}', inputs.tag) || format('Build {0}', inputs.tag || github.ref_name) }}";
+pub(crate) const BUILD_RUN_NAME: &str = "${{ inputs.rehearsal && format('Rehearse the build of {0}', inputs.tag) || format('Build {0}', inputs.tag || github.ref_name) }}";
 
 /// The title GitHub gives a publish run of `build_run` (`PUBLISH_RUN_NAME`).
-pub fn publish_title(build_run: u64) -> String {
+pub(crate) fn publish_title(build_run: u64) -> String {
     format!("Publish build {build_run}")
 }
 
 /// The title GitHub gives a publish rehearsal of `build_run` (`PUBLISH_RUN_NAME`).
-pub fn rehearsal_title(build_run: u64) -> String {
+pub(crate) fn rehearsal_title(build_run: u64) -> String {
     format!("Rehearse the publish of build {build_run}")
 }
 
 /// The title GitHub gives a rehearsal build of `tag` (`BUILD_RUN_NAME`).
-pub fn rehearsal_build_title(tag: &str) -> String {
+pub(crate) fn rehearsal_build_title(tag: &str) -> String {
     format!("Rehearse the build of {tag}")
 }
 
 const TIMEOUT: Duration = Duration::from_secs(60);
 
 /// The fields of a run the xtask reads.
-pub const RUN_FIELDS: &str = "databaseId,headSha,event,status,conclusion,url,displayTitle";
+const RUN_FIELDS: &str = "databaseId,headSha,event,status,conclusion,url,displayTitle";
 
 /// One workflow run, as `gh run list/view --json` describes it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Run {
+pub(crate) struct Run {
     pub id: u64,
     pub head_sha: String,
     pub event: String,
@@ -119,18 +120,18 @@ impl Run {
         })
     }
 
-    pub fn completed(&self) -> bool {
+    pub(crate) fn completed(&self) -> bool {
         self.status == "completed"
     }
 
-    pub fn succeeded(&self) -> bool {
+    pub(crate) fn succeeded(&self) -> bool {
         self.completed() && self.conclusion == "success"
     }
 }
 
 /// A job of a run that did not succeed.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Job {
+pub(crate) struct Job {
     pub name: String,
     pub conclusion: String,
     pub url: String,
@@ -143,7 +144,7 @@ pub struct Job {
 /// Only flags gh 2.23 (Debian 12's gh) has are used: no `run list
 /// --commit`, so runs of a commit are found by their `headSha` here.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Call<'a> {
+pub(crate) enum Call<'a> {
     Version,
     AuthStatus,
     /// The newest runs of a workflow.
@@ -177,12 +178,12 @@ pub enum Call<'a> {
 }
 
 /// How many runs `gh run list` asks for: one page of the API.
-pub const RUN_LIMIT: u32 = 100;
+const RUN_LIMIT: u32 = 100;
 
 impl Call<'_> {
     /// The arguments after `gh`; `repo` is passed as `--repo` to every
     /// subcommand that takes it (`auth status`, `api` and `--version` do not).
-    pub fn args(&self, repo: &str) -> Vec<String> {
+    pub(crate) fn args(&self, repo: &str) -> Vec<String> {
         // `--repo` goes right after the subcommand and its argument.
         let with_repo = |head: &[&str], tail: &[&str]| {
             let mut args: Vec<&str> = head.to_vec();
@@ -241,7 +242,7 @@ impl Call<'_> {
 
 /// Whether gh's error text says it rejected the command line itself (a flag
 /// or a `--json` field this gh does not have), as opposed to auth or network.
-pub fn is_flag_error(text: &str) -> bool {
+pub(crate) fn is_flag_error(text: &str) -> bool {
     [
         "unknown flag",
         "unknown shorthand flag",
@@ -258,12 +259,12 @@ fn command<'a>(sh: &'a Shell, call: &Call<'_>, repo: &str) -> Cmd<'a> {
 }
 
 /// `gh auth status`: the raw output, judged by the caller.
-pub fn auth_status(sh: &Shell) -> Result<Output> {
+pub(crate) fn auth_status(sh: &Shell) -> Result<Output> {
     exec(command(sh, &Call::AuthStatus, ""), None, TIMEOUT)
 }
 
 /// The first line of `gh --version`.
-pub fn version(sh: &Shell) -> Option<String> {
+pub(crate) fn version(sh: &Shell) -> Option<String> {
     exec(command(sh, &Call::Version, ""), None, TIMEOUT)
         .ok()?
         .first_line()
@@ -272,7 +273,12 @@ pub fn version(sh: &Shell) -> Option<String> {
 /// The newest runs of `workflow` in `repo` (`gh run list --workflow <file>
 /// --json …`), only those of `commit` if given: gh 2.23 has no `--commit`,
 /// so the runs are filtered on their `headSha` here.
-pub fn run_list(sh: &Shell, repo: &str, workflow: &str, commit: Option<&str>) -> Result<Vec<Run>> {
+pub(crate) fn run_list(
+    sh: &Shell,
+    repo: &str,
+    workflow: &str,
+    commit: Option<&str>,
+) -> Result<Vec<Run>> {
     let text = exec(
         command(sh, &Call::RunList { workflow }, repo),
         None,
@@ -296,7 +302,7 @@ fn runs_of(text: &str, commit: Option<&str>) -> Result<Vec<Run>> {
 }
 
 /// `gh run view <id> --json …`, with the workflow's name.
-pub fn run_view(sh: &Shell, repo: &str, id: u64) -> Result<Run> {
+pub(crate) fn run_view(sh: &Shell, repo: &str, id: u64) -> Result<Run> {
     let text = exec(command(sh, &Call::RunView { id }, repo), None, TIMEOUT)?.ok()?;
     let value: Value = serde_json::from_str(&text)
         .with_context(|| format!("`gh run view {id}` did not print JSON"))?;
@@ -304,7 +310,7 @@ pub fn run_view(sh: &Shell, repo: &str, id: u64) -> Result<Run> {
 }
 
 /// The jobs of run `id` that did not succeed (`gh run view <id> --json jobs`).
-pub fn failed_jobs(sh: &Shell, repo: &str, id: u64) -> Result<Vec<Job>> {
+pub(crate) fn failed_jobs(sh: &Shell, repo: &str, id: u64) -> Result<Vec<Job>> {
     let text = exec(command(sh, &Call::RunJobs { id }, repo), None, TIMEOUT)?.ok()?;
     let value: Value = serde_json::from_str(&text)
         .with_context(|| format!("`gh run view {id} --json jobs` did not print JSON"))?;
@@ -326,7 +332,7 @@ pub fn failed_jobs(sh: &Shell, repo: &str, id: u64) -> Result<Vec<Job>> {
 
 /// `gh workflow run <file> --repo <repo> [--ref <branch>] -f k=v …`: an
 /// effect, run by the executor.
-pub fn workflow_run<'a>(
+pub(crate) fn workflow_run<'a>(
     sh: &'a Shell,
     repo: &str,
     workflow: &str,
@@ -354,7 +360,12 @@ fn read_within(cmd: Cmd<'_>, timeout: Duration) -> Result<String> {
 }
 
 /// The text of `path` in `repo` (default branch), read with `gh api repos/<repo>/contents/<path>`.
-pub fn api_contents(sh: &Shell, repo: &str, path: &str, timeout: Duration) -> Result<String> {
+pub(crate) fn api_contents(
+    sh: &Shell,
+    repo: &str,
+    path: &str,
+    timeout: Duration,
+) -> Result<String> {
     let endpoint = format!("repos/{repo}/contents/{path}");
     let call = Call::Api {
         endpoint: &endpoint,
@@ -371,7 +382,12 @@ pub fn api_contents(sh: &Shell, repo: &str, path: &str, timeout: Duration) -> Re
 }
 
 /// The names of the assets of release `tag`: `gh release view <tag> --json assets`.
-pub fn release_assets(sh: &Shell, repo: &str, tag: &str, timeout: Duration) -> Result<Vec<String>> {
+pub(crate) fn release_assets(
+    sh: &Shell,
+    repo: &str,
+    tag: &str,
+    timeout: Duration,
+) -> Result<Vec<String>> {
     let json = read_within(command(sh, &Call::ReleaseView { tag }, repo), timeout)?;
     let doc: serde_json::Value = serde_json::from_str(&json)
         .with_context(|| format!("`gh release view {tag}` did not answer JSON"))?;
@@ -385,7 +401,7 @@ pub fn release_assets(sh: &Shell, repo: &str, tag: &str, timeout: Duration) -> R
 }
 
 /// The text of one asset of release `tag`: `gh release download --pattern <name> --output -`.
-pub fn release_asset_text(
+pub(crate) fn release_asset_text(
     sh: &Shell,
     repo: &str,
     tag: &str,

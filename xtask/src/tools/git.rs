@@ -12,7 +12,7 @@ const TIMEOUT: Duration = Duration::from_secs(60);
 const REMOTE_TIMEOUT: Duration = Duration::from_secs(300);
 
 /// The output of a git query that must succeed.
-pub fn read(sh: &Shell, args: &[&str]) -> Result<String> {
+pub(crate) fn read(sh: &Shell, args: &[&str]) -> Result<String> {
     Ok(exec(cmd!(sh, "git {args...}"), None, TIMEOUT)?
         .ok()?
         .trim_end()
@@ -20,18 +20,18 @@ pub fn read(sh: &Shell, args: &[&str]) -> Result<String> {
 }
 
 /// A commit's short form for people: its first 12 hex digits.
-pub fn short(sha: &str) -> &str {
+pub(crate) fn short(sha: &str) -> &str {
     &sha[..sha.len().min(12)]
 }
 
 /// A git query whose failure the caller judges.
-pub fn query(sh: &Shell, args: &[&str]) -> Result<Output> {
+pub(crate) fn query(sh: &Shell, args: &[&str]) -> Result<Output> {
     exec(cmd!(sh, "git {args...}"), None, TIMEOUT)
 }
 
 /// The files git tracks (`git ls-files`), relative to the root, or `None`
 /// outside a git work tree.
-pub fn tracked_files(sh: &Shell) -> Option<Vec<String>> {
+pub(crate) fn tracked_files(sh: &Shell) -> Option<Vec<String>> {
     let out = exec(cmd!(sh, "git ls-files -z"), None, TIMEOUT).ok()?;
     if !out.success() {
         return None;
@@ -49,7 +49,7 @@ pub fn tracked_files(sh: &Shell) -> Option<Vec<String>> {
 /// patterns of the root `.gitignore`, a subfolder's `.gitignore`, the info
 /// exclude file. One `git check-ignore --stdin` for all of them; `None`
 /// when git cannot answer (outside a work tree).
-pub fn ignored(sh: &Shell, paths: &[String]) -> Option<std::collections::HashSet<String>> {
+pub(crate) fn ignored(sh: &Shell, paths: &[String]) -> Option<std::collections::HashSet<String>> {
     if paths.is_empty() {
         return Some(Default::default());
     }
@@ -74,12 +74,12 @@ pub fn ignored(sh: &Shell, paths: &[String]) -> Option<std::collections::HashSet
 }
 
 /// The first line of `git --version`.
-pub fn version(sh: &Shell) -> Option<String> {
+pub(crate) fn version(sh: &Shell) -> Option<String> {
     query(sh, &["--version"]).ok()?.first_line()
 }
 
 /// `git fetch <remote>`: the remote after `--`, so it is never an option.
-pub fn fetch(sh: &Shell, remote: &str) -> Result<Output> {
+pub(crate) fn fetch(sh: &Shell, remote: &str) -> Result<Output> {
     exec(
         cmd!(sh, "git fetch --quiet --tags -- {remote}"),
         None,
@@ -88,7 +88,7 @@ pub fn fetch(sh: &Shell, remote: &str) -> Result<Output> {
 }
 
 /// The commit a local tag points at, if it exists.
-pub fn local_tag(sh: &Shell, tag: &str) -> Result<Option<String>> {
+pub(crate) fn local_tag(sh: &Shell, tag: &str) -> Result<Option<String>> {
     let refname = format!("refs/tags/{tag}^{{commit}}");
     let out = query(sh, &["rev-parse", "--verify", "--quiet", &refname])?;
     Ok(out.success().then(|| out.stdout.trim().to_string()))
@@ -96,7 +96,7 @@ pub fn local_tag(sh: &Shell, tag: &str) -> Result<Option<String>> {
 
 /// The commit each tag points at on `remote` (`git ls-remote`), peeled;
 /// the remote after `--`, so it is never an option.
-pub fn remote_tags(sh: &Shell, remote: &str, tags: &[&str]) -> Result<Vec<Option<String>>> {
+pub(crate) fn remote_tags(sh: &Shell, remote: &str, tags: &[&str]) -> Result<Vec<Option<String>>> {
     let refs: Vec<String> = tags.iter().map(|t| format!("refs/tags/{t}")).collect();
     // Each ref and its peeled form (`^{}`: the commit an annotated tag names).
     let patterns: Vec<String> = refs
@@ -122,14 +122,14 @@ pub fn remote_tags(sh: &Shell, remote: &str, tags: &[&str]) -> Result<Vec<Option
 }
 
 /// `git tag -a <tag> -m <message> <sha>`: an effect, run by the executor.
-pub fn tag<'a>(sh: &'a Shell, tag: &str, message: &str, sha: &str) -> Action<'a> {
+pub(crate) fn tag<'a>(sh: &'a Shell, tag: &str, message: &str, sha: &str) -> Action<'a> {
     let argv = ["git", "tag", "-a", tag, "-m", message, sha].map(String::from);
     Action::new(sh, argv.to_vec(), None, TIMEOUT)
 }
 
 /// `git push --atomic -- <remote> refs/tags/…`: an effect, run by the
 /// executor; the remote after `--`, so it is never an option.
-pub fn push_tags<'a>(sh: &'a Shell, remote: &str, tags: &[String]) -> Action<'a> {
+pub(crate) fn push_tags<'a>(sh: &'a Shell, remote: &str, tags: &[String]) -> Action<'a> {
     let mut argv = ["git", "push", "--atomic", "--", remote]
         .map(String::from)
         .to_vec();

@@ -3,11 +3,11 @@
 //! Every command is built with xshell's `cmd!` and run here with a timeout,
 //! so nothing the release tool calls can hang it.
 
-pub mod curl;
-pub mod ergo;
-pub mod gh;
-pub mod git;
-pub mod suite;
+pub(crate) mod curl;
+pub(crate) mod ergo;
+pub(crate) mod gh;
+pub(crate) mod git;
+pub(crate) mod suite;
 
 use std::io::{Read, Write};
 use std::process::{Command, Stdio};
@@ -19,7 +19,7 @@ use xshell::{Cmd, Shell, cmd};
 
 /// What a finished (or stopped) process left behind.
 #[derive(Debug, Clone)]
-pub struct Output {
+pub(crate) struct Output {
     /// The command line as shown to users (secrets hidden by `Cmd::secret`).
     pub display: String,
     /// The exit code; `None` when the process was killed by a signal or timed out.
@@ -34,19 +34,19 @@ pub struct Output {
 }
 
 impl Output {
-    pub fn success(&self) -> bool {
+    pub(crate) fn success(&self) -> bool {
         self.code == Some(0) && !self.timed_out
     }
 
     /// The first line of a successful run's stdout (a `--version` answer).
-    pub fn first_line(self) -> Option<String> {
+    pub(crate) fn first_line(self) -> Option<String> {
         self.success()
             .then(|| self.stdout.lines().next().unwrap_or("").trim().to_string())
     }
 
     /// stdout and stderr together, for reports and evidence, each with a
     /// usage dump cut away (see [`cut_usage`]).
-    pub fn combined(&self) -> String {
+    pub(crate) fn combined(&self) -> String {
         let (stdout, stderr) = (cut_usage(&self.stdout), cut_usage(&self.stderr));
         match (stdout.trim_end().is_empty(), stderr.trim_end().is_empty()) {
             (_, true) => stdout,
@@ -56,7 +56,7 @@ impl Output {
     }
 
     /// stdout of a command that must succeed, or an error naming it and its output.
-    pub fn ok(self) -> Result<String> {
+    pub(crate) fn ok(self) -> Result<String> {
         if self.timed_out {
             anyhow::bail!("`{}` timed out after {:.0?}", self.display, self.duration);
         }
@@ -86,7 +86,7 @@ impl Output {
 /// every flag it has (or, for an unknown `--json` field, `Available
 /// fields:` and every field). Only the lines before the dump are kept (the
 /// error), so a gate table or a blocker body shows the error, not the manual.
-pub fn cut_usage(text: &str) -> String {
+fn cut_usage(text: &str) -> String {
     let lines: Vec<&str> = text.lines().collect();
     let Some(at) = lines.iter().position(|l| {
         let l = l.trim_start().to_ascii_lowercase();
@@ -107,7 +107,7 @@ pub fn cut_usage(text: &str) -> String {
 
 /// A command that changes something, as its adapter builds it (with its
 /// timeout and input), for the executor to run or, in a dry-run, to show.
-pub struct Action<'a> {
+pub(crate) struct Action<'a> {
     pub cmd: Cmd<'a>,
     /// The command line's words, as shown to users (quoted for a shell).
     pub argv: Vec<String>,
@@ -117,7 +117,7 @@ pub struct Action<'a> {
 
 impl<'a> Action<'a> {
     /// An action that runs `argv` (the program first) directly, no shell.
-    pub fn new(
+    pub(crate) fn new(
         sh: &'a Shell,
         argv: Vec<String>,
         stdin: Option<String>,
@@ -135,12 +135,12 @@ impl<'a> Action<'a> {
 
     /// The command line as shown to users: quoted, so that pasted into a
     /// shell it runs these words and nothing else.
-    pub fn display(&self) -> String {
+    pub(crate) fn display(&self) -> String {
         crate::words::quote_words(&self.argv)
     }
 
     /// Runs it; its stdout, or an error naming it and its output.
-    pub fn run(self) -> Result<String> {
+    pub(crate) fn run(self) -> Result<String> {
         exec(
             self.cmd,
             self.stdin.as_deref().map(str::as_bytes),
@@ -155,7 +155,7 @@ impl<'a> Action<'a> {
 /// An error means the process could not be started (for example, the
 /// program is not installed); a non-zero exit or a timeout is reported in
 /// the [`Output`], for the caller to judge.
-pub fn exec(cmd: Cmd<'_>, stdin: Option<&[u8]>, timeout: Duration) -> Result<Output> {
+pub(crate) fn exec(cmd: Cmd<'_>, stdin: Option<&[u8]>, timeout: Duration) -> Result<Output> {
     let display = cmd.to_string();
     let mut command: Command = cmd.into();
     command
@@ -209,11 +209,11 @@ pub fn exec(cmd: Cmd<'_>, stdin: Option<&[u8]>, timeout: Duration) -> Result<Out
 
 /// How long the output of a process that has exited is still read: a
 /// grandchild that keeps its stdout open must not hold the xtask.
-pub const GRACE: Duration = Duration::from_secs(2);
+const GRACE: Duration = Duration::from_secs(2);
 
 /// How much of each stream is kept in memory: the first and the last this
 /// many bytes; what lies between is counted and dropped.
-pub const KEEP: usize = 1 << 20;
+const KEEP: usize = 1 << 20;
 
 /// Waits for `child` until `timeout`, then stops its whole process group;
 /// its status, and whether it timed out.
@@ -261,14 +261,14 @@ fn signal_of(_: std::process::ExitStatus) -> Option<i32> {
 /// One stream of a process, bounded: its head and its tail, and how many
 /// bytes between them were dropped.
 #[derive(Default)]
-pub struct Capture {
+struct Capture {
     head: Vec<u8>,
     tail: Vec<u8>,
     cut: u64,
 }
 
 impl Capture {
-    pub fn push(&mut self, bytes: &[u8]) {
+    pub(crate) fn push(&mut self, bytes: &[u8]) {
         let room = KEEP.saturating_sub(self.head.len()).min(bytes.len());
         self.head.extend_from_slice(&bytes[..room]);
         self.tail.extend_from_slice(&bytes[room..]);
@@ -280,7 +280,7 @@ impl Capture {
     }
 
     /// The text kept, with a line saying how much was cut.
-    pub fn text(&self) -> String {
+    pub(crate) fn text(&self) -> String {
         let mut tail: &[u8] = &self.tail;
         let mut cut = self.cut;
         if tail.len() > KEEP {
@@ -301,7 +301,7 @@ impl Capture {
 
 /// How a streamed process ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Streamed {
+pub(crate) enum Streamed {
     Passed,
     Failed,
     /// Stopped, with its process group, at the timeout.
@@ -316,7 +316,7 @@ const PIECE: usize = 64 * 1024;
 /// its process group), with its output shown as it comes, each line
 /// through the one redacting output (stdout's to stdout, stderr's to
 /// stderr), rather than inherited.
-pub fn stream(cmd: Cmd<'_>, timeout: Duration) -> Result<Streamed> {
+pub(crate) fn stream(cmd: Cmd<'_>, timeout: Duration) -> Result<Streamed> {
     use std::io::BufRead;
     let display = cmd.to_string();
     let mut command: Command = cmd.into();
@@ -453,7 +453,7 @@ fn kill_group(child: &mut std::process::Child) {
 }
 
 /// Whether `program` can be found on `PATH`.
-pub fn on_path(program: &str) -> bool {
+pub(crate) fn on_path(program: &str) -> bool {
     let Some(path) = std::env::var_os("PATH") else {
         return false;
     };
@@ -464,13 +464,13 @@ pub fn on_path(program: &str) -> bool {
 }
 
 /// Runs a configured command line (program and arguments; no shell) with a timeout.
-pub fn run_argv(sh: &Shell, argv: &[String], timeout: Duration) -> Result<Output> {
+pub(crate) fn run_argv(sh: &Shell, argv: &[String], timeout: Duration) -> Result<Output> {
     let (program, args) = argv.split_first().context("an empty command")?;
     exec(cmd!(sh, "{program} {args...}"), None, timeout)
 }
 
 /// The first line of `cargo --version`.
-pub fn cargo_version(sh: &Shell) -> Option<String> {
+pub(crate) fn cargo_version(sh: &Shell) -> Option<String> {
     exec(cmd!(sh, "cargo --version"), None, Duration::from_secs(60))
         .ok()?
         .first_line()

@@ -4,7 +4,7 @@ use anyhow::Result;
 use xshell::{Shell, cmd};
 
 /// One test suite: its name, and whether it passed or why it was skipped.
-pub struct SuiteResult {
+pub(crate) struct SuiteResult {
     pub name: &'static str,
     pub passed: bool,
     /// Why the suite did not run (its tool is not installed).
@@ -18,7 +18,7 @@ pub struct SuiteResult {
 /// Node binding's `node --test` and, when Go is installed, the Go binding's
 /// `go test ./...`, each even if an earlier one failed.
 /// Each suite is stopped, with its process group, after `timeout`.
-pub fn run_all(sh: &Shell, timeout: std::time::Duration) -> Result<Vec<SuiteResult>> {
+pub(crate) fn run_all(sh: &Shell, timeout: std::time::Duration) -> Result<Vec<SuiteResult>> {
     let mut results = Vec::new();
     let mut suite = |name: &'static str, dir: &str, cmd: xshell::Cmd<'_>| {
         crate::ui::document(&format!("==> {name}: {cmd}  (in {dir})"));

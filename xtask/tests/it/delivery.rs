@@ -7,13 +7,13 @@ use std::time::{Duration, Instant};
 use crate::server::{Answer, Server};
 use crate::support::{Run, TempRepo, copy_tree, fixtures, xtask_env};
 
-pub const CRATES: &str = "/crates-index/fi/xt/fixture";
-pub const NPM: &str = "/npm/fixture";
-pub const PYPI: &str = "/pypi/fixture/1.4.2/json";
-pub const GO: &str = "/go/github.com/example/fixture/bindings/go/@v/v1.4.2.info";
+pub(crate) const CRATES: &str = "/crates-index/fi/xt/fixture";
+pub(crate) const NPM: &str = "/npm/fixture";
+pub(crate) const PYPI: &str = "/pypi/fixture/1.4.2/json";
+pub(crate) const GO: &str = "/go/github.com/example/fixture/bindings/go/@v/v1.4.2.info";
 
 /// The lockstep fixture with the distribution sections pointing at `server`.
-pub fn repo(server: &Server) -> TempRepo {
+pub(crate) fn repo(server: &Server) -> TempRepo {
     let repo = TempRepo::new("lockstep/in");
     let extra = std::fs::read_to_string(fixtures().join("distribution/config.toml")).unwrap();
     let config = repo.read("release/config.toml") + &extra.replace("{server}", &server.url);
@@ -27,7 +27,7 @@ pub fn repo(server: &Server) -> TempRepo {
 }
 
 /// Every registry answering with its recorded document.
-pub fn all_good() -> Vec<(&'static str, Answer)> {
+pub(crate) fn all_good() -> Vec<(&'static str, Answer)> {
     vec![
         (CRATES, Answer::File("delivery/crates-index-fixture")),
         (NPM, Answer::File("delivery/npm-fixture.json")),

@@ -14,7 +14,7 @@ use serde_json::Value;
 use crate::support::{Run, TempRepo, fixtures, python_dir};
 
 /// The real gh, and the double it talks to for one test repository.
-pub struct RealGh {
+pub(crate) struct RealGh {
     child: Child,
     pub port: u16,
     /// `gh` (a link to the installed one) and the fake `ergo`.
@@ -24,7 +24,7 @@ pub struct RealGh {
 }
 
 /// The installed gh (its path and `gh --version` line), found once.
-pub fn installed_gh() -> Option<&'static (PathBuf, String)> {
+pub(crate) fn installed_gh() -> Option<&'static (PathBuf, String)> {
     static GH: OnceLock<Option<(PathBuf, String)>> = OnceLock::new();
     GH.get_or_init(|| {
         let path = std::env::split_paths(&std::env::var_os("PATH")?)
@@ -81,13 +81,13 @@ impl RealGh {
     /// Starts the double for `repo` (whose config names `github_repo`), or
     /// `None` when gh or openssl is not installed. On CI (CI=true), which
     /// installs both, a missing one fails the test instead.
-    pub fn start(repo: &TempRepo, github_repo: &str) -> Option<RealGh> {
+    pub(crate) fn start(repo: &TempRepo, github_repo: &str) -> Option<RealGh> {
         RealGh::start_with(repo, github_repo, None)
     }
 
     /// [`RealGh::start`], the double also serving the release recorded in
     /// `releases` (a folder like `fixtures/delivery/gh`).
-    pub fn start_with(
+    pub(crate) fn start_with(
         repo: &TempRepo,
         github_repo: &str,
         releases: Option<&Path>,
@@ -166,7 +166,7 @@ impl RealGh {
     }
 
     /// Runs the xtask with the real gh talking to the double (and the fake ergo).
-    pub fn xtask(&self, repo: &TempRepo, args: &[&str]) -> Run {
+    pub(crate) fn xtask(&self, repo: &TempRepo, args: &[&str]) -> Run {
         let host = format!("localhost:{}", self.port);
         let (bundle, _, _) = tls().unwrap();
         let config = self.config.to_str().unwrap();
@@ -183,7 +183,7 @@ impl RealGh {
     }
 
     /// Every request the double got: `{"method", "path", "query", "body"}`.
-    pub fn requests(&self) -> Vec<Value> {
+    pub(crate) fn requests(&self) -> Vec<Value> {
         std::fs::read_to_string(self.state.join("api.log"))
             .unwrap_or_default()
             .lines()
@@ -192,7 +192,7 @@ impl RealGh {
     }
 
     /// Each request as `METHOD /path`, without the `/api/v3` prefix.
-    pub fn calls(&self) -> Vec<String> {
+    pub(crate) fn calls(&self) -> Vec<String> {
         self.requests()
             .iter()
             .map(|r| {

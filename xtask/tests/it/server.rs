@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 /// How the server answers one path.
 #[derive(Clone)]
-pub enum Answer {
+pub(crate) enum Answer {
     /// 200 with a fixture file (relative to `tests/fixtures`).
     File(&'static str),
     /// A bare status, such as 404 or 500.
@@ -34,7 +34,7 @@ pub enum Answer {
     Dir(PathBuf),
 }
 
-pub struct Server {
+pub(crate) struct Server {
     pub url: String,
     stop: Arc<AtomicBool>,
     hits: Arc<Mutex<HashMap<String, usize>>>,
@@ -43,13 +43,13 @@ pub struct Server {
 
 impl Server {
     /// Starts serving `routes` (exact paths); any other path is 404.
-    pub fn start(routes: Vec<(&str, Answer)>) -> Server {
+    pub(crate) fn start(routes: Vec<(&str, Answer)>) -> Server {
         Server::start_for(routes, Duration::from_secs(60))
     }
 
     /// Serves the files below `root`, for at most ten minutes: registries
     /// that the workflow harness's publish stubs write to.
-    pub fn directory(root: PathBuf) -> Server {
+    pub(crate) fn directory(root: PathBuf) -> Server {
         Server::start_for(vec![("*", Answer::Dir(root))], Duration::from_secs(600))
     }
 
@@ -90,7 +90,7 @@ impl Server {
     }
 
     /// How many requests `path` received.
-    pub fn hits(&self, path: &str) -> usize {
+    pub(crate) fn hits(&self, path: &str) -> usize {
         self.hits.lock().unwrap().get(path).copied().unwrap_or(0)
     }
 }

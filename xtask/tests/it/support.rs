@@ -9,14 +9,14 @@ use std::process::{Command, Output};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// The date bumps write into changelogs during tests.
-pub const TODAY: &str = "2026-01-15";
+pub(crate) const TODAY: &str = "2026-01-15";
 
-pub fn fixtures() -> PathBuf {
+pub(crate) fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
 }
 
 /// The root of this repository (the plasmite workspace).
-pub fn workspace_root() -> PathBuf {
+pub(crate) fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .unwrap()
@@ -24,19 +24,19 @@ pub fn workspace_root() -> PathBuf {
 }
 
 /// A temporary git repository holding a copy of a fixture tree.
-pub struct TempRepo {
+pub(crate) struct TempRepo {
     pub dir: PathBuf,
 }
 
 impl TempRepo {
     /// Copies `fixtures/<tree>` into a fresh temporary directory and commits it.
-    pub fn new(tree: &str) -> TempRepo {
+    pub(crate) fn new(tree: &str) -> TempRepo {
         TempRepo::make(|dir| copy_tree(&fixtures().join(tree), dir))
     }
 
     /// A copy of this repository's own files (tracked, or untracked and not
     /// ignored, as they are in the working tree), committed in a fresh repository.
-    pub fn of_workspace() -> TempRepo {
+    pub(crate) fn of_workspace() -> TempRepo {
         let root = workspace_root();
         let out = Command::new("git")
             .args([
@@ -68,7 +68,7 @@ impl TempRepo {
     /// A copy of `fixtures/<tree>` with an empty `.git` folder and no
     /// history: enough for commands that do not run git, and quick to make
     /// (`git init` and a commit cost a lot on slow disks).
-    pub fn plain(tree: &str) -> TempRepo {
+    pub(crate) fn plain(tree: &str) -> TempRepo {
         let dir = TempRepo::fresh_dir();
         copy_tree(&fixtures().join(tree), &dir);
         std::fs::create_dir(dir.join(".git")).unwrap();
@@ -101,7 +101,7 @@ impl TempRepo {
     /// then one more commit; `main` and the tag are pushed. The fakes are
     /// copied from `fixtures/fakes` to `<base>/fakes`; their state and logs
     /// go to `<base>/fakes/state`.
-    pub fn with_origin(tree: &str) -> TempRepo {
+    pub(crate) fn with_origin(tree: &str) -> TempRepo {
         let repo = TempRepo::new(tree);
         repo.git(&["tag", "-a", "v1.4.2", "-m", "Release v1.4.2"]);
         repo.git(&["commit", "--quiet", "--allow-empty", "-m", "prepare 1.5.0"]);
@@ -111,7 +111,7 @@ impl TempRepo {
 
     /// A fixture repository, edited by `edit` before its first commit, with
     /// a bare `origin` (no tags) and the fake `gh` and `ergo`.
-    pub fn with_fresh_origin(tree: &str, edit: impl FnOnce(&Path)) -> TempRepo {
+    pub(crate) fn with_fresh_origin(tree: &str, edit: impl FnOnce(&Path)) -> TempRepo {
         let repo = TempRepo::make(|dir| {
             copy_tree(&fixtures().join(tree), dir);
             edit(dir);
@@ -139,24 +139,29 @@ impl TempRepo {
     }
 
     /// The temporary directory holding the repository, `origin.git` and the fakes.
-    pub fn base(&self) -> PathBuf {
+    pub(crate) fn base(&self) -> PathBuf {
         self.dir.parent().unwrap().to_path_buf()
     }
 
     /// Where the fakes keep their state and logs (`FAKE_DIR`).
-    pub fn fake_state(&self) -> PathBuf {
+    pub(crate) fn fake_state(&self) -> PathBuf {
         self.base().join("fakes/state")
     }
 
     /// Runs the xtask with the fakes first on `PATH` (and no real gh or ergo
     /// on it), plus `env`.
-    pub fn xtask_with(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
+    pub(crate) fn xtask_with(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
         self.xtask_with_tools(&self.base().join("fakes/bin"), args, env)
     }
 
     /// Runs the xtask with the programs in `tools` first on `PATH` (and no
     /// other gh or ergo on it), plus `env`.
-    pub fn xtask_with_tools(&self, tools: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
+    pub(crate) fn xtask_with_tools(
+        &self,
+        tools: &Path,
+        args: &[&str],
+        env: &[(&str, &str)],
+    ) -> Run {
         let mut command = self.command(tools, env!("CARGO_BIN_EXE_xtask"), env);
         command.args(args);
         let out = command.output().expect("the xtask binary runs");
@@ -169,7 +174,7 @@ impl TempRepo {
 
     /// Runs the xtask as `xtask_with` does, on a terminal: `script` gives it
     /// a pseudo-terminal and records what it drew (stdout and stderr alike).
-    pub fn xtask_on_terminal(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
+    pub(crate) fn xtask_on_terminal(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
         let line: Vec<String> = std::iter::once(env!("CARGO_BIN_EXE_xtask"))
             .chain(args.iter().copied())
             .map(|w| format!("'{}'", w.replace('\'', r"'\''")))
@@ -227,7 +232,7 @@ impl TempRepo {
     }
 
     /// Writes the fake gh's scenario.
-    pub fn gh_scenario(&self, scenario: serde_json::Value) {
+    pub(crate) fn gh_scenario(&self, scenario: serde_json::Value) {
         std::fs::write(
             self.fake_state().join("gh-scenario.json"),
             scenario.to_string(),
@@ -244,26 +249,26 @@ impl TempRepo {
     }
 
     /// Every call the fake gh got: `{"argv": […], "stdin": …, "origin_tags": […]}`.
-    pub fn gh_log(&self) -> Vec<serde_json::Value> {
+    pub(crate) fn gh_log(&self) -> Vec<serde_json::Value> {
         self.json_lines("gh.log")
     }
 
     /// Every call the fake ergo got: `{"argv": […], "stdin": …, "file": …}`.
-    pub fn ergo_log(&self) -> Vec<serde_json::Value> {
+    pub(crate) fn ergo_log(&self) -> Vec<serde_json::Value> {
         self.json_lines("ergo.log")
     }
 
     /// The argv of each call, joined with spaces.
-    pub fn gh_calls(&self) -> Vec<String> {
+    pub(crate) fn gh_calls(&self) -> Vec<String> {
         argv_lines(&self.gh_log())
     }
 
-    pub fn ergo_calls(&self) -> Vec<String> {
+    pub(crate) fn ergo_calls(&self) -> Vec<String> {
         argv_lines(&self.ergo_log())
     }
 
     /// The epics and tasks the fake ergo holds in the repository's `.ergo/`.
-    pub fn ergo_items(&self) -> Vec<serde_json::Value> {
+    pub(crate) fn ergo_items(&self) -> Vec<serde_json::Value> {
         std::fs::read_to_string(self.dir.join(".ergo/backlog.jsonl"))
             .unwrap_or_default()
             .lines()
@@ -272,12 +277,12 @@ impl TempRepo {
     }
 
     /// Runs the fake ergo in the repository, as a person would (`ergo done <ID>`).
-    pub fn ergo(&self, args: &[&str]) -> Run {
+    pub(crate) fn ergo(&self, args: &[&str]) -> Run {
         self.fake("ergo", args)
     }
 
     /// Runs the fake `gh` or `ergo` in the repository, as a person would.
-    pub fn fake(&self, tool: &str, args: &[&str]) -> Run {
+    pub(crate) fn fake(&self, tool: &str, args: &[&str]) -> Run {
         let out = Command::new(self.base().join("fakes/bin").join(tool))
             .args(args)
             .current_dir(&self.dir)
@@ -293,7 +298,7 @@ impl TempRepo {
     }
 
     /// The workflow runs the fake gh knows.
-    pub fn gh_runs(&self) -> Vec<serde_json::Value> {
+    pub(crate) fn gh_runs(&self) -> Vec<serde_json::Value> {
         let text = std::fs::read_to_string(self.fake_state().join("gh-state.json"))
             .unwrap_or_else(|_| r#"{"runs":[]}"#.to_string());
         let state: serde_json::Value = serde_json::from_str(&text).unwrap();
@@ -301,7 +306,7 @@ impl TempRepo {
     }
 
     /// Local tags.
-    pub fn tags(&self) -> Vec<String> {
+    pub(crate) fn tags(&self) -> Vec<String> {
         self.git(&["tag", "--list"])
             .lines()
             .map(String::from)
@@ -309,7 +314,7 @@ impl TempRepo {
     }
 
     /// Tags on origin, from `git ls-remote`.
-    pub fn remote_tags(&self) -> Vec<String> {
+    pub(crate) fn remote_tags(&self) -> Vec<String> {
         let mut tags: Vec<String> = self
             .git(&["ls-remote", "--tags", "origin"])
             .lines()
@@ -322,14 +327,14 @@ impl TempRepo {
     }
 
     /// Commits every change and pushes it to origin's main.
-    pub fn commit_and_push(&self, message: &str) {
+    pub(crate) fn commit_and_push(&self, message: &str) {
         self.git(&["add", "--all"]);
         self.git(&["commit", "--quiet", "-m", message]);
         self.git(&["push", "--quiet", "origin", "main"]);
     }
 
     /// Runs git in the repository; panics on failure.
-    pub fn git(&self, args: &[&str]) -> String {
+    pub(crate) fn git(&self, args: &[&str]) -> String {
         let out = Command::new("git")
             .args(args)
             .current_dir(&self.dir)
@@ -348,25 +353,25 @@ impl TempRepo {
         String::from_utf8_lossy(&out.stdout).trim_end().to_string()
     }
 
-    pub fn path(&self, rel: &str) -> PathBuf {
+    pub(crate) fn path(&self, rel: &str) -> PathBuf {
         self.dir.join(rel)
     }
 
-    pub fn read(&self, rel: &str) -> String {
+    pub(crate) fn read(&self, rel: &str) -> String {
         std::fs::read_to_string(self.path(rel)).unwrap()
     }
 
-    pub fn write(&self, rel: &str, text: &str) {
+    pub(crate) fn write(&self, rel: &str, text: &str) {
         std::fs::write(self.path(rel), text).unwrap();
     }
 
     /// Runs `xtask <args>` with the repository as the current directory.
-    pub fn xtask(&self, args: &[&str]) -> Run {
+    pub(crate) fn xtask(&self, args: &[&str]) -> Run {
         xtask_in(&self.dir, args)
     }
 
     /// Every file below the repository (except `.git`) with its bytes.
-    pub fn snapshot(&self) -> BTreeMap<String, Vec<u8>> {
+    pub(crate) fn snapshot(&self) -> BTreeMap<String, Vec<u8>> {
         snapshot(&self.dir)
     }
 }
@@ -381,14 +386,14 @@ impl Drop for TempRepo {
 
 /// What one run of the binary did.
 #[derive(Debug)]
-pub struct Run {
+pub(crate) struct Run {
     pub code: i32,
     pub stdout: String,
     pub stderr: String,
 }
 
 impl Run {
-    pub fn success(&self) -> &Run {
+    pub(crate) fn success(&self) -> &Run {
         assert_eq!(
             self.code, 0,
             "expected success:\nstdout:\n{}\nstderr:\n{}",
@@ -397,7 +402,7 @@ impl Run {
         self
     }
 
-    pub fn failure(&self, code: i32) -> &Run {
+    pub(crate) fn failure(&self, code: i32) -> &Run {
         assert_eq!(
             self.code, code,
             "expected exit {code}:\nstdout:\n{}\nstderr:\n{}",
@@ -406,25 +411,25 @@ impl Run {
         self
     }
 
-    pub fn json(&self) -> serde_json::Value {
+    pub(crate) fn json(&self) -> serde_json::Value {
         serde_json::from_str(&self.stdout)
             .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", self.stdout))
     }
 
     /// stdout and stderr together.
-    pub fn all(&self) -> String {
+    pub(crate) fn all(&self) -> String {
         format!("{}{}", self.stdout, self.stderr)
     }
 }
 
-pub fn xtask_in(dir: &Path, args: &[&str]) -> Run {
+pub(crate) fn xtask_in(dir: &Path, args: &[&str]) -> Run {
     xtask_env(dir, args, &[])
 }
 
 /// Runs `xtask <args>` in `dir` with extra environment variables. `PATH`
 /// is hermetic unless `envs` sets it: the system's, without any real `gh`
 /// or `ergo` (a test never reaches the machine's own).
-pub fn xtask_env(dir: &Path, args: &[&str], envs: &[(&str, &std::ffi::OsStr)]) -> Run {
+pub(crate) fn xtask_env(dir: &Path, args: &[&str], envs: &[(&str, &std::ffi::OsStr)]) -> Run {
     let out: Output = Command::new(env!("CARGO_BIN_EXE_xtask"))
         .args(args)
         .current_dir(dir)
@@ -442,7 +447,7 @@ pub fn xtask_env(dir: &Path, args: &[&str], envs: &[(&str, &std::ffi::OsStr)]) -
 
 /// `first`, then the real `python3`'s folder, then [`system_path`]: a
 /// `PATH` on which no real `gh` or `ergo` can be found.
-pub fn hermetic_path(first: &[PathBuf]) -> std::ffi::OsString {
+pub(crate) fn hermetic_path(first: &[PathBuf]) -> std::ffi::OsString {
     std::env::join_paths(
         first
             .iter()
@@ -456,7 +461,7 @@ pub fn hermetic_path(first: &[PathBuf]) -> std::ffi::OsString {
 /// This process's `PATH` without any real `gh` or `ergo`: a directory that
 /// holds one is replaced by a mirror of symlinks to everything else in it
 /// (on CI runners, `gh` sits in `/usr/bin` beside `git` and `sh`).
-pub fn system_path() -> &'static Vec<PathBuf> {
+pub(crate) fn system_path() -> &'static Vec<PathBuf> {
     static PATH: std::sync::OnceLock<Vec<PathBuf>> = std::sync::OnceLock::new();
     PATH.get_or_init(|| {
         let system = std::env::var_os("PATH").unwrap_or_default();
@@ -484,7 +489,7 @@ pub fn system_path() -> &'static Vec<PathBuf> {
 
 /// The directory of the real `python3` (not a version manager's shim, which
 /// costs a process per call), found once.
-pub fn python_dir() -> Option<PathBuf> {
+pub(crate) fn python_dir() -> Option<PathBuf> {
     static DIR: std::sync::OnceLock<Option<PathBuf>> = std::sync::OnceLock::new();
     DIR.get_or_init(|| {
         let out = Command::new("python3")
@@ -511,7 +516,7 @@ fn argv_lines(log: &[serde_json::Value]) -> Vec<String> {
         .collect()
 }
 
-pub fn copy_tree(from: &Path, to: &Path) {
+pub(crate) fn copy_tree(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for entry in std::fs::read_dir(from).unwrap_or_else(|e| panic!("{}: {e}", from.display())) {
         let entry = entry.unwrap();
@@ -524,7 +529,7 @@ pub fn copy_tree(from: &Path, to: &Path) {
     }
 }
 
-pub fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+pub(crate) fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     fn walk(base: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
         for entry in std::fs::read_dir(dir).unwrap() {
             let entry = entry.unwrap();
@@ -550,7 +555,10 @@ pub fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
 }
 
 /// Asserts two trees hold the same files with the same bytes, naming the first difference.
-pub fn assert_same_tree(actual: &BTreeMap<String, Vec<u8>>, expected: &BTreeMap<String, Vec<u8>>) {
+pub(crate) fn assert_same_tree(
+    actual: &BTreeMap<String, Vec<u8>>,
+    expected: &BTreeMap<String, Vec<u8>>,
+) {
     let names = |t: &BTreeMap<String, Vec<u8>>| t.keys().cloned().collect::<Vec<_>>();
     assert_eq!(
         names(actual),

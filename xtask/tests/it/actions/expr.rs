@@ -7,13 +7,13 @@ use serde_json::Value;
 
 /// The job's status, for `success()`, `failure()`, `cancelled()` and `always()`.
 #[derive(Clone, Copy, Debug)]
-pub struct Status {
+pub(crate) struct Status {
     pub failed: bool,
 }
 
 /// Evaluates `text`: a whole `${{ expr }}` yields the expression's value (an
 /// object stays an object); otherwise each `${{ … }}` is replaced by its text.
-pub fn value(text: &str, ctx: &Value, status: Status) -> Value {
+pub(crate) fn value(text: &str, ctx: &Value, status: Status) -> Value {
     let trimmed = text.trim();
     if trimmed.starts_with("${{") && trimmed.ends_with("}}") && trimmed.matches("${{").count() == 1
     {
@@ -23,7 +23,7 @@ pub fn value(text: &str, ctx: &Value, status: Status) -> Value {
 }
 
 /// Replaces each `${{ … }}` in `text` by the text of its value.
-pub fn interpolate(text: &str, ctx: &Value, status: Status) -> String {
+pub(crate) fn interpolate(text: &str, ctx: &Value, status: Status) -> String {
     let mut out = String::new();
     let mut rest = text;
     while let Some(start) = rest.find("${{") {
@@ -41,7 +41,7 @@ pub fn interpolate(text: &str, ctx: &Value, status: Status) -> String {
 
 /// An `if:` condition: `${{ }}` is optional, and without a status function
 /// GitHub reads it as `success() && (…)`.
-pub fn condition(text: &str, ctx: &Value, status: Status) -> bool {
+pub(crate) fn condition(text: &str, ctx: &Value, status: Status) -> bool {
     let t = text.trim();
     let t = t
         .strip_prefix("${{")
@@ -54,7 +54,7 @@ pub fn condition(text: &str, ctx: &Value, status: Status) -> bool {
     if has_status { v } else { !status.failed && v }
 }
 
-pub fn to_text(v: &Value) -> String {
+pub(crate) fn to_text(v: &Value) -> String {
     match v {
         Value::Null => String::new(),
         Value::String(s) => s.clone(),
@@ -64,7 +64,7 @@ pub fn to_text(v: &Value) -> String {
     }
 }
 
-pub fn truthy(v: &Value) -> bool {
+pub(crate) fn truthy(v: &Value) -> bool {
     match v {
         Value::Null => false,
         Value::Bool(b) => *b,
@@ -74,7 +74,7 @@ pub fn truthy(v: &Value) -> bool {
     }
 }
 
-pub fn eval(src: &str, ctx: &Value, status: Status) -> Value {
+pub(crate) fn eval(src: &str, ctx: &Value, status: Status) -> Value {
     let tokens = lex(src);
     let mut p = Parser {
         tokens,

@@ -32,7 +32,7 @@
 //! local bare repository, and every leg of the build matrix runs here (the
 //! macOS and Windows legs' steps are bash too).
 
-pub mod expr;
+pub(crate) mod expr;
 
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -47,8 +47,8 @@ use crate::support::{TempRepo, python_dir, system_path};
 use expr::Status;
 
 /// The repository the workflows release, and its Homebrew tap.
-pub const REPO: &str = "plasmite/plasmite";
-pub const TAP: &str = "plasmite/homebrew-tap";
+pub(crate) const REPO: &str = "plasmite/plasmite";
+pub(crate) const TAP: &str = "plasmite/homebrew-tap";
 
 /// A step that runs longer than this fails (a delivery check waiting for a
 /// channel that never comes, say), so no scenario can hang the suite.
@@ -56,7 +56,7 @@ const STEP_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// A token GitHub accepts over HTTPS git (`https://x-access-token:<token>@github.com/<repo>.git`).
 #[derive(Clone, Debug)]
-pub struct GitToken {
+pub(crate) struct GitToken {
     pub token: String,
     pub repo: String,
     pub push: bool,
@@ -64,7 +64,7 @@ pub struct GitToken {
 
 /// What started a run.
 #[derive(Clone, Debug)]
-pub enum Event {
+pub(crate) enum Event {
     /// A pushed tag.
     Push { tag: String },
     /// `workflow_dispatch` on `main`, with its inputs.
@@ -73,7 +73,7 @@ pub enum Event {
 
 /// One job (or matrix leg) as it ran.
 #[derive(Clone, Debug, Default)]
-pub struct Job {
+pub(crate) struct Job {
     /// `success`, `failure` or `skipped`.
     pub result: String,
     pub outputs: Map<String, Value>,
@@ -90,7 +90,7 @@ pub struct Job {
 
 /// One workflow run.
 #[derive(Debug)]
-pub struct Run {
+pub(crate) struct Run {
     pub id: u64,
     pub workflow: String,
     /// By job id; a matrix job's legs are `<job> (<leg>)`, and the job itself
@@ -99,14 +99,14 @@ pub struct Run {
 }
 
 impl Run {
-    pub fn job(&self, id: &str) -> &Job {
+    pub(crate) fn job(&self, id: &str) -> &Job {
         self.jobs
             .get(id)
             .unwrap_or_else(|| panic!("{}: no job {id} in {:?}", self.workflow, self.jobs.keys()))
     }
 
     /// The result of each job, for messages.
-    pub fn results(&self) -> String {
+    pub(crate) fn results(&self) -> String {
         self.jobs
             .iter()
             .map(|(id, j)| format!("{id}: {} ({:.1}s)\n", j.result, j.seconds))
@@ -114,18 +114,18 @@ impl Run {
     }
 
     /// Every job's log, for a failing assertion.
-    pub fn logs(&self) -> String {
+    pub(crate) fn logs(&self) -> String {
         self.jobs
             .iter()
             .map(|(id, j)| format!("===== {id}: {}\n{}", j.result, j.log))
             .collect()
     }
 
-    pub fn success(&self) -> bool {
+    pub(crate) fn success(&self) -> bool {
         self.jobs.values().all(|j| j.result != "failure")
     }
 
-    pub fn assert_success(&self) -> &Run {
+    pub(crate) fn assert_success(&self) -> &Run {
         assert!(
             self.success(),
             "{} run {} failed:\n{}\n{}",
@@ -140,7 +140,7 @@ impl Run {
 
 /// The repository at a version, its bare `origin`, the tap, the registries
 /// and GitHub's runs and releases: the world the workflows act on.
-pub struct World {
+pub(crate) struct World {
     pub repo: TempRepo,
     pub origin: PathBuf,
     pub tap: PathBuf,
@@ -166,7 +166,7 @@ impl World {
     /// A copy of this repository whose every version site is `0.0.0`, its
     /// delivery pointed at local registries, an origin, an empty tap (a new
     /// repository: not one commit), empty registries and every publish secret.
-    pub fn new() -> World {
+    pub(crate) fn new() -> World {
         let repo = TempRepo::of_workspace();
         let base = repo.base();
         let state = base.join("act");
@@ -250,7 +250,7 @@ impl World {
 
     /// Writes `notes` under `## [Unreleased]`, bumps to `version` with the
     /// real `cargo xtask bump`, commits and pushes main.
-    pub fn bump(&self, version: &str, notes: &str) {
+    pub(crate) fn bump(&self, version: &str, notes: &str) {
         let log = self.repo.read("CHANGELOG.md");
         let log = log.replacen(
             "## [Unreleased]\n",
@@ -265,7 +265,7 @@ impl World {
     /// Tags HEAD and pushes the tag, which starts release.yml, with the Go
     /// module's nested tag beside it (as `cargo xtask release` pushes them),
     /// which the Go module proxy then serves.
-    pub fn push_tag(&self, tag: &str) {
+    pub(crate) fn push_tag(&self, tag: &str) {
         let go_tag = format!("bindings/go/{tag}");
         for name in [tag, go_tag.as_str()] {
             self.repo.git(&["tag", "-a", name, "-m", tag]);
@@ -279,7 +279,7 @@ impl World {
     }
 
     /// `bump`, `push_tag`, then the build run it starts.
-    pub fn build(&mut self, version: &str, notes: &str) -> Run {
+    pub(crate) fn build(&mut self, version: &str, notes: &str) -> Run {
         self.bump(version, notes);
         let tag = format!("v{version}");
         self.push_tag(&tag);
@@ -287,36 +287,36 @@ impl World {
     }
 
     /// Dispatches release-publish.yml for a build run.
-    pub fn publish(&mut self, build_run: u64) -> Run {
+    pub(crate) fn publish(&mut self, build_run: u64) -> Run {
         self.publish_with(build_run, false)
     }
 
     /// Dispatches release-publish.yml for a build run, with `allow_partial_release`.
-    pub fn publish_with(&mut self, build_run: u64, allow_partial_release: bool) -> Run {
+    pub(crate) fn publish_with(&mut self, build_run: u64, allow_partial_release: bool) -> Run {
         let inputs = json!({"build_run_id": build_run.to_string(), "allow_partial_release": allow_partial_release});
         self.run("release-publish.yml", Event::Dispatch { inputs })
     }
 
     /// Seeds a registry file (below `registry/`), as if published before.
-    pub fn seed(&self, rel: &str, text: &str) {
+    pub(crate) fn seed(&self, rel: &str, text: &str) {
         let path = self.state.join("registry").join(rel);
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(path, text).unwrap();
     }
 
-    pub fn registry(&self, rel: &str) -> Option<String> {
+    pub(crate) fn registry(&self, rel: &str) -> Option<String> {
         std::fs::read_to_string(self.state.join("registry").join(rel)).ok()
     }
 
     /// Makes the next `<tool>-<verb>` stub call fail once (`npm-publish`,
     /// `twine-upload`, `cargo-publish`, `gh-release-create`).
-    pub fn fail_once(&self, what: &str) {
+    pub(crate) fn fail_once(&self, what: &str) {
         std::fs::create_dir_all(self.state.join("fail")).unwrap();
         std::fs::write(self.state.join("fail").join(what), "").unwrap();
     }
 
     /// Every stub call so far: `{"tool", "argv", "job", "run", "cwd", …}`.
-    pub fn calls(&self) -> Vec<Value> {
+    pub(crate) fn calls(&self) -> Vec<Value> {
         std::fs::read_to_string(self.state.join("calls.jsonl"))
             .unwrap_or_default()
             .lines()
@@ -325,7 +325,7 @@ impl World {
     }
 
     /// The calls of one tool whose argv starts with `prefix`, as argv lines.
-    pub fn calls_of(&self, tool: &str, prefix: &[&str]) -> Vec<Value> {
+    pub(crate) fn calls_of(&self, tool: &str, prefix: &[&str]) -> Vec<Value> {
         self.calls()
             .into_iter()
             .filter(|c| {
@@ -339,22 +339,22 @@ impl World {
     }
 
     /// GitHub's state: `{"runs", "releases", "repos"}`.
-    pub fn github(&self) -> Value {
+    pub(crate) fn github(&self) -> Value {
         serde_json::from_str(&std::fs::read_to_string(self.state.join("github.json")).unwrap())
             .unwrap()
     }
 
     /// The files of one artifact of a run, by name, with their bytes.
-    pub fn artifact(&self, run: u64, name: &str) -> BTreeMap<String, Vec<u8>> {
+    pub(crate) fn artifact(&self, run: u64, name: &str) -> BTreeMap<String, Vec<u8>> {
         crate::support::snapshot(&self.artifacts.join(run.to_string()).join(name))
     }
 
-    pub fn has_artifacts(&self, run: u64) -> bool {
+    pub(crate) fn has_artifacts(&self, run: u64) -> bool {
         self.artifacts.join(run.to_string()).exists()
     }
 
     /// The tap's file at its default branch, if any.
-    pub fn tap_file(&self, rel: &str) -> Option<String> {
+    pub(crate) fn tap_file(&self, rel: &str) -> Option<String> {
         let out = Command::new("git")
             .args(["--git-dir"])
             .arg(&self.tap)
@@ -367,7 +367,7 @@ impl World {
     }
 
     /// The commits of the tap's default branch (0 while it has none).
-    pub fn tap_commits(&self) -> usize {
+    pub(crate) fn tap_commits(&self) -> usize {
         let out = Command::new("git")
             .arg("--git-dir")
             .arg(&self.tap)
@@ -427,7 +427,7 @@ impl World {
     }
 
     /// Runs one workflow of the repository at `main` as GitHub would for `event`.
-    pub fn run(&mut self, workflow: &str, event: Event) -> Run {
+    pub(crate) fn run(&mut self, workflow: &str, event: Event) -> Run {
         self.next_run += 1;
         let id = self.next_run;
         let doc = load(&self.repo.path(".github/workflows").join(workflow));
@@ -1265,7 +1265,7 @@ fn order(jobs: &Map<String, Value>) -> Vec<String> {
 }
 
 /// A workflow file as JSON, through PyYAML (`on` is read back as `on`).
-pub fn load(path: &Path) -> Value {
+pub(crate) fn load(path: &Path) -> Value {
     let script = "import json, sys, yaml\ndoc = yaml.safe_load(open(sys.argv[1]))\nif True in doc: doc['on'] = doc.pop(True)\nprint(json.dumps(doc))";
     let out = Command::new("python3")
         .args(["-c", script])
