@@ -296,6 +296,12 @@ fn a_channel_missing_after_the_publish() {
     let done = follow_until_done(&repo, &failed);
     assert_out(&repo, &done, "published");
     assert_eq!(dispatches(&repo), 2);
+    // Said once, before the one dispatch; not again after its own publish.
+    let out = done.all();
+    assert_eq!(out.matches("publishing again").count(), 1, "{out}");
+    let said = out.find("publishing again").unwrap();
+    let dispatched = out.find("running: gh workflow run").unwrap();
+    assert!(said < dispatched, "{out}");
     // Now that every channel serves it, a retry has nothing to do.
     let build = repo
         .gh_runs()
