@@ -1898,12 +1898,16 @@ fn printed_commands_split_back_to_their_words() {
     let line = run
         .all()
         .lines()
-        .find_map(|l| l.strip_prefix("next: review `git diff`, then commit: "))
+        .find_map(|l| l.strip_prefix("next: review `git diff`, then commit and push: "))
         .map(String::from)
         .expect("a next: line");
-    assert_eq!(line, "git commit -am 'Release v1.5.0'");
+    let commands: Vec<&str> = line.split('`').skip(1).step_by(2).collect();
     assert_eq!(
-        shlex::split(&line).unwrap(),
+        commands,
+        ["git commit -am 'Release v1.5.0'", "git push origin HEAD"]
+    );
+    assert_eq!(
+        shlex::split(commands[0]).unwrap(),
         ["git", "commit", "-am", "Release v1.5.0"]
     );
 }
