@@ -10,6 +10,7 @@
 //! A pre-release never goes to the Homebrew tap, so that channel is skipped.
 
 mod assets;
+pub(crate) mod blocker;
 mod check;
 mod crates;
 mod go;
@@ -58,7 +59,7 @@ impl cli::Delivery {
         // applies in both modes.
         let exec = Executor::new(sh, &repo.root, false, ui);
         let what = format!("cargo xtask delivery {tag}");
-        let blocker = blockers::from_delivery(&tag, &report, None, &what);
+        let blocker = blocker::blocker(&tag, &report, None, &what);
         let filing = blockers::file(
             &exec,
             sh,

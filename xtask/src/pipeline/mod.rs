@@ -698,8 +698,12 @@ impl<'a> Pipeline<'a> {
         self.evidence.save()?;
         if !report.ok() {
             let build_run = self.evidence.last_build_run().unwrap_or_default();
-            let blocker =
-                blockers::from_delivery(&self.tag, &report, Some(build_run), &self.evidence.rel);
+            let blocker = crate::delivery::blocker::blocker(
+                &self.tag,
+                &report,
+                Some(build_run),
+                &self.evidence.rel,
+            );
             let filing = self.file_blocker(&blocker);
             self.evidence.set("blockers", filing.to_json());
             self.evidence.save()?;
