@@ -20,6 +20,7 @@ mod real_gh;
 mod realistic;
 mod recovery;
 mod rehearsal;
+mod rehearsal_workflows;
 mod release;
 mod release_workflows;
 mod reliability;

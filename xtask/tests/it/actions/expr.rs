@@ -291,6 +291,38 @@ impl Parser<'_> {
                     .to_lowercase()
                     .contains(&to_text(&args[1]).to_lowercase()),
             }),
+            // `format('{0} of {1}', a, b)`; `{{` and `}}` are literal braces.
+            "format" => {
+                let template = to_text(&args[0]);
+                let mut out = String::new();
+                let mut chars = template.chars().peekable();
+                while let Some(c) = chars.next() {
+                    match c {
+                        '{' if chars.peek() == Some(&'{') => {
+                            chars.next();
+                            out.push('{');
+                        }
+                        '}' if chars.peek() == Some(&'}') => {
+                            chars.next();
+                            out.push('}');
+                        }
+                        '{' => {
+                            let index: String = chars.by_ref().take_while(|c| *c != '}').collect();
+                            let arg = index
+                                .parse::<usize>()
+                                .ok()
+                                .and_then(|i| args.get(i + 1))
+                                .unwrap_or_else(|| {
+                                    panic!("format(): no argument {{{index}}} in: {}", self.src)
+                                });
+                            out.push_str(&to_text(arg));
+                        }
+                        '}' => panic!("format(): a lone }} in: {}", self.src),
+                        c => out.push(c),
+                    }
+                }
+                Value::String(out)
+            }
             "startswith" => Value::Bool(
                 to_text(&args[0])
                     .to_lowercase()
@@ -339,6 +371,14 @@ mod tests {
             &ctx,
             ok
         ));
+        assert_eq!(
+            value(
+                "${{ inputs.flag && 'no' || format('Build {0} {{x}}', github.ref_name) }}",
+                &ctx,
+                ok
+            ),
+            "Build v1.0.0 {x}"
+        );
         assert!(!condition("inputs.flag", &ctx, ok));
         assert!(!condition("true", &ctx, Status { failed: true }));
         assert!(condition("always()", &ctx, Status { failed: true }));

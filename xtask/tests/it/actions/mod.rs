@@ -67,7 +67,9 @@ pub(crate) struct GitToken {
 pub(crate) enum Event {
     /// A pushed tag.
     Push { tag: String },
-    /// `workflow_dispatch` on `main`, with its inputs.
+    /// `workflow_dispatch` on `main`, with its inputs as `gh workflow run -f`
+    /// sends them (strings) or as JSON; GitHub refuses what the workflow does
+    /// not declare, and fills in the defaults ([`dispatch_inputs`]).
     Dispatch { inputs: Value },
 }
 
@@ -93,6 +95,9 @@ pub(crate) struct Job {
 pub(crate) struct Run {
     pub id: u64,
     pub workflow: String,
+    /// The run's title on GitHub (`display_title`): the workflow's
+    /// `run-name` for the event and inputs, else the workflow's name.
+    pub title: String,
     /// By job id; a matrix job's legs are `<job> (<leg>)`, and the job itself
     /// holds their combined result.
     pub jobs: BTreeMap<String, Job>,
@@ -297,6 +302,32 @@ impl World {
         self.run("release-publish.yml", Event::Dispatch { inputs })
     }
 
+    /// `bump`, then the rehearsal build of that commit, before any tag
+    /// exists: release.yml dispatched on `main` with the tag the commit will
+    /// have, as `cargo xtask release --live` dispatches it
+    /// (`gh workflow run release.yml --ref main -f tag=v… -f rehearsal=true`).
+    pub(crate) fn rehearse_build(&mut self, version: &str, notes: &str) -> Run {
+        self.bump(version, notes);
+        let inputs = json!({"tag": format!("v{version}"), "rehearsal": "true"});
+        self.run("release.yml", Event::Dispatch { inputs })
+    }
+
+    /// Dispatches release-publish.yml for a build run as a rehearsal
+    /// (`-f build_run_id=… -f allow_partial_release=false -f rehearsal=true`).
+    pub(crate) fn rehearse_publish(&mut self, build_run: u64) -> Run {
+        let inputs = json!({"build_run_id": build_run.to_string(),
+            "allow_partial_release": "false", "rehearsal": "true"});
+        self.run("release-publish.yml", Event::Dispatch { inputs })
+    }
+
+    /// The tags `origin` holds.
+    pub(crate) fn origin_tags(&self) -> Vec<String> {
+        git(&self.origin, &["tag", "--list"])
+            .lines()
+            .map(String::from)
+            .collect()
+    }
+
     /// Seeds a registry file (below `registry/`), as if published before.
     pub(crate) fn seed(&self, rel: &str, text: &str) {
         let path = self.state.join("registry").join(rel);
@@ -442,7 +473,7 @@ impl World {
             ),
         };
         let inputs = match &event {
-            Event::Dispatch { inputs } => inputs.clone(),
+            Event::Dispatch { inputs } => dispatch_inputs(workflow, &doc, inputs),
             Event::Push { .. } => json!({}),
         };
         let ref_name = git_ref.rsplit('/').next().unwrap().to_string();
@@ -451,9 +482,18 @@ impl World {
             "run_id": id.to_string(), "token": "ghs_run_token",
             "event_name": match event { Event::Push { .. } => "push", Event::Dispatch { .. } => "workflow_dispatch" },
         });
+        let title = match doc.get("run-name") {
+            Some(name) => expr::interpolate(
+                &expr::to_text(name),
+                &json!({"github": github, "inputs": inputs}),
+                Status { failed: false },
+            ),
+            None => expr::to_text(&doc["name"]),
+        };
         let mut run = Run {
             id,
             workflow: workflow.to_string(),
+            title,
             jobs: BTreeMap::new(),
         };
         let jobs = doc["jobs"].as_object().unwrap();
@@ -542,6 +582,7 @@ impl World {
             "status": "completed",
             "conclusion": if run.success() { "success" } else { "failure" },
             "head_sha": sha,
+            "display_title": run.title,
         });
         std::fs::write(self.state.join("github.json"), github_state.to_string()).unwrap();
         run
@@ -1077,6 +1118,59 @@ impl World {
     }
 }
 
+/// The `inputs` context of a `workflow_dispatch`, as GitHub makes it, or a
+/// panic where GitHub refuses the dispatch (no run is created): a workflow
+/// without the trigger, an input it does not declare, a required input not
+/// given, a boolean input that is neither `true` nor `false`. Defaults are
+/// filled in (a boolean without one is `false`, a string `""`), and a boolean
+/// is a boolean, whether given as one or as `gh workflow run -f` sends it.
+fn dispatch_inputs(workflow: &str, doc: &Value, given: &Value) -> Value {
+    let Some(trigger) = doc["on"].get("workflow_dispatch") else {
+        panic!(
+            "GitHub refuses to dispatch {workflow}: HTTP 422: Workflow does not have 'workflow_dispatch' trigger"
+        );
+    };
+    let declared = trigger
+        .get("inputs")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    let given = given.as_object().expect("the inputs are an object");
+    let unexpected: Vec<&String> = given
+        .keys()
+        .filter(|k| !declared.contains_key(*k))
+        .collect();
+    assert!(
+        unexpected.is_empty(),
+        "GitHub refuses to dispatch {workflow}: HTTP 422: Unexpected inputs provided: {unexpected:?}"
+    );
+    let mut inputs = Map::new();
+    for (name, spec) in &declared {
+        let boolean = spec["type"] == "boolean";
+        let value = match given.get(name).or_else(|| spec.get("default")) {
+            Some(v) => v.clone(),
+            None if spec["required"] == true => panic!(
+                "GitHub refuses to dispatch {workflow}: HTTP 422: Required input '{name}' not provided"
+            ),
+            None if boolean => Value::Bool(false),
+            None => Value::String(String::new()),
+        };
+        let value = if boolean {
+            match expr::to_text(&value).as_str() {
+                "true" => Value::Bool(true),
+                "false" => Value::Bool(false),
+                other => panic!(
+                    "GitHub refuses to dispatch {workflow}: the boolean input '{name}' is '{other}', not true or false"
+                ),
+            }
+        } else {
+            Value::String(expr::to_text(&value))
+        };
+        inputs.insert(name.clone(), value);
+    }
+    Value::Object(inputs)
+}
+
 /// The job and step keys the harness implements; `timeout-minutes` and
 /// `fail-fast` change nothing for a run that passes.
 const JOB_KEYS: &[&str] = &[
@@ -1406,4 +1500,51 @@ fn a_runner_label_is_hosted_only_until_its_retirement() {
     assert!(hosted("macos-13", "2026-01-15").is_err());
     assert!(hosted("macos-99", "2026-01-15").is_err());
     assert_eq!(utc_today().len(), 10);
+}
+
+#[test]
+fn a_dispatch_gets_the_declared_inputs_with_their_defaults_or_is_refused() {
+    let workflows = Path::new(env!("CARGO_MANIFEST_DIR")).join("../.github/workflows");
+    let publish = load(&workflows.join("release-publish.yml"));
+    assert_eq!(
+        dispatch_inputs(
+            "release-publish.yml",
+            &publish,
+            &json!({"build_run_id": "42", "rehearsal": "true"})
+        ),
+        json!({"build_run_id": "42", "allow_partial_release": false, "rehearsal": true})
+    );
+    let build = load(&workflows.join("release.yml"));
+    assert_eq!(
+        dispatch_inputs("release.yml", &build, &json!({"tag": "v1.0.0"})),
+        json!({"tag": "v1.0.0", "rehearsal": false})
+    );
+    let push_only = json!({"on": {"push": {"tags": ["v*"]}}});
+    for (doc, given, says) in [
+        (
+            &publish,
+            json!({"build_run_id": "42", "rehersal": "true"}),
+            "Unexpected inputs provided: [\"rehersal\"]",
+        ),
+        (
+            &publish,
+            json!({"rehearsal": true}),
+            "Required input 'build_run_id' not provided",
+        ),
+        (
+            &publish,
+            json!({"build_run_id": "42", "rehearsal": "yes"}),
+            "the boolean input 'rehearsal' is 'yes'",
+        ),
+        (
+            &push_only,
+            json!({}),
+            "Workflow does not have 'workflow_dispatch' trigger",
+        ),
+    ] {
+        let refused = std::panic::catch_unwind(|| dispatch_inputs("w.yml", doc, &given))
+            .expect_err("GitHub refuses the dispatch");
+        let message = refused.downcast_ref::<String>().unwrap();
+        assert!(message.contains(says), "{message}");
+    }
 }
