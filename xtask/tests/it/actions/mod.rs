@@ -42,8 +42,11 @@ pub const REPO: &str = "plasmite/plasmite";
 pub const TAP: &str = "plasmite/homebrew-tap";
 
 /// A step that runs longer than this fails (a delivery check waiting for a
-/// channel that never comes, say), so no scenario can hang the suite.
-const STEP_TIMEOUT: Duration = Duration::from_secs(60);
+/// channel that never comes, say), so no scenario can hang the suite. It
+/// is a guard against a hang, not a measure of speed: a step takes a few
+/// seconds on an idle machine and over a minute on a busy one (load 9 on
+/// two cores), so it is ten minutes, well inside the suite's own limit.
+const STEP_TIMEOUT: Duration = Duration::from_secs(600);
 
 /// What started a run.
 #[derive(Clone, Debug)]
