@@ -1,17 +1,27 @@
 #!/usr/bin/env python3
 """Benchmark the xtask: scale, everyday start, and cold build.
 
-Usage: python3 xtask/bench/sites.py [--scale] [--startup] [--cold] [N ...]
-(from the repository root; with no section flag, all three run)
+Usage: python3 xtask/bench/sites.py [--scale] [--changelog] [--startup] [--cold]
+                                     [--against OLD_XTASK] [N ...]
+(from the repository root; with no section flag, all four run)
 
 --scale   `verify` and `bump` on synthetic repositories with many version
           sites (1,000 and 10,000 by default, or the N given), in release
           mode: each repository is written to a temporary directory (a
           quarter Cargo manifests, listed in one Cargo.lock site, a quarter
           package.json, a quarter pyproject.toml, a quarter pattern files);
-          reports the median wall time of several runs of each command.
-          Each bump starts from a fresh copy, synced to disk before it is
-          timed.
+          reports the median wall time and the peak memory of several runs
+          of each command, the ratio of the largest size's time to the
+          smallest's, and the load. Each bump runs on its own copy, all made
+          and synced to disk before the first is timed (removing thousands
+          of files just before creating as many would time the file
+          system's inode allocator, not the xtask).
+--changelog `changelog X` on a 50 MB changelog whose section X is nearly
+          all of it (printed whole, so every byte is redacted): median
+          wall time and peak memory against the file's size (goals: under
+          1 s, at most 4x the file).
+--against OLD_XTASK  also time that binary (an earlier release build),
+          interleaved run by run with this one, and print both.
 --startup what a person waits for on this repository, as `cargo xtask` runs
           it (the dev profile): the median of `cargo xtask --version` (cargo's
           start and freshness check) and of `cargo xtask verify`, interleaved
@@ -80,17 +90,27 @@ def make_repo(dir: pathlib.Path, n: int):
     (dir / "release" / "config.toml").write_text("\n".join(sites))
 
 
-def timed(cmd, runs, setup=None):
-    times = []
+def run_once(cmd):
+    """Wall time (s) and peak resident memory (bytes) of one run of `cmd`."""
+    start = time.perf_counter()
+    child = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    err = child.stderr.read()
+    _, status, usage = os.wait4(child.pid, 0)
+    wall = time.perf_counter() - start
+    child.returncode = os.waitstatus_to_exitcode(status)
+    if child.returncode != 0:
+        sys.exit(f"{' '.join(map(str, cmd))} failed: {err.decode()}")
+    return wall, usage.ru_maxrss * 1024
+
+
+def timed(cmd, runs):
+    """Median wall time and the largest peak memory of `runs` runs."""
+    times, peaks = [], []
     for _ in range(runs):
-        if setup:
-            setup()
-        start = time.perf_counter()
-        out = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        times.append(time.perf_counter() - start)
-        if out.returncode != 0:
-            sys.exit(f"{' '.join(cmd)} failed: {out.stderr.decode()}")
-    return statistics.median(times)
+        wall, peak = run_once(cmd)
+        times.append(wall)
+        peaks.append(peak)
+    return statistics.median(times), max(peaks)
 
 
 BASELINE_DEPS = """\
@@ -163,50 +183,114 @@ def cold_build(runs=1):
 
 def main():
     args = sys.argv[1:]
+    against = None
+    if "--against" in args:
+        at = args.index("--against")
+        against = str(pathlib.Path(args[at + 1]).resolve())
+        del args[at:at + 2]
     sections = {a for a in args if a.startswith("--")}
-    unknown = sections - {"--scale", "--startup", "--cold"}
+    every = {"--scale", "--changelog", "--startup", "--cold"}
+    unknown = sections - every
     if unknown:
         sys.exit(f"unknown flag(s): {', '.join(sorted(unknown))}")
-    sections = sections or {"--scale", "--startup", "--cold"}
+    sections = sections or every
     numbers = [int(a) for a in args if not a.startswith("--")]
     if "--startup" in sections:
         startup()
     if "--cold" in sections:
         cold_build(int(os.environ.get("BENCH_COLD_RUNS", "3")))
     if "--scale" in sections:
-        scale(numbers or [1000, 10000])
+        scale(numbers or [1000, 10000], against)
+    if "--changelog" in sections:
+        changelog(against)
 
 
-def scale(sizes):
+def binaries(against):
+    """This release build, and the one to compare with, by name."""
     xtask = build()
+    return [("new", xtask)] + ([("old", against)] if against else [])
+
+
+def mb(n):
+    return f"{n / 1e6:.0f} MB"
+
+
+def scale(sizes, against=None, runs=5):
+    bins = binaries(against)
     results = {}
+    print(f"scale (release build, median of {runs}, load at start {load()}):")
     for n in sizes:
         base = pathlib.Path(tempfile.mkdtemp(prefix=f"xtask-bench-{n}-"))
         template = base / "template"
         make_repo(template, n)
-        work = base / "work"
-
-        def fresh():
-            shutil.rmtree(work, ignore_errors=True)
-            shutil.copytree(template, work)
-            # Settle the copy on disk, as a real checkout is: overwriting
-            # pages still dirty from the copy would flatter in-place writes.
-            os.sync()
-
-        fresh()
-        verify = timed([xtask, "-C", str(work), "verify"], 5)
-        bump = timed([xtask, "-C", str(work), "bump", "minor"], 5, setup=fresh)
-        dry = timed([xtask, "-C", str(work), "bump", "minor", "--dry-run"], 5)
-        results[n] = (verify, bump, dry)
-        print(f"{n:>6} sites: verify {verify*1000:8.1f} ms   bump {bump*1000:8.1f} ms   bump --dry-run {dry*1000:8.1f} ms")
+        # One copy per bump, all made before any is timed, then synced.
+        copies = {(name, i): base / f"{name}-{i}" for name, _ in bins for i in range(runs)}
+        for copy in copies.values():
+            shutil.copytree(template, copy)
+        os.sync()
+        times = {(name, what): [] for name, _ in bins for what in ("verify", "bump", "dry")}
+        peaks = {key: 0 for key in times}
+        for i in range(runs):  # interleaved: new, old, new, old, ...
+            for name, xtask in bins:
+                work = str(copies[name, i])
+                for what, cmd in (
+                    ("verify", [xtask, "-C", str(template), "verify"]),
+                    ("dry", [xtask, "-C", str(template), "bump", "minor", "--dry-run"]),
+                    ("bump", [xtask, "-C", work, "bump", "minor"]),
+                ):
+                    wall, peak = run_once(cmd)
+                    times[name, what].append(wall)
+                    peaks[name, what] = max(peaks[name, what], peak)
+        for name, _ in bins:
+            med = {what: statistics.median(times[name, what]) for what in ("verify", "bump", "dry")}
+            results[name, n] = med
+            peak = max(peaks[name, w] for w in ("verify", "bump", "dry"))
+            print(
+                f"  {name} {n:>6} sites: verify {med['verify']*1000:8.1f} ms   bump {med['bump']*1000:8.1f} ms"
+                f"   bump --dry-run {med['dry']*1000:8.1f} ms   peak memory {mb(peak)}"
+            )
         shutil.rmtree(base)
     if len(sizes) >= 2:
         small, large = sizes[0], sizes[-1]
-        for i, name in enumerate(["verify", "bump"]):
-            ratio = results[large][i] / results[small][i]
-            print(f"{name}: {large/small:.0f}x the sites took {ratio:.1f}x the time")
-    here = timed([xtask, "-C", str(ROOT), "verify"], 20)
-    print(f"this repository: verify {here*1000:.1f} ms (median of 20, release build, load {load()})")
+        for name, _ in bins:
+            for what in ("verify", "bump"):
+                ratio = results[name, large][what] / results[name, small][what]
+                print(f"  {name} {what}: {large/small:.0f}x the sites took {ratio:.1f}x the time"
+                      f" (goal: at most {1.2 * large / small:.0f}x)")
+    here, _ = timed([bins[0][1], "-C", str(ROOT), "verify"], 20)
+    print(f"  this repository: verify {here*1000:.1f} ms (median of 20)")
+    print(f"  load at the end {load()}")
+
+
+def make_changelog(dir: pathlib.Path, size=50_000_000):
+    (dir / ".git").mkdir(parents=True)
+    (dir / "release").mkdir()
+    (dir / "release" / "config.toml").write_text(
+        'tag_format = "v{version}"\n\n[[site]]\npath = "CHANGELOG.md"\nkind = "changelog"\n'
+    )
+    line = "- Fixed a crash in the widget parser when a line ends in a dash -\n"
+    head = "# Changelog\n\n## [Unreleased]\n\n## [0.2.0] - 2026-01-01\n\n### Fixed\n\n"
+    tail = "\n## [0.1.0] - 2025-01-01\n\n- First release.\n"
+    (dir / "CHANGELOG.md").write_text(head + line * (size // len(line)) + tail)
+    return (dir / "CHANGELOG.md").stat().st_size
+
+
+def changelog(against=None, runs=5):
+    bins = binaries(against)
+    base = pathlib.Path(tempfile.mkdtemp(prefix="xtask-bench-changelog-"))
+    size = make_changelog(base)
+    times = {name: [] for name, _ in bins}
+    peaks = {name: 0 for name, _ in bins}
+    for _ in range(runs):
+        for name, xtask in bins:
+            wall, peak = run_once([xtask, "-C", str(base), "changelog", "0.2.0"])
+            times[name].append(wall)
+            peaks[name] = max(peaks[name], peak)
+    print(f"changelog 0.2.0 on a {mb(size)} changelog (release build, median of {runs}, load {load()}):")
+    for name, _ in bins:
+        print(f"  {name}: {statistics.median(times[name]):.2f} s, peak memory {mb(peaks[name])}"
+              f" ({peaks[name] / size:.1f}x the file; goals: under 1 s, at most 4x)")
+    shutil.rmtree(base)
 
 
 if __name__ == "__main__":

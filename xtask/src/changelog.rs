@@ -22,6 +22,6 @@ fn print_notes(repo: &Repo, version: &str) -> Result<bool> {
         .map_or("CHANGELOG.md", |s| s.path.as_str());
     let text = std::fs::read_to_string(repo.root.join(path))
         .with_context(|| format!("cannot read {path}"))?;
-    crate::ui::document(&keepachangelog::notes(&text, path, &version)?);
+    crate::ui::document(keepachangelog::notes(&text, path, &version)?);
     Ok(true)
 }

@@ -107,33 +107,55 @@ fn write_all_with(
     // The journal first: a kill from here on leaves a record of every file
     // this run may create.
     let mut journal = Journal::create(root, &entries)?;
-    // Phase 1: every temporary file; a failure here changed nothing.
-    for (i, ((edit, target), entry)) in edits.iter().zip(&targets).zip(&entries).enumerate() {
-        let written = write_temp(
-            &entry.temp,
-            &edit.after,
-            target.mode.clone(),
-            &mut |stage| fault(i, &target.real, stage),
+    // Phase 1: every temporary file; a failure here changed nothing. The
+    // fault hook is asked first, in order; the files are then written on
+    // a few threads (see [`each_in_parallel`]).
+    let faulted = (0..edits.len()).find_map(|i| {
+        fault(i, &targets[i].real, Stage::Write)
+            .err()
+            .map(|err| (i, err))
+    });
+    if let Some((i, err)) = faulted {
+        journal.remove();
+        let err = Failure {
+            what: "cannot write a temporary file beside it",
+            err,
+        };
+        bail!(
+            "{} could not be written ({err}); no file was changed",
+            edits[i].path
         );
-        if let Err(err) = written {
-            discard(&entries);
-            journal.remove();
-            bail!(
-                "{} could not be written ({err}); no file was changed",
-                edit.path
-            );
-        }
+    }
+    let written = each_in_parallel(&entries, |i, entry| {
+        write_temp(&entry.temp, &edits[i].after, targets[i].mode.clone())
+    });
+    if let Some((i, err)) = written
+        .into_iter()
+        .enumerate()
+        .find_map(|(i, w)| w.err().map(|e| (i, e)))
+    {
+        discard(&entries);
+        journal.remove();
+        bail!(
+            "{} could not be written ({err}); no file was changed",
+            edits[i].path
+        );
     }
     // A backup of each original (a hard link: no byte copied), for undoing.
-    for (edit, entry) in edits.iter().zip(&entries) {
-        if let Err(err) = keep_backup(&entry.target, &entry.backup, &edit.before) {
-            discard(&entries);
-            journal.remove();
-            bail!(
-                "{} could not be written (cannot keep a backup of it beside it: {err}); no file was changed",
-                edit.path
-            );
-        }
+    let backups = each_in_parallel(&entries, |i, entry| {
+        keep_backup(&entry.target, &entry.backup, &edits[i].before)
+    });
+    if let Some((i, err)) = backups
+        .into_iter()
+        .enumerate()
+        .find_map(|(i, b)| b.err().map(|e| (i, e)))
+    {
+        discard(&entries);
+        journal.remove();
+        bail!(
+            "{} could not be written (cannot keep a backup of it beside it: {err}); no file was changed",
+            edits[i].path
+        );
     }
     // The commit point: from here, a killed run is rolled forward.
     if let Err(err) = journal.mark("rename") {
@@ -171,11 +193,49 @@ fn write_all_with(
         }
     }
     // Done: the backups, then the journal.
-    for entry in &entries {
+    each_in_parallel(&entries, |_, entry| {
         let _ = std::fs::remove_file(&entry.backup);
-    }
+    });
     journal.remove();
     Ok(())
+}
+
+/// `work` for every entry (with its index), on up to 8 threads when there
+/// are many: creating and removing files waits on the disk (a removed file
+/// is discarded synchronously on some file systems, about 2 ms each), and
+/// those waits overlap; the results are in the order of `entries`.
+fn each_in_parallel<R: Send>(
+    entries: &[Entry],
+    work: impl Fn(usize, &Entry) -> R + Sync,
+) -> Vec<R> {
+    const THREADS: usize = 8;
+    if entries.len() < 64 {
+        return entries
+            .iter()
+            .enumerate()
+            .map(|(i, e)| work(i, e))
+            .collect();
+    }
+    let chunk = entries.len().div_ceil(THREADS);
+    std::thread::scope(|scope| {
+        let work = &work;
+        let handles: Vec<_> = entries
+            .chunks(chunk)
+            .enumerate()
+            .map(|(c, part)| {
+                scope.spawn(move || {
+                    part.iter()
+                        .enumerate()
+                        .map(|(j, e)| work(c * chunk + j, e))
+                        .collect::<Vec<R>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("a file worker does not panic"))
+            .collect()
+    })
 }
 
 /// Removes every temporary file and backup of `entries`.
@@ -600,11 +660,9 @@ fn write_temp(
     temp: &Path,
     text: &str,
     mode: std::fs::Permissions,
-    fault: &mut dyn FnMut(Stage) -> std::io::Result<()>,
 ) -> std::result::Result<(), Failure> {
     let fail = |what: &'static str| move |err: std::io::Error| Failure { what, err };
     let written = (|| {
-        fault(Stage::Write).map_err(fail("cannot write a temporary file beside it"))?;
         let mut file = std::fs::OpenOptions::new()
             .write(true)
             .create_new(true)

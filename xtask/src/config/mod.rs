@@ -104,9 +104,13 @@ impl Config {
         confine_paths(root, &distribution, &release, &mut errors);
         let mut sites: Vec<Site> = Vec::new();
         let mut indices: Vec<usize> = Vec::new();
+        // The sites of each path, so finding a repeat is not quadratic.
+        let mut by_path: std::collections::HashMap<String, Vec<usize>> =
+            std::collections::HashMap::new();
         for (i, table) in site_tables.iter().enumerate() {
             if let Some(site) = sites::site(table, &format!("site[{i}]"), root, &mut errors) {
-                if let Some(first) = sites.iter().position(|s| *s == site) {
+                let same_path = by_path.entry(site.path.clone()).or_default();
+                if let Some(&first) = same_path.iter().find(|&&j| sites[j] == site) {
                     errors.push(format!(
                         "site[{i}] repeats site[{}] ({}, {}): remove one of them",
                         indices[first],
@@ -115,6 +119,7 @@ impl Config {
                     ));
                     continue;
                 }
+                same_path.push(sites.len());
                 sites.push(site);
                 indices.push(i);
             }

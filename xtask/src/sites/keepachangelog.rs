@@ -135,7 +135,7 @@ pub(crate) fn roll(text: &str, new: &str, target: &Target<'_>) -> Result<String>
 }
 
 /// The notes of `version` in the changelog text at `path`: its section body, trimmed.
-pub(crate) fn notes(text: &str, path: &str, version: &semver::Version) -> Result<String> {
+pub(crate) fn notes<'a>(text: &'a str, path: &str, version: &semver::Version) -> Result<&'a str> {
     let Some(body) = section(text, &version.to_string()) else {
         bail!(
             "{path} has no section `## [{version}]`: run `cargo xtask bump {version}` to create it from `## [Unreleased]`"
@@ -147,7 +147,7 @@ pub(crate) fn notes(text: &str, path: &str, version: &semver::Version) -> Result
             "the section `## [{version}]` of {path} is empty: write its release notes there before releasing"
         );
     }
-    Ok(body.to_string())
+    Ok(body)
 }
 
 #[cfg(test)]

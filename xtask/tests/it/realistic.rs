@@ -573,6 +573,7 @@ fn a_closed_pipe_ends_verify_quietly() {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_xtask"))
         .args(["verify", "--json"])
         .current_dir(&repo.dir)
+        .env("PATH", crate::support::hermetic_path(&[]))
         .stdout(writer)
         .stderr(std::process::Stdio::piped())
         .output()

@@ -1036,10 +1036,13 @@ fn a_malformed_target_is_a_usage_error() {
 }
 
 /// Declares a `[delivery]` of the crates channel only, served by `server`.
+/// Its limits are generous, so a busy machine cannot change the outcome: a
+/// local request does not time out, and a channel that never serves it is
+/// asked more than once before the check gives up.
 fn with_delivery(repo: &TempRepo, server: &Server) {
     let config = repo.read("release/config.toml")
         + &format!(
-            "\n[delivery]\nchannels = [\"crates\"]\ncrate = \"fixture\"\ncrates_index = \"{}/crates-index\"\nmax_wait = \"1s\"\nrequest_timeout = \"300ms\"\nbackoff = \"20ms\"\nbackoff_max = \"100ms\"\n",
+            "\n[delivery]\nchannels = [\"crates\"]\ncrate = \"fixture\"\ncrates_index = \"{}/crates-index\"\nmax_wait = \"5s\"\nrequest_timeout = \"30s\"\nbackoff = \"20ms\"\nbackoff_max = \"100ms\"\n",
             server.url
         );
     repo.write("release/config.toml", &config);
@@ -1318,14 +1321,26 @@ fn a_main_that_moved_on_before_the_dispatch() {
 
 #[test]
 fn a_long_gate_shows_its_progress_on_a_terminal_only() {
+    // Driven by events, not by the machine's speed: progress shows from
+    // the start (the test knob), and on a terminal the gate lasts until
+    // the progress line is on it; elsewhere it lasts 1 s.
     let repo = repo();
+    let log = repo.terminal_log();
+    let gate = format!(
+        "if [ -n \"$ON_TERMINAL\" ]; then until grep -q \"running for\" {}; do sleep 0.05; done; else sleep 1; fi",
+        log.display()
+    );
     let config = repo.read("release/config.toml")
-        + "\n[[gate]]\nname = \"slow\"\ncommand = \"sleep 4\"\ntimeout = \"20s\"\n";
+        + &format!(
+            "\n[[gate]]\nname = \"slow\"\ncommand = {:?}\ntimeout = \"10m\"\n",
+            format!("sh -c '{gate}'")
+        );
     repo.write("release/config.toml", &config);
     repo.commit_and_push("a slow gate");
-    let terminal = repo.xtask_on_terminal(&["release", "v1.5.0"], &[]);
+    let fast = ("XTASK_TEST_PROGRESS_AFTER_MS", "0");
+    let terminal = repo.xtask_on_terminal(&["release", "v1.5.0"], &[fast, ("ON_TERMINAL", "1")]);
     assert!(
-        terminal.stdout.contains("\r    … slow: running for 3s"),
+        terminal.stdout.contains("\r    … slow: running for "),
         "{:?}",
         terminal.stdout
     );
@@ -1335,7 +1350,7 @@ fn a_long_gate_shows_its_progress_on_a_terminal_only() {
         "{:?}",
         terminal.stdout
     );
-    let no_color = repo.xtask_on_terminal(&["release", "v1.5.0"], &[("NO_COLOR", "1")]);
+    let no_color = repo.xtask_on_terminal(&["release", "v1.5.0"], &[fast, ("NO_COLOR", "1")]);
     assert!(
         no_color.stdout.contains("==> slow"),
         "{:?}",
@@ -1347,7 +1362,7 @@ fn a_long_gate_shows_its_progress_on_a_terminal_only() {
         no_color.stdout
     );
     assert!(!no_color.stdout.contains('\x1b'));
-    let plain = repo.xtask_with(&["release", "v1.5.0"], &[]);
+    let plain = repo.xtask_with(&["release", "v1.5.0"], &[fast]);
     plain.success();
     assert!(
         !plain.all().contains('\r') && !plain.all().contains('\x1b'),

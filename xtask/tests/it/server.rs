@@ -44,7 +44,7 @@ pub(crate) struct Server {
 impl Server {
     /// Starts serving `routes` (exact paths); any other path is 404.
     pub(crate) fn start(routes: Vec<(&str, Answer)>) -> Server {
-        Server::start_for(routes, Duration::from_secs(60))
+        Server::start_for(routes, Duration::from_secs(600))
     }
 
     /// Serves the files below `root`, for at most ten minutes: registries
@@ -112,7 +112,7 @@ fn serve(
 ) {
     stream.set_nonblocking(false).unwrap();
     stream
-        .set_read_timeout(Some(Duration::from_secs(5)))
+        .set_read_timeout(Some(Duration::from_secs(60)))
         .unwrap();
     let mut request = Vec::new();
     let mut buf = [0u8; 1024];
@@ -174,7 +174,7 @@ fn respond(stream: &mut TcpStream, answer: Answer, stop: &AtomicBool) {
         ),
         Answer::Hang => {
             let started = Instant::now();
-            while !stop.load(Ordering::SeqCst) && started.elapsed() < Duration::from_secs(30) {
+            while !stop.load(Ordering::SeqCst) && started.elapsed() < Duration::from_secs(300) {
                 std::thread::sleep(Duration::from_millis(10));
             }
             return;

@@ -143,6 +143,11 @@ impl TempRepo {
         self.dir.parent().unwrap().to_path_buf()
     }
 
+    /// Where [`TempRepo::xtask_on_terminal`] keeps the terminal's output.
+    pub(crate) fn terminal_log(&self) -> PathBuf {
+        self.base().join("terminal.log")
+    }
+
     /// Where the fakes keep their state and logs (`FAKE_DIR`).
     pub(crate) fn fake_state(&self) -> PathBuf {
         self.base().join("fakes/state")
@@ -180,7 +185,11 @@ impl TempRepo {
             .map(|w| format!("'{}'", w.replace('\'', r"'\''")))
             .collect();
         let mut command = self.command(&self.base().join("fakes/bin"), "script", env);
-        command.args(["-qec", &line.join(" "), "/dev/null"]);
+        // The terminal's output is also kept, as it is written, in
+        // `terminal_log()`: a gate can wait there for a line to appear.
+        let log = self.terminal_log();
+        let _ = std::fs::remove_file(&log);
+        command.args(["-qfec", &line.join(" ")]).arg(&log);
         let out = command.output().expect("script runs");
         Run {
             code: out.status.code().unwrap_or(-1),

@@ -367,3 +367,68 @@ fn the_code_map_names_every_module() {
         "docs/architecture.md's code map does not name {missing:?}: add a row for each"
     );
 }
+
+/// The places in `text` (a test file) that name the xtask binary, with
+/// neither their statement nor the next one giving it a `PATH` of its own
+/// (`.env("PATH", …)`, `.env_clear()`, or `self.command(…)`, which sets the
+/// hermetic one): such a spawn inherits the machine's `PATH`, and with it
+/// the machine's own `gh` and `ergo`.
+fn spawns_with_inherited_path(text: &str) -> Vec<usize> {
+    const BINARY: &str = "env!(\"CARGO_BIN_EXE_xtask\")";
+    let mut found = Vec::new();
+    for (at, _) in text.match_indices(BINARY) {
+        let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+        if text[line_start..at].trim_start().starts_with("//") {
+            continue;
+        }
+        let start = text[..at].rfind([';', '{']).map_or(0, |i| i + 1);
+        let end = text[at..]
+            .match_indices(';')
+            .nth(1)
+            .map_or(text.len(), |(i, _)| at + i);
+        let window = &text[start..end];
+        if ![".env(\"PATH\"", ".env_clear()", "self.command("]
+            .iter()
+            .any(|sets| window.contains(sets))
+        {
+            found.push(text[..at].lines().count().max(1));
+        }
+    }
+    found
+}
+
+/// Every test spawns the xtask with a hermetic `PATH` (support.rs's
+/// `hermetic_path`, `xtask_env` or `TempRepo`'s commands): none reaches the
+/// machine's own `ergo` or `gh`.
+#[test]
+fn every_test_spawns_the_xtask_with_a_hermetic_path() {
+    // The rule itself, on a spawn that inherits PATH and on one that does not.
+    let bad = "let out = Command::new(env!(\"CARGO_BIN_EXE_xtask\"))\n    .arg(\"verify\")\n    .output();\nnext();\n";
+    assert_eq!(spawns_with_inherited_path(bad), [1]);
+    let good = bad.replace(".arg(", ".env(\"PATH\", hermetic_path(&[])).arg(");
+    assert!(spawns_with_inherited_path(&good).is_empty());
+    let tests = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it");
+    let mut files = vec![tests.clone()];
+    let mut offenders = Vec::new();
+    let mut seen = 0;
+    while let Some(path) = files.pop() {
+        if path.is_dir() {
+            files.extend(std::fs::read_dir(&path).unwrap().map(|e| e.unwrap().path()));
+            continue;
+        }
+        if path.extension().is_none_or(|e| e != "rs") || path.ends_with("tidy.rs") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        seen += text.matches("CARGO_BIN_EXE_xtask").count();
+        for line in spawns_with_inherited_path(&text) {
+            offenders.push(format!("{}:{line}", path.display()));
+        }
+    }
+    assert!(seen >= 5, "the test files name the xtask binary");
+    assert!(
+        offenders.is_empty(),
+        "these spawn the xtask with the machine's PATH (its own gh and ergo): set .env(\"PATH\", crate::support::hermetic_path(&[])):\n{}",
+        offenders.join("\n")
+    );
+}

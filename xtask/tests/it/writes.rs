@@ -162,6 +162,7 @@ fn concurrent_bumps_never_leave_mixed_versions() {
             Command::new(env!("CARGO_BIN_EXE_xtask"))
                 .args(["bump", level])
                 .current_dir(&repo.dir)
+                .env("PATH", crate::support::hermetic_path(&[]))
                 .env("XTASK_TODAY", crate::support::TODAY)
                 .stdout(std::process::Stdio::piped())
                 .stderr(std::process::Stdio::piped())
@@ -370,6 +371,7 @@ fn a_disk_that_fills_up_mid_bump_loses_no_byte() {
             .arg(env!("CARGO_BIN_EXE_xtask"))
             .args(["bump", "patch"])
             .current_dir(&repo.dir)
+            .env("PATH", crate::support::hermetic_path(&[]))
             .env("XTASK_TODAY", crate::support::TODAY)
             .output()
             .unwrap();
@@ -421,6 +423,7 @@ fn bump_killed_at_rename(repo: &TempRepo, nth: usize) -> bool {
         .arg(env!("CARGO_BIN_EXE_xtask"))
         .args(["bump", "patch"])
         .current_dir(&repo.dir)
+        .env("PATH", crate::support::hermetic_path(&[]))
         .env("XTASK_TODAY", crate::support::TODAY)
         .output()
         .unwrap();

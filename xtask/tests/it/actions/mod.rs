@@ -51,8 +51,11 @@ pub(crate) const REPO: &str = "plasmite/plasmite";
 pub(crate) const TAP: &str = "plasmite/homebrew-tap";
 
 /// A step that runs longer than this fails (a delivery check waiting for a
-/// channel that never comes, say), so no scenario can hang the suite.
-const STEP_TIMEOUT: Duration = Duration::from_secs(60);
+/// channel that never comes, say), so no scenario can hang the suite. It
+/// is a guard against a hang, not a measure of speed: a step takes a few
+/// seconds on an idle machine and over a minute on a busy one (load 9 on
+/// two cores), so it is ten minutes, well inside the suite's own limit.
+const STEP_TIMEOUT: Duration = Duration::from_secs(600);
 
 /// A token GitHub accepts over HTTPS git (`https://x-access-token:<token>@github.com/<repo>.git`).
 #[derive(Clone, Debug)]
