@@ -111,18 +111,21 @@ pub(crate) fn workflow_problem(file: &str) -> Option<String> {
     ))
 }
 
+/// A path part of letters, digits and the characters of `extra`: not
+/// empty, not `.` or `..`, not starting with `-`.
+fn plain_part(p: &str, extra: &str) -> bool {
+    !p.is_empty()
+        && p != "."
+        && p != ".."
+        && !p.starts_with('-')
+        && p.chars()
+            .all(|c| c.is_ascii_alphanumeric() || extra.contains(c))
+}
+
 /// Why `repo` is not a GitHub `owner/name`, or `None`.
 pub(crate) fn owner_name_problem(repo: &str) -> Option<String> {
     let parts: Vec<&str> = repo.split('/').collect();
-    let part = |p: &str| {
-        !p.is_empty()
-            && p != "."
-            && p != ".."
-            && !p.starts_with('-')
-            && p.chars()
-                .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
-    };
-    if parts.len() == 2 && parts.iter().all(|p| part(p)) {
+    if parts.len() == 2 && parts.iter().all(|p| plain_part(p, "-_.")) {
         return None;
     }
     Some(
@@ -135,15 +138,7 @@ pub(crate) fn owner_name_problem(repo: &str) -> Option<String> {
 /// `_`, `.`, `+`, `@`), with no `..` or `.` part, or `None`: a path inside
 /// another repository, which no file check can confine.
 pub(crate) fn plain_path_problem(path: &str) -> Option<String> {
-    let part = |p: &str| {
-        !p.is_empty()
-            && p != "."
-            && p != ".."
-            && !p.starts_with('-')
-            && p.chars()
-                .all(|c| c.is_ascii_alphanumeric() || "-_.+@".contains(c))
-    };
-    if path.split('/').all(part) {
+    if path.split('/').all(|p| plain_part(p, "-_.+@")) {
         return None;
     }
     Some(

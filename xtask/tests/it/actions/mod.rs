@@ -1319,23 +1319,15 @@ fn hosted(label: &str, day: &str) -> Result<(), String> {
     }
 }
 
-/// Today's UTC date, `YYYY-MM-DD`.
+/// Today's UTC date, `YYYY-MM-DD`, as `date` gives it (the xtask's own
+/// calendar arithmetic lives in its `clock.rs`, out of a test's reach).
 fn utc_today() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
-    // Howard Hinnant's days-to-civil.
-    let z = (secs / 86_400) as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02}")
+    let out = std::process::Command::new("date")
+        .args(["-u", "+%Y-%m-%d"])
+        .output()
+        .expect("date runs");
+    assert!(out.status.success(), "date -u failed");
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
 }
 
 /// The jobs in an order that respects `needs`, ties by name.
