@@ -352,29 +352,14 @@ fn concurrent_green_live_releases_tag_and_publish_once() {
 /// at 0 bytes). Every site keeps its bytes, and no file is left behind.
 #[test]
 fn a_disk_that_fills_up_mid_bump_loses_no_byte() {
-    let have_strace = Command::new("strace").arg("-V").output().is_ok();
-    if !have_strace {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "strace is needed on CI (.ci/run installs it)"
-        );
-        eprintln!("skipped: no strace here");
+    if !have_strace() {
         return;
     }
     let mut untouched = 0;
     for nth in 1..=10 {
         let repo = TempRepo::new("lockstep/in");
         let before = repo.snapshot();
-        let out = Command::new("strace")
-            .args(["-f", "-o", "/dev/null", "-e", "trace=write"])
-            .arg(format!("-einject=write:error=ENOSPC:when={nth}+"))
-            .arg(env!("CARGO_BIN_EXE_xtask"))
-            .args(["bump", "patch"])
-            .current_dir(&repo.dir)
-            .env("PATH", crate::support::hermetic_path(&[]))
-            .env("XTASK_TODAY", crate::support::TODAY)
-            .output()
-            .unwrap();
+        let out = bump_patch_under_strace(&repo, "write", &format!("error=ENOSPC:when={nth}+"));
         // stdout and stderr are full too: the run fails, if only to print.
         assert!(
             !out.status.success(),
@@ -417,17 +402,23 @@ fn have_strace() -> bool {
 /// Runs `bump patch` under strace, which kills it (SIGKILL) as it enters
 /// its `nth` rename; whether it was killed.
 fn bump_killed_at_rename(repo: &TempRepo, nth: usize) -> bool {
-    let out = Command::new("strace")
-        .args(["-f", "-o", "/dev/null", "-e", "trace=rename"])
-        .arg(format!("-einject=rename:signal=SIGKILL:when={nth}"))
+    let out = bump_patch_under_strace(repo, "rename", &format!("signal=SIGKILL:when={nth}"));
+    !out.status.success()
+}
+
+/// Runs `bump patch` in `repo` under strace, injecting `inject` into the
+/// system call `syscall` (`write`, `error=ENOSPC:when=3+`).
+fn bump_patch_under_strace(repo: &TempRepo, syscall: &str, inject: &str) -> std::process::Output {
+    Command::new("strace")
+        .args(["-f", "-o", "/dev/null", "-e", &format!("trace={syscall}")])
+        .arg(format!("-einject={syscall}:{inject}"))
         .arg(env!("CARGO_BIN_EXE_xtask"))
         .args(["bump", "patch"])
         .current_dir(&repo.dir)
         .env("PATH", crate::support::hermetic_path(&[]))
         .env("XTASK_TODAY", crate::support::TODAY)
         .output()
-        .unwrap();
-    !out.status.success()
+        .unwrap()
 }
 
 /// No temporary file, backup or journal is left anywhere in the repository.
