@@ -87,11 +87,18 @@ impl Evidence {
         }
     }
 
+    /// Every step of every run, oldest first.
+    fn steps(&self) -> impl DoubleEndedIterator<Item = &Value> {
+        self.doc["runs"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .flat_map(|run| run["steps"].as_array().into_iter().flatten())
+    }
+
     /// Build run IDs that an earlier run dispatched a publish for.
     pub(crate) fn dispatched_for(&self) -> Vec<u64> {
-        let runs = self.doc["runs"].as_array().cloned().unwrap_or_default();
-        runs.iter()
-            .flat_map(|run| run["steps"].as_array().cloned().unwrap_or_default())
+        self.steps()
             .filter(|s| s["step"] == "dispatch" && s["status"] == "done")
             .filter_map(|s| s["build_run_id"].as_u64())
             .collect()
@@ -100,40 +107,26 @@ impl Evidence {
     /// The step that fixes the blocker titled `title`, as the run that
     /// filed it said (`first`, then the command to rerun), newest first.
     pub(crate) fn fix_of(&self, title: &str) -> Option<(String, String)> {
-        let runs = self.doc["runs"].as_array()?;
-        runs.iter()
-            .rev()
-            .flat_map(|run| {
-                let steps = run["steps"].as_array().cloned().unwrap_or_default();
-                steps.into_iter().rev()
-            })
-            .find(|s| s["fix"]["title"] == title)
-            .and_then(|s| {
-                let fix = &s["fix"];
-                Some((
-                    fix["first"].as_str()?.to_string(),
-                    fix["rerun"].as_str()?.to_string(),
-                ))
-            })
+        let fix = &self.steps().rev().find(|s| s["fix"]["title"] == title)?["fix"];
+        Some((
+            fix["first"].as_str()?.to_string(),
+            fix["rerun"].as_str()?.to_string(),
+        ))
     }
 
     /// Commits a rehearsal build was dispatched for, and build run IDs a
     /// publish rehearsal was dispatched for, by any run (a rerun awaits
     /// them instead of dispatching again).
     pub(crate) fn rehearsals_dispatched(&self) -> (Vec<String>, Vec<u64>) {
-        let runs = self.doc["runs"].as_array().cloned().unwrap_or_default();
-        let steps: Vec<Value> = runs
-            .iter()
-            .flat_map(|run| run["steps"].as_array().cloned().unwrap_or_default())
-            .filter(|s| s["step"] == "rehearsal" && s["status"] == "done")
-            .collect();
-        let builds = steps
-            .iter()
+        let done = || {
+            self.steps()
+                .filter(|s| s["step"] == "rehearsal" && s["status"] == "done")
+        };
+        let builds = done()
             .filter(|s| s["phase"] == "dispatch build")
             .filter_map(|s| s["sha"].as_str().map(String::from))
             .collect();
-        let publishes = steps
-            .iter()
+        let publishes = done()
             .filter(|s| s["phase"] == "dispatch publish")
             .filter_map(|s| s["build_run_id"].as_u64())
             .collect();
